@@ -1,0 +1,272 @@
+import { and, eq, inArray } from 'drizzle-orm'
+import * as v from 'valibot'
+import type { Bus, StreamEntry } from '../bus/bus.ts'
+import { Envelope, events as contracts } from '../contracts/index.ts'
+import { commitBatch, type BatchItem, type Db } from '../db/database.ts'
+import { inbox } from '../db/kernel-schema.ts'
+import type { Logger } from '../logger.ts'
+
+/** Turns one event into the statements that apply it; runs inside the same batch as the inbox row. */
+export type EventHandler = (event: Envelope) => BatchItem[] | Promise<BatchItem[]>
+
+export interface ConsumerGroupOptions {
+  db: Db
+  /** A bus of its own: blocking reads hold the connection. */
+  bus: Bus
+  group: string
+  consumer: string
+  streams: string[]
+  handle: EventHandler
+  logger: Logger
+  batchSize?: number
+  blockMs?: number
+  /** Entries pending this long (their consumer died or failed) are claimed. */
+  claimIdleMs?: number
+  /** After this many deliveries a failing event goes to the dead-letter stream. */
+  maxDeliveries?: number
+  now?: () => Date
+}
+
+interface Delivery {
+  stream: string
+  entry: StreamEntry
+  event: Envelope
+}
+
+class MalformedEvent extends Error {}
+
+/**
+ * Reads a set of streams as one consumer of a group and applies each event exactly once: the effect
+ * and an inbox row go into one libSQL batch, the XACK follows. A redelivered event finds its inbox row
+ * and is only acknowledged.
+ *
+ * @example
+ * const consumer = new ConsumerGroup({ db, bus, group: 'workshop', consumer: 'host-1', streams, handle, logger })
+ * await consumer.start()
+ * await consumer.stop() // finishes and acknowledges the batch in hand
+ */
+export class ConsumerGroup {
+  private stopping = false
+  private reading = false
+  private loop: Promise<void> | undefined
+  private nextClaimAt = 0
+  private readonly batchSize: number
+  private readonly claimIdleMs: number
+  private readonly maxDeliveries: number
+
+  constructor(private readonly options: ConsumerGroupOptions) {
+    this.batchSize = options.batchSize ?? 200
+    this.claimIdleMs = options.claimIdleMs ?? 30_000
+    this.maxDeliveries = options.maxDeliveries ?? 5
+  }
+
+  async start(): Promise<void> {
+    await this.ensureGroups()
+    await this.drainOwnPending()
+    this.loop = this.run()
+  }
+
+  /** Stops reading, lets the batch in hand finish and be acknowledged, then closes the connection. */
+  async stop(): Promise<void> {
+    this.stopping = true
+    if (this.reading) await this.options.bus.close()
+    await this.loop
+    await this.options.bus.close()
+  }
+
+  /**
+   * Applies the group's dead letters again (after the cause is fixed); those that still fail stay.
+   * @returns how many were applied.
+   */
+  async redrive(): Promise<number> {
+    let applied = 0
+    for (const stream of this.options.streams) {
+      const letters = (await this.options.bus.readDeadLetters(stream, 10_000)).filter(
+        (l) => l.fields.group === this.options.group,
+      )
+      for (const letter of letters) {
+        const entry = { id: letter.fields.entryId ?? letter.id, fields: letter.fields }
+        try {
+          const delivery = { stream, entry, event: this.parse(entry) }
+          if (!(await this.alreadyApplied([delivery])).size) await this.apply([delivery])
+          await this.options.bus.deleteDeadLetters(stream, [letter.id])
+          applied++
+        } catch (error) {
+          this.options.logger.warn({ err: error, stream, entryId: entry.id }, 'dead letter still fails')
+        }
+      }
+    }
+    return applied
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 100
+    while (!this.stopping) {
+      try {
+        if (Date.now() >= this.nextClaimAt) await this.claimIdle()
+        this.reading = true
+        const batches = await this.options.bus.readGroup({
+          ...this.identity(),
+          streams: this.options.streams,
+          from: '>',
+          count: this.batchSize,
+          blockMs: Math.min(this.options.blockMs ?? 5_000, this.claimIdleMs),
+        })
+        this.reading = false
+        for (const { stream, entries } of batches) await this.process(stream, entries)
+        backoffMs = 100
+      } catch (error) {
+        this.reading = false
+        if (this.stopping) return
+        if (String(error).includes('NOGROUP')) {
+          // The stream or group vanished (Redis flushed or restarted empty): recreate and read from the start.
+          this.options.logger.warn({ group: this.options.group }, 'consumer group missing; recreating it')
+          await this.ensureGroups().catch(() => {})
+          continue
+        }
+        this.options.logger.warn({ err: error, group: this.options.group }, 'consumer read failed; retrying')
+        await new Promise((resolve) => setTimeout(resolve, backoffMs))
+        backoffMs = Math.min(backoffMs * 2, 5_000)
+      }
+    }
+  }
+
+  private identity() {
+    return { group: this.options.group, consumer: this.options.consumer }
+  }
+
+  private async ensureGroups(): Promise<void> {
+    for (const stream of this.options.streams) await this.options.bus.ensureGroup(stream, this.options.group)
+  }
+
+  /** Entries this consumer received before a crash or restart, not yet acknowledged. */
+  private async drainOwnPending(): Promise<void> {
+    for (;;) {
+      const batches = await this.options.bus.readGroup({
+        ...this.identity(),
+        streams: this.options.streams,
+        from: '0',
+        count: this.batchSize,
+      })
+      const pending = batches.filter((b) => b.entries.length > 0)
+      if (pending.length === 0) return
+      let acknowledged = 0
+      for (const { stream, entries } of pending) acknowledged += await this.process(stream, entries)
+      // Whatever is left keeps failing; claiming will retry it and dead-letter it in time.
+      if (acknowledged === 0) return
+    }
+  }
+
+  private async claimIdle(): Promise<void> {
+    this.nextClaimAt = Date.now() + this.claimIdleMs / 2
+    for (const stream of this.options.streams) {
+      const { group, consumer } = this.identity()
+      const entries = await this.options.bus.claimIdle(stream, group, consumer, this.claimIdleMs, this.batchSize)
+      if (entries.length > 0) await this.process(stream, entries)
+    }
+  }
+
+  /** Applies a batch and acknowledges what is done. @returns how many entries were acknowledged. */
+  private async process(stream: string, entries: StreamEntry[]): Promise<number> {
+    const done: string[] = []
+    const fresh: Delivery[] = []
+    for (const entry of entries) {
+      try {
+        fresh.push({ stream, entry, event: this.parse(entry) })
+      } catch (error) {
+        await this.deadLetter(stream, entry, error, await this.deliveriesOf(stream, entry))
+        done.push(entry.id)
+      }
+    }
+    const seen = await this.alreadyApplied(fresh)
+    const unseen = fresh.filter((d) => !seen.has(d.event.id))
+    done.push(...fresh.filter((d) => seen.has(d.event.id)).map((d) => d.entry.id))
+    try {
+      await this.apply(unique(unseen))
+      done.push(...unseen.map((d) => d.entry.id))
+    } catch {
+      // One bad event must not hold back the others: apply them one by one.
+      for (const delivery of unseen) if (await this.applyOne(delivery)) done.push(delivery.entry.id)
+    }
+    await this.options.bus.ack(stream, this.options.group, done)
+    return done.length
+  }
+
+  private async applyOne(delivery: Delivery): Promise<boolean> {
+    try {
+      if (!(await this.alreadyApplied([delivery])).size) await this.apply([delivery])
+      return true
+    } catch (error) {
+      const deliveries = await this.deliveriesOf(delivery.stream, delivery.entry)
+      if (deliveries < this.maxDeliveries) {
+        this.options.logger.warn({ err: error, eventId: delivery.event.id, deliveries }, 'event failed; will retry')
+        return false
+      }
+      await this.deadLetter(delivery.stream, delivery.entry, error, deliveries)
+      return true
+    }
+  }
+
+  private async apply(deliveries: Delivery[]): Promise<void> {
+    const { db, group, handle } = this.options
+    const appliedAt = (this.options.now?.() ?? new Date()).toISOString()
+    const items: BatchItem[] = []
+    for (const { stream, entry, event } of deliveries) {
+      items.push(...(await handle(event)))
+      items.push(
+        db.insert(inbox).values({
+          consumerGroup: group,
+          eventId: event.id,
+          type: event.type,
+          sourceStream: stream,
+          entryId: entry.id,
+          envelope: entry.fields.event!,
+          appliedAt,
+        }),
+      )
+    }
+    await commitBatch(db, items)
+  }
+
+  private async alreadyApplied(deliveries: Delivery[]): Promise<Set<string>> {
+    if (deliveries.length === 0) return new Set()
+    const rows = await this.options.db
+      .select({ eventId: inbox.eventId })
+      .from(inbox)
+      .where(and(eq(inbox.consumerGroup, this.options.group), inArray(inbox.eventId, deliveries.map((d) => d.event.id))))
+    return new Set(rows.map((r) => r.eventId))
+  }
+
+  private parse(entry: StreamEntry): Envelope {
+    let json: unknown
+    try {
+      json = JSON.parse(entry.fields.event ?? '')
+    } catch {
+      throw new MalformedEvent('event field is not JSON')
+    }
+    const type = (json as { type?: unknown } | null)?.type
+    const schema = typeof type === 'string' && type in contracts ? contracts[type as keyof typeof contracts] : Envelope
+    const result = v.safeParse(schema, json)
+    if (!result.success) {
+      const fields = result.issues.map((i) => `${v.getDotPath(i) ?? '(root)'}: ${i.message}`).join('; ')
+      throw new MalformedEvent(`event does not match its contract: ${fields}`)
+    }
+    return result.output as Envelope
+  }
+
+  private async deliveriesOf(stream: string, entry: StreamEntry): Promise<number> {
+    return this.options.bus.deliveries(stream, this.options.group, entry.id)
+  }
+
+  private async deadLetter(stream: string, entry: StreamEntry, error: unknown, deliveries: number): Promise<void> {
+    const message = error instanceof Error ? error.message : String(error)
+    this.options.logger.error({ stream, entryId: entry.id, error: message, deliveries }, 'event dead-lettered')
+    await this.options.bus.deadLetter(stream, { group: this.options.group, entry, error: message, deliveries })
+  }
+}
+
+/** The same event twice in one read (published twice) must become one effect and one inbox row. */
+function unique(deliveries: Delivery[]): Delivery[] {
+  const ids = new Set<string>()
+  return deliveries.filter((d) => !ids.has(d.event.id) && ids.add(d.event.id))
+}

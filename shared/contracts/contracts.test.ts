@@ -1,0 +1,50 @@
+import { readdir, readFile } from 'node:fs/promises'
+import * as v from 'valibot'
+import { describe, expect, it } from 'vitest'
+import { AnyEvent, RegisterVehicle } from './index.ts'
+import { contractsAsJsonSchema } from './json-schema.ts'
+
+const folder = new URL('./json-schema/', import.meta.url)
+
+describe('contracts', () => {
+  it('has the committed JSON Schema files matching the valibot schemas (run npm run contracts)', async () => {
+    const documents = contractsAsJsonSchema()
+    const files = (await readdir(folder)).filter((f) => f.endsWith('.json')).sort()
+    expect(files).toEqual(Object.keys(documents).map((name) => `${name}.json`).sort())
+    for (const [name, document] of Object.entries(documents)) {
+      expect(JSON.parse(await readFile(new URL(`${name}.json`, folder), 'utf8')), name).toEqual(document)
+    }
+  })
+
+  it('stores license numbers upper-cased', () => {
+    const vehicle = v.parse(RegisterVehicle, { licenseNumber: 'ab-12-cd', brand: 'Opel', type: 'Astra', ownerId: 'c1' })
+    expect(vehicle.licenseNumber).toBe('AB-12-CD')
+  })
+
+  it('refuses license numbers that do not match the pattern', () => {
+    for (const licenseNumber of ['AB12CD', 'ABCD-12-CD', '1234-1-1', 'AB-12', 'AB-12-CD-1']) {
+      expect(v.safeParse(RegisterVehicle.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(false)
+    }
+    for (const licenseNumber of ['1-2-3', 'ABC-123-XYZ', '12-AB-3']) {
+      expect(v.safeParse(RegisterVehicle.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(true)
+    }
+  })
+
+  it('refuses an event whose data does not match its type', () => {
+    const event = {
+      id: '0190b1a2-0000-7000-8000-000000000000',
+      type: 'VehicleRegistered',
+      version: 1,
+      stream: 'AB-12-CD',
+      position: 1,
+      occurredAt: '2026-11-21T10:00:00.000Z',
+      correlationId: 'c',
+      causationId: 'c',
+      actor: 'test',
+      data: { licenseNumber: 'AB-12-CD' },
+    }
+    expect(v.safeParse(AnyEvent, event).success).toBe(false)
+    const complete = { ...event, data: { licenseNumber: 'AB-12-CD', brand: 'Opel', type: 'Astra', ownerId: 'c1' } }
+    expect(v.safeParse(AnyEvent, complete).success).toBe(true)
+  })
+})

@@ -1,0 +1,31 @@
+import * as v from 'valibot'
+import { CustomerRegistered, RegisterCustomer } from './customers.ts'
+import { RegisterVehicle, VehicleRegistered } from './vehicles.ts'
+import {
+  FinishMaintenanceJob,
+  MaintenanceJobFinished,
+  MaintenanceJobPlanned,
+  PlanMaintenanceJob,
+  WorkshopPlanningCreated,
+} from './workshop.ts'
+
+export * from './envelope.ts'
+export * from './customers.ts'
+export * from './vehicles.ts'
+export * from './workshop.ts'
+
+/** Every event on the bus, keyed by its `type`. */
+export const events = {
+  CustomerRegistered,
+  VehicleRegistered,
+  WorkshopPlanningCreated,
+  MaintenanceJobPlanned,
+  MaintenanceJobFinished,
+}
+
+/** Every command body a service accepts, keyed by its name. */
+export const commands = { RegisterCustomer, RegisterVehicle, PlanMaintenanceJob, FinishMaintenanceJob }
+
+/** Any event this system publishes, checked against its own contract. */
+export const AnyEvent = v.variant('type', Object.values(events))
+export type AnyEvent = v.InferOutput<typeof AnyEvent>

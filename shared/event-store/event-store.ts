@@ -1,0 +1,73 @@
+import { and, asc, eq, gt } from 'drizzle-orm'
+import type { Envelope } from '../contracts/envelope.ts'
+import { isUniqueViolation, type BatchItem, type Db } from '../db/database.ts'
+import { events, snapshots } from '../db/kernel-schema.ts'
+
+/** An event-sourced aggregate: its state is a left fold of `evolve` over its events. */
+export interface Aggregate<TState, TEvent extends { type: string; data: unknown }> {
+  initialState(): TState
+  evolve(state: TState, event: TEvent): TState
+}
+
+/** Another writer appended to the same aggregate since it was loaded. */
+export class VersionConflict extends Error {
+  override name = 'VersionConflict'
+}
+
+/**
+ * Appends events with an expected version (the primary key `(stream_id, position)` refuses a second
+ * writer) and loads aggregates from their latest snapshot plus the events after it.
+ *
+ * @example
+ * const { state, version } = await store.load('2026-11-21', planning)
+ * await db.batch([...store.append('2026-11-21', version, envelopes, nextState), ...])
+ */
+export class EventStore {
+  constructor(
+    private readonly db: Db,
+    private readonly snapshotEvery = 25,
+  ) {}
+
+  async load<TState, TEvent extends { type: string; data: unknown }>(
+    streamId: string,
+    aggregate: Aggregate<TState, TEvent>,
+  ): Promise<{ state: TState; version: number }> {
+    const [snapshot] = await this.db.select().from(snapshots).where(eq(snapshots.streamId, streamId))
+    let state: TState = snapshot ? JSON.parse(snapshot.state) : aggregate.initialState()
+    let version = snapshot?.position ?? 0
+    const rows = await this.db
+      .select({ envelope: events.envelope, position: events.position })
+      .from(events)
+      .where(and(eq(events.streamId, streamId), gt(events.position, version)))
+      .orderBy(asc(events.position))
+    for (const row of rows) {
+      state = aggregate.evolve(state, JSON.parse(row.envelope) as TEvent)
+      version = row.position
+    }
+    return { state, version }
+  }
+
+  /** Statements appending `envelopes` (positions after `expectedVersion`), plus a snapshot when one is due. */
+  append(streamId: string, expectedVersion: number, envelopes: Envelope[], stateAfter: unknown): BatchItem[] {
+    const items: BatchItem[] = [
+      this.db.insert(events).values(
+        envelopes.map((e, i) => ({
+          streamId,
+          position: expectedVersion + i + 1,
+          eventId: e.id,
+          type: e.type,
+          envelope: JSON.stringify(e),
+        })),
+      ),
+    ]
+    const version = expectedVersion + envelopes.length
+    if (Math.floor(version / this.snapshotEvery) > Math.floor(expectedVersion / this.snapshotEvery)) {
+      const row = { streamId, position: version, state: JSON.stringify(stateAfter) }
+      items.push(this.db.insert(snapshots).values(row).onConflictDoUpdate({ target: snapshots.streamId, set: row }))
+    }
+    return items
+  }
+}
+
+/** True when a batch failed because another writer took the same `(stream_id, position)`. */
+export const isVersionConflict = (error: unknown) => isUniqueViolation(error, 'events.stream_id, events.position')

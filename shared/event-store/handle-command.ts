@@ -1,0 +1,49 @@
+import type { Clock, NewId } from '../clock.ts'
+import type { Envelope, EventMetadata } from '../contracts/envelope.ts'
+import { toEnvelopes } from '../envelope.ts'
+import { RuleViolation } from '../errors.ts'
+import type { Outbox } from '../outbox/outbox.ts'
+import { isVersionConflict, type Aggregate, type EventStore } from './event-store.ts'
+
+type EventsOf = Parameters<typeof toEnvelopes>[0]
+
+export interface HandleCommandOptions<TState, TEvent extends EventsOf[number]> {
+  store: EventStore
+  outbox: Outbox
+  aggregate: Aggregate<TState, TEvent>
+  streamId: string
+  /** The pure decision, given the current state; throws a RuleViolation to refuse. */
+  decide: (state: TState) => TEvent[]
+  metadata: EventMetadata
+  clock: Clock
+  newId: NewId
+  /** How often to load and decide again when another writer got in first. */
+  retries?: number
+}
+
+/**
+ * Load → decide → append events and outbox rows in one batch. A concurrent writer makes the append
+ * fail on the expected version; the command is then decided again on the new state, and after
+ * `retries` such losses refused with 409 `concurrent-write`.
+ */
+export async function handleCommand<TState, TEvent extends EventsOf[number]>(
+  options: HandleCommandOptions<TState, TEvent>,
+): Promise<{ state: TState; version: number; events: Envelope[] }> {
+  const { store, outbox, aggregate, streamId, retries = 5 } = options
+  for (let attempt = 0; ; attempt++) {
+    const { state, version } = await store.load(streamId, aggregate)
+    const decided = options.decide(state)
+    if (decided.length === 0) return { state, version, events: [] }
+    const next = decided.reduce(aggregate.evolve, state)
+    const envelopes = toEnvelopes(decided, { ...options, stream: streamId, after: version })
+    try {
+      await outbox.commit(store.append(streamId, version, envelopes, next), envelopes)
+      return { state: next, version: version + decided.length, events: envelopes }
+    } catch (error) {
+      if (!isVersionConflict(error)) throw error
+      if (attempt >= retries) {
+        throw new RuleViolation('concurrent-write', `${streamId} was changed by another request; try again`)
+      }
+    }
+  }
+}

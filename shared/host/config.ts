@@ -1,0 +1,81 @@
+import * as v from 'valibot'
+import { serviceNames, type ServiceName } from '../service.ts'
+
+const Port = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65535))
+const Positive = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1))
+const TimeZone = v.pipe(
+  v.string(),
+  v.check((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz })
+      return true
+    } catch {
+      return false
+    }
+  }, 'must be an IANA time zone such as Europe/Amsterdam'),
+)
+const Services = v.pipe(
+  v.string(),
+  v.transform((s) => s.split(',').map((name) => name.trim()).filter(Boolean)),
+  v.array(v.picklist(serviceNames, `must list services among ${serviceNames.join(', ')}`)),
+  v.minLength(1, 'must name at least one service'),
+)
+
+const Environment = v.object({
+  PORT: v.optional(Port, '8080'),
+  DATA_DIR: v.optional(v.pipe(v.string(), v.nonEmpty()), '.data'),
+  REDIS_URL: v.optional(v.pipe(v.string(), v.url()), 'redis://127.0.0.1:6379'),
+  STREAM_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]+$/)), 'pitstop'),
+  SERVICES: v.optional(Services, serviceNames.join(',')),
+  WORKSTATIONS: v.optional(Positive, '3'),
+  WORKSHOP_TZ: v.optional(TimeZone, 'UTC'),
+  LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  CLAIM_IDLE_MS: v.optional(Positive, '30000'),
+  MAX_DELIVERIES: v.optional(Positive, '5'),
+  SHUTDOWN_TIMEOUT_MS: v.optional(Positive, '10000'),
+})
+
+export interface HostConfig {
+  port: number
+  dataDir: string
+  redisUrl: string
+  streamPrefix: string
+  services: ServiceName[]
+  workstations: number
+  timeZone: string
+  logLevel: string
+  claimIdleMs: number
+  maxDeliveries: number
+  shutdownTimeoutMs: number
+  /** `LIBSQL_URL_<SERVICE>` when set, else a file under the data directory. */
+  databaseUrls: Partial<Record<ServiceName, string>>
+}
+
+/** Reads the environment once; a bad value stops the host with a message naming the variable. */
+export function parseConfig(env: Record<string, string | undefined>): HostConfig {
+  const result = v.safeParse(Environment, env)
+  if (!result.success) {
+    const problems = result.issues.map((i) => `${v.getDotPath(i)}: ${i.message}`).join('\n  ')
+    throw new Error(`Invalid configuration:\n  ${problems}`)
+  }
+  const e = result.output
+  const databaseUrls: HostConfig['databaseUrls'] = {}
+  for (const name of serviceNames) {
+    const url = env[`LIBSQL_URL_${name.toUpperCase()}`]
+    if (url) databaseUrls[name] = url
+  }
+  return {
+    port: e.PORT,
+    dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    streamPrefix: e.STREAM_PREFIX,
+    services: [...new Set(e.SERVICES)],
+    workstations: e.WORKSTATIONS,
+    timeZone: e.WORKSHOP_TZ,
+    logLevel: e.LOG_LEVEL,
+    claimIdleMs: e.CLAIM_IDLE_MS,
+    maxDeliveries: e.MAX_DELIVERIES,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    databaseUrls,
+  }
+}

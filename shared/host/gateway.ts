@@ -1,0 +1,62 @@
+import { Hono } from 'hono'
+import { html } from 'hono/html'
+import type { RunningServices } from './services.ts'
+
+/**
+ * One app in front of the services: `/api/<service>/...` goes to that service, `/health` reports on
+ * all of them, `/` lists the APIs.
+ */
+export function createGateway(running: RunningServices) {
+  const byName = new Map(running.services.map((s) => [s.name, s]))
+  return new Hono()
+    .get('/health', async (c) => {
+      const report = await running.health()
+      return c.json({ status: report.ok ? 'ok' : 'degraded', redis: report.redis, services: report.services }, report.ok ? 200 : 503)
+    })
+    .all('/api/:service/*', (c) => {
+      const service = byName.get(c.req.param('service') as never)
+      if (!service) {
+        return c.json(
+          { type: 'about:blank', title: `Service ${c.req.param('service')} does not run here`, status: 404 },
+          404,
+          { 'content-type': 'application/problem+json' },
+        )
+      }
+      return service.fetch(c.req.raw)
+    })
+    .all('/api/:service', (c) => byName.get(c.req.param('service') as never)?.fetch(c.req.raw) ?? c.notFound())
+    .get('/', (c) => c.html(indexPage([...byName.keys()])))
+}
+
+const apis: Record<string, string[]> = {
+  customers: ['POST /api/customers', 'GET /api/customers', 'GET /api/customers/{id}'],
+  vehicles: ['POST /api/vehicles', 'GET /api/vehicles', 'GET /api/vehicles/{licenseNumber}'],
+  workshop: [
+    'POST /api/workshop/planning/{date}/jobs',
+    'PUT /api/workshop/planning/{date}/jobs/{jobId}/finish',
+    'GET /api/workshop/planning/{date}',
+    'GET /api/workshop/planning/{date}/jobs/{jobId}',
+    'GET /api/workshop/jobs?from={date}&to={date}',
+    'GET /api/workshop/refdata/customers[/{id}]',
+    'GET /api/workshop/refdata/vehicles[/{licenseNumber}]',
+    'GET /api/workshop/events',
+  ],
+}
+
+const indexPage = (running: string[]) => html`<!doctype html>
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <title>Pitstop Edge</title>
+    </head>
+    <body>
+      <h1>Pitstop Edge</h1>
+      <p>Garage management as event-driven services. <a href="/health">Health</a></p>
+      ${running.map(
+        (name) => html`<h2>${name}</h2>
+          <ul>
+            ${(apis[name] ?? []).map((api) => html`<li><code>${api}</code></li>`)}
+          </ul>`,
+      )}
+    </body>
+  </html>`

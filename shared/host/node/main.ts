@@ -1,0 +1,50 @@
+import { serve } from '@hono/node-server'
+import { createLogger } from '../../logger.ts'
+import { parseConfig } from '../config.ts'
+import { createGateway } from '../gateway.ts'
+import { startServices } from '../services.ts'
+import { ensureRedis } from './redis-server.ts'
+
+// The Node host: every configured service in this process, behind one port.
+const config = (() => {
+  try {
+    return parseConfig(process.env)
+  } catch (error) {
+    console.error((error as Error).message)
+    process.exit(1)
+  }
+})()
+const logger = createLogger(config.logLevel, { host: 'node' })
+
+let stopRedis: () => Promise<void>
+try {
+  stopRedis = await ensureRedis(config.redisUrl, config.dataDir, logger)
+} catch (error) {
+  logger.fatal((error as Error).message)
+  process.exit(1)
+}
+
+const running = await startServices(config, logger)
+const server = serve({ fetch: createGateway(running).fetch, port: config.port }, (info) =>
+  logger.info({ port: info.port, services: config.services }, `Pitstop Edge listening on http://localhost:${info.port}`),
+)
+
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) return
+  stopping = true
+  logger.info({ signal }, 'shutting down')
+  const deadline = setTimeout(() => {
+    logger.error('shutdown took too long; exiting')
+    process.exit(1)
+  }, config.shutdownTimeoutMs)
+  // Stop taking requests and let those in flight finish; then the consumers and relays.
+  await new Promise((resolve) => server.close(resolve))
+  await running.stop()
+  await stopRedis()
+  clearTimeout(deadline)
+  logger.info('stopped')
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))

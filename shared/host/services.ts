@@ -1,0 +1,112 @@
+import { mkdir } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { sql } from 'drizzle-orm'
+import { customersService } from '../../workers/customers/index.ts'
+import { vehiclesService } from '../../workers/vehicles/index.ts'
+import { workshopService } from '../../workers/workshop/index.ts'
+import { serviceStream, type Bus } from '../bus/bus.ts'
+import { createRedisBus } from '../bus/redis-bus.ts'
+import { newUuidV7, systemClock, type Clock } from '../clock.ts'
+import { ConsumerGroup } from '../consumer/consumer-group.ts'
+import { openDatabase, type Database } from '../db/database.ts'
+import type { Logger } from '../logger.ts'
+import { createOutbox } from '../outbox/outbox.ts'
+import { OutboxRelay } from '../outbox/relay.ts'
+import type { ServiceDefinition, ServiceName } from '../service.ts'
+import type { HostConfig } from './config.ts'
+
+const definitions: Record<ServiceName, ServiceDefinition> = {
+  customers: customersService,
+  vehicles: vehiclesService,
+  workshop: workshopService,
+}
+
+export interface RunningService {
+  name: ServiceName
+  fetch: (request: Request) => Response | Promise<Response>
+  database: Database
+  relay: OutboxRelay
+  consumers: ConsumerGroup[]
+}
+
+export interface RunningServices {
+  services: RunningService[]
+  bus: Bus
+  health(): Promise<{ ok: boolean; redis: string; services: Record<string, unknown> }>
+  /** Stops consumers (acknowledging work in hand), flushes relays, closes connections. */
+  stop(): Promise<void>
+}
+
+/**
+ * Builds and starts the configured services in this process: database (migrated), outbox relay,
+ * consumer groups. Each consumer group holds its own Redis connection for blocking reads.
+ */
+export async function startServices(
+  config: HostConfig,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<RunningServices> {
+  await mkdir(config.dataDir, { recursive: true })
+  const bus = createRedisBus(config.redisUrl, 'pitstop-host')
+  const settings = { workstations: config.workstations, timeZone: config.timeZone }
+  const consumerName = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  const services: RunningService[] = []
+
+  for (const name of config.services) {
+    const log = logger.child({ service: name })
+    const url = config.databaseUrls[name] ?? pathToFileURL(resolve(join(config.dataDir, `${name}.db`))).href
+    const database = await openDatabase(name, url)
+    const relay = new OutboxRelay({ db: database.db, bus, stream: serviceStream(config.streamPrefix, name), logger: log })
+    const outbox = createOutbox(database.db, () => relay.kick())
+    const service = definitions[name].create({ db: database.db, outbox, clock, newId: newUuidV7, logger: log, settings })
+    const consumers = service.consumers.map(
+      (spec) =>
+        new ConsumerGroup({
+          db: database.db,
+          bus: createRedisBus(config.redisUrl, `pitstop-${spec.group}`),
+          group: spec.group,
+          consumer: consumerName,
+          streams: spec.reads.map((source) => serviceStream(config.streamPrefix, source)),
+          handle: spec.handle,
+          logger: log,
+          claimIdleMs: config.claimIdleMs,
+          maxDeliveries: config.maxDeliveries,
+        }),
+    )
+    relay.start()
+    for (const consumer of consumers) await consumer.start()
+    services.push({ name, fetch: service.app.fetch, database, relay, consumers })
+    log.info({ database: url.startsWith('file:') ? 'file' : url }, 'service started')
+  }
+
+  return {
+    services,
+    bus,
+    async health() {
+      const redis = await bus.ping().then(
+        () => 'ok',
+        (error: Error) => `unreachable: ${error.message}`,
+      )
+      const report: Record<string, unknown> = {}
+      let ok = redis === 'ok'
+      for (const { name, database, relay } of services) {
+        const db = await database.db.run(sql`select 1`).then(
+          () => 'ok',
+          (error: Error) => `failing: ${error.message}`,
+        )
+        const unpublished = redis === 'ok' ? await relay.lag().catch(() => undefined) : undefined
+        ok &&= db === 'ok'
+        report[name] = { status: db === 'ok' ? 'ok' : 'failing', database: db, unpublishedEvents: unpublished }
+      }
+      return { ok, redis, services: report }
+    },
+    async stop() {
+      for (const { consumers } of services) await Promise.all(consumers.map((c) => c.stop()))
+      await Promise.all(services.map((s) => s.relay.stop()))
+      for (const { database } of services) database.client.close()
+      await bus.close()
+    },
+  }
+}

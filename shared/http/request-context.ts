@@ -1,0 +1,45 @@
+import type { MiddlewareHandler } from 'hono'
+import type { NewId } from '../clock.ts'
+import type { EventMetadata } from '../contracts/envelope.ts'
+import type { Logger } from '../logger.ts'
+import type { AppEnv } from './app-env.ts'
+
+export interface RequestContextOptions {
+  logger: Logger
+  newId: NewId
+}
+
+const idPattern = /^[A-Za-z0-9._:-]{1,128}$/
+
+/**
+ * Gives every request an id (or keeps the caller's `x-request-id`) and a correlation id (the caller's
+ * `x-correlation-id`, else the request id), echoes both, and logs one line per request.
+ */
+export function requestContext({ logger, newId }: RequestContextOptions): MiddlewareHandler<AppEnv> {
+  return async function requestContext(c, next) {
+    const given = (name: string) => {
+      const value = c.req.header(name)
+      return value && idPattern.test(value) ? value : undefined
+    }
+    const requestId = given('x-request-id') ?? newId()
+    const correlationId = given('x-correlation-id') ?? requestId
+    const requestLogger = logger.child({ requestId, correlationId })
+    c.set('requestId', requestId)
+    c.set('correlationId', correlationId)
+    c.set('actor', 'anonymous')
+    c.set('logger', requestLogger)
+    const started = performance.now()
+    await next()
+    c.header('x-request-id', requestId)
+    c.header('x-correlation-id', correlationId)
+    requestLogger.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: +(performance.now() - started).toFixed(2) },
+      'request',
+    )
+  }
+}
+
+/** The metadata events caused by this request carry. */
+export function eventMetadata(c: { var: AppEnv['Variables'] }): EventMetadata {
+  return { correlationId: c.var.correlationId, causationId: c.var.requestId, actor: c.var.actor }
+}

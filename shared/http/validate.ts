@@ -1,0 +1,25 @@
+import { vValidator } from '@hono/valibot-validator'
+import * as v from 'valibot'
+import { InvalidInput } from '../errors.ts'
+
+type Target = 'json' | 'param' | 'query'
+
+/**
+ * Validates one part of the request with a valibot schema; failures become 400 problem+json naming each
+ * field, before any handler code (and so any write) runs.
+ *
+ * @example
+ * app.post('/api/customers', validate('json', RegisterCustomer), (c) => c.json(c.req.valid('json')))
+ */
+export function validate<TTarget extends Target, TSchema extends v.GenericSchema>(target: TTarget, schema: TSchema) {
+  return vValidator(target, schema, (result) => {
+    if (!result.success) {
+      throw new InvalidInput(
+        result.issues.map((issue) => ({
+          field: `/${target === 'json' ? '' : `${target}/`}${(v.getDotPath(issue) ?? '').replaceAll('.', '/')}`,
+          message: issue.received === 'undefined' ? 'is required' : issue.message,
+        })),
+      )
+    }
+  })
+}

@@ -1,0 +1,60 @@
+import { eq } from 'drizzle-orm'
+import * as v from 'valibot'
+import { CustomerId, RegisterCustomer, type Customer } from '../../shared/contracts/index.ts'
+import { isUniqueViolation } from '../../shared/db/database.ts'
+import { toEnvelopes } from '../../shared/envelope.ts'
+import { NotFound, RuleViolation } from '../../shared/errors.ts'
+import { createApp } from '../../shared/http/create-app.ts'
+import { Pagination } from '../../shared/http/pagination.ts'
+import { eventMetadata } from '../../shared/http/request-context.ts'
+import { validate } from '../../shared/http/validate.ts'
+import type { ServiceDeps } from '../../shared/service.ts'
+import { customers } from './schema.ts'
+
+const sameCustomer = (a: Customer, b: Customer) => (Object.keys(a) as (keyof Customer)[]).every((k) => a[k] === b[k])
+
+export function createCustomersApp({ db, outbox, clock, newId, logger }: ServiceDeps) {
+  const find = async (customerId: string) =>
+    (await db.select().from(customers).where(eq(customers.customerId, customerId)))[0]
+
+  /** A repeated registration with the same id and body is answered like the first; another body is refused. */
+  const replay = async (customer: Customer) => {
+    const existing = await find(customer.customerId)
+    if (!existing) return undefined
+    if (sameCustomer(existing, customer)) return existing
+    throw new RuleViolation('customer-id-taken', `Customer ${customer.customerId} exists with other details`)
+  }
+
+  return createApp({ logger, newId })
+    .post('/api/customers', validate('json', RegisterCustomer), async (c) => {
+      const body = c.req.valid('json')
+      const customer: Customer = { ...body, customerId: body.customerId ?? newId() }
+      const existing = await replay(customer)
+      if (existing) return c.json(existing, 200)
+      const registered = toEnvelopes([{ type: 'CustomerRegistered', data: customer }], {
+        stream: customer.customerId,
+        after: 0,
+        metadata: eventMetadata(c),
+        clock,
+        newId,
+      })
+      try {
+        await outbox.commit([db.insert(customers).values(customer)], registered)
+      } catch (error) {
+        // Two identical requests raced past the check above: the loser answers like a replay.
+        if (!isUniqueViolation(error, 'customers.customer_id')) throw error
+        return c.json((await replay(customer))!, 200)
+      }
+      return c.json(customer, 201, { location: `/api/customers/${encodeURIComponent(customer.customerId)}` })
+    })
+    .get('/api/customers', validate('query', Pagination), async (c) => {
+      const { limit, offset } = c.req.valid('query')
+      return c.json(await db.select().from(customers).orderBy(customers.name).limit(limit).offset(offset))
+    })
+    .get('/api/customers/:customerId', validate('param', v.object({ customerId: CustomerId })), async (c) => {
+      const { customerId } = c.req.valid('param')
+      const customer = await find(customerId)
+      if (!customer) throw new NotFound(`No customer ${customerId}`)
+      return c.json(customer)
+    })
+}

@@ -1,0 +1,134 @@
+import { and, asc, desc, eq, gte, isNotNull, lte } from 'drizzle-orm'
+import * as v from 'valibot'
+import {
+  CustomerId,
+  FinishMaintenanceJob,
+  JobId,
+  LicenseNumber,
+  PlanMaintenanceJob,
+  PlanningDate,
+} from '../../shared/contracts/index.ts'
+import { EventStore } from '../../shared/event-store/event-store.ts'
+import { handleCommand } from '../../shared/event-store/handle-command.ts'
+import { NotFound, RuleViolation } from '../../shared/errors.ts'
+import { createApp } from '../../shared/http/create-app.ts'
+import { Pagination } from '../../shared/http/pagination.ts'
+import { eventMetadata } from '../../shared/http/request-context.ts'
+import { validate } from '../../shared/http/validate.ts'
+import type { ServiceDeps } from '../../shared/service.ts'
+import { decide, type WorkshopCommand } from './decider.ts'
+import { workshopPlanning, type WorkshopPlanning } from './events.ts'
+import { inbox, jobs, refCustomers, refVehicles } from './schema.ts'
+
+export const WORKSHOP_GROUP = 'workshop'
+
+const DateParam = v.object({ date: PlanningDate })
+const JobParam = v.object({ date: PlanningDate, jobId: JobId })
+const JobsQuery = v.object({ from: PlanningDate, to: PlanningDate })
+
+const planningView = (date: string, state: WorkshopPlanning) => ({
+  date,
+  jobs: state.status === 'open' ? state.jobs : [],
+})
+
+export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
+  const store = new EventStore(db)
+  const policy = { workstations: settings.workstations, timeZone: settings.timeZone }
+
+  const execute = (c: Parameters<typeof eventMetadata>[0], command: WorkshopCommand) =>
+    handleCommand({
+      store,
+      outbox,
+      aggregate: workshopPlanning,
+      streamId: command.data.date,
+      decide: (state) => decide(command, state, policy),
+      metadata: eventMetadata(c),
+      clock,
+      newId,
+    })
+
+  const findJob = (state: WorkshopPlanning, jobId: string) => planningView('', state).jobs.find((j) => j.jobId === jobId)
+
+  return (
+    createApp({ logger, newId })
+      .post('/api/workshop/planning/:date/jobs', validate('param', DateParam), validate('json', PlanMaintenanceJob), async (c) => {
+        const { date } = c.req.valid('param')
+        const { customerId, licenseNumber, jobId = newId(), ...slot } = c.req.valid('json')
+        const [customer] = await db.select().from(refCustomers).where(eq(refCustomers.customerId, customerId))
+        if (!customer) throw new RuleViolation('unknown-customer', `Customer ${customerId} is not known to the workshop`, 422)
+        const [vehicle] = await db.select().from(refVehicles).where(eq(refVehicles.licenseNumber, licenseNumber))
+        if (!vehicle) throw new RuleViolation('unknown-vehicle', `Vehicle ${licenseNumber} is not known to the workshop`, 422)
+        const { state } = await execute(c, {
+          type: 'PlanMaintenanceJob',
+          data: {
+            date,
+            jobId,
+            ...slot,
+            customer: { customerId, name: customer.name, telephoneNumber: customer.telephoneNumber },
+            vehicle: { licenseNumber, brand: vehicle.brand, type: vehicle.type },
+          },
+        })
+        return c.json(findJob(state, jobId)!, 201, { location: `/api/workshop/planning/${date}/jobs/${jobId}` })
+      })
+      .put('/api/workshop/planning/:date/jobs/:jobId/finish', validate('param', JobParam), validate('json', FinishMaintenanceJob), async (c) => {
+        const { date, jobId } = c.req.valid('param')
+        const { state } = await execute(c, { type: 'FinishMaintenanceJob', data: { date, jobId, ...c.req.valid('json') } })
+        return c.json(findJob(state, jobId)!)
+      })
+      // Plannings are read from the event store, not the read model, so a job planned a moment ago is in them.
+      .get('/api/workshop/planning/:date', validate('param', DateParam), async (c) => {
+        const { date } = c.req.valid('param')
+        return c.json(planningView(date, (await store.load(date, workshopPlanning)).state))
+      })
+      .get('/api/workshop/planning/:date/jobs/:jobId', validate('param', JobParam), async (c) => {
+        const { date, jobId } = c.req.valid('param')
+        const job = findJob((await store.load(date, workshopPlanning)).state, jobId)
+        if (!job) throw new NotFound(`No job ${jobId} on ${date}`)
+        return c.json(job)
+      })
+      // The jobs read model (eventually consistent): a range of days at once, for overviews.
+      .get('/api/workshop/jobs', validate('query', JobsQuery), async (c) => {
+        const { from, to } = c.req.valid('query')
+        return c.json(
+          await db
+            .select()
+            .from(jobs)
+            .where(and(gte(jobs.date, from), lte(jobs.date, to), isNotNull(jobs.startTime)))
+            .orderBy(asc(jobs.date), asc(jobs.startTime)),
+        )
+      })
+      .get('/api/workshop/refdata/customers', validate('query', Pagination), async (c) => {
+        const { limit, offset } = c.req.valid('query')
+        return c.json(await db.select().from(refCustomers).orderBy(refCustomers.name).limit(limit).offset(offset))
+      })
+      .get('/api/workshop/refdata/customers/:customerId', validate('param', v.object({ customerId: CustomerId })), async (c) => {
+        const { customerId } = c.req.valid('param')
+        const [customer] = await db.select().from(refCustomers).where(eq(refCustomers.customerId, customerId))
+        if (!customer) throw new NotFound(`Customer ${customerId} is not known to the workshop`)
+        return c.json(customer)
+      })
+      .get('/api/workshop/refdata/vehicles', validate('query', Pagination), async (c) => {
+        const { limit, offset } = c.req.valid('query')
+        return c.json(await db.select().from(refVehicles).orderBy(refVehicles.licenseNumber).limit(limit).offset(offset))
+      })
+      .get('/api/workshop/refdata/vehicles/:licenseNumber', validate('param', v.object({ licenseNumber: LicenseNumber })), async (c) => {
+        const { licenseNumber } = c.req.valid('param')
+        const [vehicle] = await db.select().from(refVehicles).where(eq(refVehicles.licenseNumber, licenseNumber))
+        if (!vehicle) throw new NotFound(`Vehicle ${licenseNumber} is not known to the workshop`)
+        return c.json(vehicle)
+      })
+      .get('/api/workshop/events', validate('query', Pagination), async (c) => {
+        const { limit, offset } = c.req.valid('query')
+        const rows = await db
+          .select()
+          .from(inbox)
+          .where(eq(inbox.consumerGroup, WORKSHOP_GROUP))
+          .orderBy(desc(inbox.seq))
+          .limit(limit)
+          .offset(offset)
+        return c.json(
+          rows.map((r) => ({ ...JSON.parse(r.envelope), source: r.sourceStream, entryId: r.entryId, appliedAt: r.appliedAt })),
+        )
+      })
+  )
+}

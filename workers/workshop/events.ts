@@ -1,0 +1,35 @@
+import type { MaintenanceJobFinished, MaintenanceJobPlanned, WorkshopPlanningCreated } from '../../shared/contracts/index.ts'
+
+export type WorkshopEvent = WorkshopPlanningCreated | MaintenanceJobPlanned | MaintenanceJobFinished
+
+type Planned = Omit<MaintenanceJobPlanned['data'], 'planningId'>
+export type Job =
+  | (Planned & { status: 'planned' })
+  | (Planned & { status: 'finished'; actualStartTime: string; actualEndTime: string; notes: string })
+
+/** One day of the workshop: the jobs planned on it. Plain data, so it can be snapshotted as JSON. */
+export type WorkshopPlanning = { status: 'empty' } | { status: 'open'; date: string; jobs: Job[] }
+
+export const initialState = (): WorkshopPlanning => ({ status: 'empty' })
+
+export function evolve(state: WorkshopPlanning, event: WorkshopEvent): WorkshopPlanning {
+  switch (event.type) {
+    case 'WorkshopPlanningCreated':
+      return { status: 'open', date: event.data.date, jobs: [] }
+    case 'MaintenanceJobPlanned': {
+      if (state.status !== 'open') return state
+      const { planningId: _, ...job } = event.data
+      return { ...state, jobs: [...state.jobs, { ...job, status: 'planned' }] }
+    }
+    case 'MaintenanceJobFinished': {
+      if (state.status !== 'open') return state
+      const { jobId, startTime, endTime, notes } = event.data
+      const jobs = state.jobs.map((job): Job =>
+        job.jobId === jobId ? { ...job, status: 'finished', actualStartTime: startTime, actualEndTime: endTime, notes } : job,
+      )
+      return { ...state, jobs }
+    }
+  }
+}
+
+export const workshopPlanning = { initialState, evolve }

@@ -1,0 +1,15 @@
+import type { ServiceDefinition } from '../../shared/service.ts'
+import { createWorkshopApp, WORKSHOP_GROUP } from './app.ts'
+import { workshopProjection } from './projection.ts'
+
+/**
+ * The workshop plans maintenance jobs per day (event-sourced `WorkshopPlanning`) and keeps its own copy
+ * of customers and vehicles, so planning keeps working while those services are down.
+ */
+export const workshopService: ServiceDefinition = {
+  name: 'workshop',
+  create: (deps) => ({
+    app: createWorkshopApp(deps),
+    consumers: [{ group: WORKSHOP_GROUP, reads: ['customers', 'vehicles', 'workshop'], handle: workshopProjection(deps.db) }],
+  }),
+}
