@@ -12,7 +12,8 @@ type Target = 'json' | 'param' | 'query'
  * app.post('/api/customers', validate('json', RegisterCustomer), (c) => c.json(c.req.valid('json')))
  */
 export function validate<TTarget extends Target, TSchema extends v.GenericSchema>(target: TTarget, schema: TSchema) {
-  return vValidator(target, schema, (result) => {
+  // One message per field: the first check that fails says what is wrong.
+  return vValidator(target, v.config(schema, { abortPipeEarly: true }), (result) => {
     if (!result.success) {
       throw new InvalidInput(
         result.issues.map((issue) => ({

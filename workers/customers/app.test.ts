@@ -1,0 +1,124 @@
+import { count } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { outbox } from '../../shared/db/kernel-schema.ts'
+import { sampleCustomer, startTestHost, type TestHost } from '../../shared/testing/test-host.ts'
+import { customers } from './schema.ts'
+
+let host: TestHost
+beforeAll(async () => {
+  host = await startTestHost({ services: ['customers'] })
+})
+afterAll(() => host.cleanup())
+
+const rows = async () => ({
+  customers: (await host.db('customers').select({ n: count() }).from(customers))[0]!.n,
+  outbox: (await host.db('customers').select({ n: count() }).from(outbox))[0]!.n,
+})
+
+describe('POST /api/customers', () => {
+  it('registers a customer, answers 201 with it and records CustomerRegistered in the outbox', async () => {
+    const res = await host.post('/api/customers', sampleCustomer('ann'), { 'x-correlation-id': 'corr-1' })
+    expect(res.status).toBe(201)
+    expect(res.headers.get('location')).toBe('/api/customers/ann')
+    expect(await res.json()).toEqual(sampleCustomer('ann'))
+    const [event] = await host.db('customers').select().from(outbox)
+    const envelope = JSON.parse(event!.envelope)
+    expect(envelope).toMatchObject({ type: 'CustomerRegistered', stream: 'ann', position: 1, version: 1 })
+    expect(envelope.correlationId).toBe('corr-1')
+    expect(envelope.data).toEqual(sampleCustomer('ann'))
+  })
+
+  it('generates an id when none is given', async () => {
+    const { customerId: _, ...body } = sampleCustomer('x')
+    const res = await host.post('/api/customers', body)
+    expect(res.status).toBe(201)
+    const created = (await res.json()) as { customerId: string }
+    expect(created.customerId).toMatch(/^[0-9a-f-]{36}$/)
+    expect((await host.get(`/api/customers/${created.customerId}`)).status).toBe(200)
+  })
+
+  it('answers a repeated registration with the same id and body like the first, without a second event', async () => {
+    await host.post('/api/customers', sampleCustomer('bob'))
+    const before = await rows()
+    const again = await host.post('/api/customers', sampleCustomer('bob'))
+    expect(again.status).toBe(200)
+    expect(await again.json()).toEqual(sampleCustomer('bob'))
+    expect(await rows()).toEqual(before)
+  })
+
+  it('refuses an existing id with a different body (409 customer-id-taken)', async () => {
+    await host.post('/api/customers', sampleCustomer('cees'))
+    const res = await host.post('/api/customers', sampleCustomer('cees', 'Someone Else'))
+    expect(res.status).toBe(409)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    expect(((await res.json()) as { type: string }).type).toBe('urn:pitstop:rule:customer-id-taken')
+  })
+
+  it('registers concurrent identical requests once', async () => {
+    const before = await rows()
+    const responses = await Promise.all(Array.from({ length: 5 }, () => host.post('/api/customers', sampleCustomer('dirk'))))
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201])
+    expect(await rows()).toEqual({ customers: before.customers + 1, outbox: before.outbox + 1 })
+  })
+
+  it.each([
+    ['a missing name', { ...sampleCustomer('e1'), name: undefined }, '/name'],
+    ['an empty city', { ...sampleCustomer('e2'), city: '  ' }, '/city'],
+    ['an invalid email address', { ...sampleCustomer('e3'), emailAddress: 'not-an-email' }, '/emailAddress'],
+    ['a telephone number with letters', { ...sampleCustomer('e4'), telephoneNumber: 'call me' }, '/telephoneNumber'],
+    ['an id with spaces', { ...sampleCustomer('e5'), customerId: 'a b' }, '/customerId'],
+    ['a name that is a number', { ...sampleCustomer('e6'), name: 42 }, '/name'],
+  ])('refuses %s with 400 naming the field, and writes nothing', async (_, body, field) => {
+    const before = await rows()
+    const res = await host.post('/api/customers', body)
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    const problem = (await res.json()) as { type: string; errors: { field: string }[] }
+    expect(problem.type).toBe('urn:pitstop:problem:invalid-input')
+    expect(problem.errors.map((e) => e.field)).toEqual([field])
+    expect(await rows()).toEqual(before)
+  })
+
+  it('refuses a body that is not JSON with 400 problem+json, and writes nothing', async () => {
+    const before = await rows()
+    const res = await host.post('/api/customers', '{"name": ')
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    expect(await rows()).toEqual(before)
+  })
+})
+
+describe('GET /api/customers', () => {
+  it('lists registered customers, paginated', async () => {
+    await host.post('/api/customers', sampleCustomer('list-1', 'Zed One'))
+    await host.post('/api/customers', sampleCustomer('list-2', 'Zed Two'))
+    const all = (await (await host.get('/api/customers?limit=1000')).json()) as { customerId: string }[]
+    expect(all.map((c) => c.customerId)).toEqual(expect.arrayContaining(['list-1', 'list-2']))
+    const page = (await (await host.get(`/api/customers?limit=1&offset=${all.length - 1}`)).json()) as unknown[]
+    expect(page).toEqual([all.at(-1)])
+  })
+
+  it('refuses a limit that is not a positive number with 400', async () => {
+    for (const query of ['limit=0', 'limit=abc', 'offset=-1']) {
+      const res = await host.get(`/api/customers?${query}`)
+      expect(res.status, query).toBe(400)
+    }
+  })
+
+  it('returns one customer by id', async () => {
+    await host.post('/api/customers', sampleCustomer('fien'))
+    const res = await host.get('/api/customers/fien')
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual(sampleCustomer('fien'))
+  })
+
+  it('answers 404 problem+json for an unknown customer', async () => {
+    const res = await host.get('/api/customers/nobody')
+    expect(res.status).toBe(404)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+  })
+
+  it('refuses a malformed id with 400', async () => {
+    expect((await host.get('/api/customers/bad%20id')).status).toBe(400)
+  })
+})
