@@ -104,6 +104,8 @@ export class ConsumerGroup {
     while (!this.stopping) {
       try {
         if (Date.now() >= this.nextClaimAt) await this.claimIdle()
+        // stop() may have come while a claimed batch was in hand: it found no read to interrupt.
+        if (this.stopping) break
         this.reading = true
         const batches = await this.options.bus.readGroup({
           ...this.identity(),

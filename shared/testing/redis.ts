@@ -9,7 +9,8 @@ export const uniquePrefix = (name: string) => `test-${name}-${Math.random().toSt
 
 /** Deletes every key under `prefix.` (streams, dead letters). */
 export async function deleteKeys(prefix: string, url = TEST_REDIS_URL): Promise<void> {
-  const redis = new Redis(url)
+  const redis = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null })
+  redis.on('error', () => {})
   try {
     let cursor = '0'
     do {

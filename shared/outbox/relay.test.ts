@@ -1,0 +1,352 @@
+import { asc, eq } from 'drizzle-orm'
+import { Redis } from 'ioredis'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { customers } from '../../workers/customers/schema.ts'
+import { serviceStream } from '../bus/bus.ts'
+import { createRedisBus } from '../bus/redis-bus.ts'
+import { newUuidV7, systemClock } from '../clock.ts'
+import type { Envelope } from '../contracts/envelope.ts'
+import { openDatabase } from '../db/database.ts'
+import { outbox as outboxTable } from '../db/kernel-schema.ts'
+import { toEnvelopes } from '../envelope.ts'
+import { createLogger } from '../logger.ts'
+import { deleteKeys, startPrivateRedis, TEST_REDIS_URL, uniquePrefix } from '../testing/redis.ts'
+import { sampleCustomer } from '../testing/test-host.ts'
+import { createOutbox } from './outbox.ts'
+import { OutboxRelay } from './relay.ts'
+
+const NEVER = 60 * 60 * 1000 // a backstop interval no test waits for
+const metadata = { correlationId: 'relay-test', causationId: 'relay-test', actor: 'test' }
+
+const cleanups: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+const registered = (customerId: string): Envelope[] =>
+  toEnvelopes([{ type: 'CustomerRegistered', data: sampleCustomer(customerId) }], {
+    stream: customerId,
+    after: 0,
+    metadata,
+    clock: systemClock,
+    newId: newUuidV7,
+  })
+
+/** Polls until `check` stops throwing, or rethrows its last failure after `timeoutMs`. */
+async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await check()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+}
+
+/**
+ * A migrated customers database in a fresh directory, the stream `<prefix>.customers` on `redisUrl`, and
+ * helpers to start relays on them and read the stream. Everything is undone after the test.
+ */
+async function setup({ redisUrl = TEST_REDIS_URL, kick = true } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'pitstop-relay-'))
+  const { client, db } = await openDatabase('customers', `file:${join(dir, 'customers.db')}`)
+  const prefix = uniquePrefix('relay')
+  const stream = serviceStream(prefix, 'customers')
+  const reader = new Redis(redisUrl, { maxRetriesPerRequest: 1 })
+  reader.on('error', () => {})
+  cleanups.push(async () => {
+    reader.disconnect()
+    if (redisUrl === TEST_REDIS_URL) await deleteKeys(prefix)
+    client.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const relays: OutboxRelay[] = []
+  const newRelay = (options: { intervalMs?: number; batchSize?: number } = {}) => {
+    const bus = createRedisBus(redisUrl, 'relay-test')
+    const relay = new OutboxRelay({ db, bus, stream, logger: createLogger('silent'), intervalMs: NEVER, ...options })
+    relays.push(relay)
+    // Stopping flushes, which cannot succeed once a test has stopped its Redis: bound it, then close.
+    cleanups.push(async () => {
+      await Promise.race([relay.stop(), new Promise((resolve) => setTimeout(resolve, 2000))])
+      await bus.close()
+    })
+    return { relay, bus }
+  }
+
+  let kicks = 0
+  const outbox = createOutbox(db, () => {
+    kicks++
+    if (kick) for (const relay of relays) relay.kick()
+  })
+  const register = async (customerId: string) => {
+    const events = registered(customerId)
+    await outbox.commit([db.insert(customers).values(sampleCustomer(customerId))], events)
+    return events[0]!
+  }
+
+  const readStream = async () => {
+    const entries = (await reader.xrange(stream, '-', '+')) as [string, string[]][]
+    return entries.map(([id, fields]) => ({ id, fields: Object.fromEntries(pairs(fields)) }))
+  }
+  /** The stream as `<seq>-0` ids with the event ids they carry. */
+  const published = async () =>
+    (await readStream()).map(({ id, fields }) => ({ id, eventId: JSON.parse(fields.event!).id as string }))
+  const outboxRows = () => db.select().from(outboxTable).orderBy(asc(outboxTable.seq))
+  /** What the stream must hold: every outbox row once, in seq order. */
+  const expected = async () => (await outboxRows()).map((row) => ({ id: `${row.seq}-0`, eventId: row.eventId }))
+
+  return { db, stream, outbox, newRelay, register, readStream, published, outboxRows, expected, kicks: () => kicks }
+}
+
+function pairs(fields: string[]): [string, string][] {
+  const result: [string, string][] = []
+  for (let i = 0; i < fields.length; i += 2) result.push([fields[i]!, fields[i + 1]!])
+  return result
+}
+
+async function privateRedis() {
+  const redis = await startPrivateRedis()
+  cleanups.push(() => redis.stop())
+  return {
+    ...redis,
+    /**
+     * Takes the server down until `restart()`. SHUTDOWN rather than the helper's `stop()`: after a
+     * SIGKILL the helper's `restart()` waits for an exit that already happened.
+     */
+    async shutdown() {
+      const admin = new Redis(redis.url, { retryStrategy: () => null, maxRetriesPerRequest: 0 })
+      admin.on('error', () => {})
+      await admin.shutdown('NOSAVE').catch(() => {})
+      admin.disconnect()
+      await eventually(async () => {
+        const probe = new Redis(redis.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+        probe.on('error', () => {})
+        const up = await probe.connect().then(() => true, () => false)
+        probe.disconnect()
+        if (up) throw new Error('redis-server is still up')
+      })
+    },
+  }
+}
+
+describe('the outbox relay', () => {
+  it('publishes committed events to the service stream in commit order, the outbox seq as entry id', async () => {
+    const t = await setup()
+    const { relay } = t.newRelay()
+    relay.start()
+
+    const first = await t.register('c-1')
+    const second = await t.register('c-2')
+    const both = [...registered('c-3'), ...registered('c-4')]
+    await t.outbox.commit(
+      [t.db.insert(customers).values([sampleCustomer('c-3'), sampleCustomer('c-4')])],
+      both,
+    )
+    await relay.flush()
+
+    expect(t.stream).toMatch(/^test-relay-[a-z0-9]+\.customers$/)
+    const entries = await t.readStream()
+    expect(entries.map((e) => e.id)).toEqual(['1-0', '2-0', '3-0', '4-0'])
+    expect(entries.map((e) => Object.keys(e.fields).sort())).toEqual(Array(4).fill(['event', 'type']))
+    expect(entries.map((e) => e.fields.type)).toEqual(Array(4).fill('CustomerRegistered'))
+    expect(entries.map((e) => JSON.parse(e.fields.event!))).toEqual([first, second, ...both])
+  })
+
+  it('publishes right after a commit, without waiting for the backstop', async () => {
+    const t = await setup()
+    const { relay } = t.newRelay({ intervalMs: NEVER })
+    relay.start()
+    await relay.flush()
+
+    const event = await t.register('c-1')
+
+    await eventually(async () => expect((await t.published()).map((e) => e.eventId)).toEqual([event.id]), 2000)
+    expect(t.kicks()).toBe(1)
+  })
+
+  it('publishes every one of many concurrent commits through kicks alone', async () => {
+    const t = await setup()
+    const { relay } = t.newRelay({ intervalMs: NEVER, batchSize: 7 })
+    relay.start()
+
+    await Promise.all(Array.from({ length: 100 }, (_, i) => t.register(`c-${i}`)))
+
+    await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 5000)
+    expect(await t.published()).toHaveLength(100)
+  })
+
+  it('publishes rows committed without a kick on its next backstop pass', async () => {
+    const t = await setup({ kick: false })
+    const { relay } = t.newRelay({ intervalMs: 100 })
+    relay.start()
+    await relay.flush()
+
+    await t.register('c-1')
+    await t.register('c-2')
+    expect(t.kicks()).toBe(2)
+
+    await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 3000)
+    expect(await t.published()).toHaveLength(2)
+  })
+
+  it('reports as lag the events committed but not yet in the stream', async () => {
+    const t = await setup({ kick: false })
+    const { relay } = t.newRelay()
+    expect(await relay.lag()).toBe(0)
+
+    await t.register('c-1')
+    await t.register('c-2')
+    await t.register('c-3')
+    expect(await relay.lag()).toBe(3)
+
+    await relay.flush()
+    expect(await relay.lag()).toBe(0)
+  })
+
+  it('resolves flush only once everything committed before it is in the stream', async () => {
+    const t = await setup()
+    const { relay } = t.newRelay({ batchSize: 3 })
+    relay.start()
+
+    // Commits land while passes are running; flush must still wait for all of them.
+    const commits = Promise.all(Array.from({ length: 20 }, (_, i) => t.register(`c-${i}`)))
+    await commits
+    await relay.flush()
+
+    expect(await t.published()).toEqual(await t.expected())
+    expect(await t.published()).toHaveLength(20)
+    expect(await relay.lag()).toBe(0)
+  })
+
+  it('publishes nothing for a batch that failed to commit', async () => {
+    const t = await setup()
+    const { relay } = t.newRelay()
+    relay.start()
+    const committed = await t.register('c-1')
+
+    // The same customer again violates the primary key: the batch, outbox row included, is rolled back.
+    const refused = registered('c-1')[0]!
+    await expect(
+      t.outbox.commit([t.db.insert(customers).values(sampleCustomer('c-1'))], [refused]),
+    ).rejects.toThrow(/UNIQUE constraint failed: customers.customer_id/)
+    await relay.flush()
+
+    expect(await t.db.select().from(outboxTable).where(eq(outboxTable.eventId, refused.id))).toEqual([])
+    expect((await t.outboxRows()).map((row) => row.eventId)).toEqual([committed.id])
+    expect((await t.published()).map((e) => e.eventId)).toEqual([committed.id])
+    expect(t.kicks()).toBe(1)
+  })
+
+  it('never duplicates an entry when two relays publish the same outbox to the same stream', async () => {
+    const t = await setup()
+    const a = t.newRelay({ batchSize: 4 }).relay
+    const b = t.newRelay({ batchSize: 5 }).relay
+    a.start()
+    b.start()
+
+    await Promise.all(Array.from({ length: 60 }, (_, i) => t.register(`c-${i}`)))
+    await Promise.all([a.flush(), b.flush()])
+
+    const published = await t.published()
+    expect(published).toEqual(await t.expected())
+    expect(new Set(published.map((e) => e.eventId)).size).toBe(60)
+  })
+})
+
+describe('appending to the bus after an expected entry', () => {
+  it('refuses entries unless the stream still ends at the expected seq, and says where it ends', async () => {
+    const t = await setup()
+    const { bus } = t.newRelay()
+    const entry = (seq: number) => ({ seq, type: 'CustomerRegistered', envelope: `{"seq":${seq}}` })
+
+    expect(await bus.lastSeq(t.stream)).toBe(0)
+    expect(await bus.appendAfter(t.stream, 0, [entry(1), entry(2)])).toEqual({ ok: true })
+    expect(await bus.appendAfter(t.stream, 0, [entry(1), entry(2)])).toEqual({ ok: false, lastSeq: 2 })
+    expect(await bus.appendAfter(t.stream, 5, [entry(6)])).toEqual({ ok: false, lastSeq: 2 })
+    expect(await bus.appendAfter(t.stream, 2, [entry(3)])).toEqual({ ok: true })
+
+    expect((await t.readStream()).map((e) => e.id)).toEqual(['1-0', '2-0', '3-0'])
+    expect(await bus.lastSeq(t.stream)).toBe(3)
+  })
+})
+
+describe('the outbox relay when Redis loses the stream', () => {
+  it('publishes everything again from the outbox after a FLUSHALL, each event once and in order', async () => {
+    const redis = await privateRedis()
+    const t = await setup({ redisUrl: redis.url })
+    const { relay } = t.newRelay({ intervalMs: 100 })
+    relay.start()
+    for (const id of ['c-1', 'c-2', 'c-3']) await t.register(id)
+    await relay.flush()
+    expect(await t.published()).toHaveLength(3)
+
+    await redis.flushAll()
+    expect(await t.readStream()).toEqual([])
+
+    await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 5000)
+    await t.register('c-4')
+    await relay.flush()
+    expect(await t.published()).toEqual(await t.expected())
+    expect(await t.published()).toHaveLength(4)
+  })
+
+  it('publishes everything again on the next commit after a FLUSHALL, without waiting for the backstop', async () => {
+    const redis = await privateRedis()
+    const t = await setup({ redisUrl: redis.url })
+    const { relay } = t.newRelay({ intervalMs: NEVER })
+    relay.start()
+    for (const id of ['c-1', 'c-2']) await t.register(id)
+    await relay.flush()
+
+    await redis.flushAll()
+    await t.register('c-3')
+
+    await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 2000)
+    expect(await t.published()).toHaveLength(3)
+  })
+
+  it('publishes everything again from the outbox after a restart without persistence', async () => {
+    const redis = await privateRedis()
+    const t = await setup({ redisUrl: redis.url })
+    const { relay } = t.newRelay({ intervalMs: 100 })
+    relay.start()
+    for (const id of ['c-1', 'c-2', 'c-3']) await t.register(id)
+    await relay.flush()
+    expect(await t.published()).toHaveLength(3)
+
+    await redis.restart()
+
+    await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 10_000)
+    expect(await t.published()).toHaveLength(3)
+    await t.register('c-4')
+    await relay.flush()
+    expect(await t.published()).toEqual(await t.expected())
+    expect(await relay.lag()).toBe(0)
+  })
+
+  it('publishes once Redis is back when it was started while Redis was down', async () => {
+    const redis = await privateRedis()
+    const t = await setup({ redisUrl: redis.url })
+    await redis.shutdown()
+
+    const { relay } = t.newRelay({ intervalMs: 100 })
+    relay.start()
+    // Commits do not depend on Redis: the outbox holds the events until the relay can publish them.
+    await t.register('c-1')
+    await t.register('c-2')
+    await expect(relay.lag()).rejects.toThrow()
+    await new Promise((resolve) => setTimeout(resolve, 500))
+
+    await redis.restart()
+
+    await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 10_000)
+    expect(await t.published()).toHaveLength(2)
+    expect(await relay.lag()).toBe(0)
+  })
+})
