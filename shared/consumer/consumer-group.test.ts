@@ -432,7 +432,10 @@ describe('ConsumerGroup', () => {
     expect(await consumer.redrive()).toBe(0)
   })
 
-  it('recreates its group and applies events published after its streams vanish (Redis flushed)', async () => {
+  it.each([
+    ['Redis is flushed', 'flushAll'],
+    ['Redis restarts empty', 'restart'],
+  ] as const)('recreates its group and applies events published afterwards when %s', async (_, fault) => {
     const redis = await startPrivateRedis()
     cleanups.push(() => redis.stop())
     const t = await setup(redis.url)
@@ -441,7 +444,7 @@ describe('ConsumerGroup', () => {
     await t.publish(t.streams.customers, before, '1-0')
     await vi.waitFor(async () => expect(await t.effectsOf(before.id)).toBe(1), waitLong)
 
-    await redis.flushAll()
+    await redis[fault]()
     // As the relay does after a flush: the outbox again from the start, then what is new.
     await t.publish(t.streams.customers, before, '1-0')
     const after = customerRegistered('cust-2')
