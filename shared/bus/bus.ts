@@ -15,7 +15,13 @@ export interface Bus {
   /** XREADGROUP: new entries with `from: '>'`, this consumer's pending entries with `from: '0'`. */
   readGroup(request: ReadRequest): Promise<StreamBatch[]>
   /** XAUTOCLAIM: entries pending longer than `minIdleMs` in any consumer of the group become ours. */
-  claimIdle(stream: string, group: string, consumer: string, minIdleMs: number, count: number): Promise<StreamEntry[]>
+  claimIdle(
+    stream: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    count: number,
+  ): Promise<StreamEntry[]>
   /** How many times the entry has been delivered to the group (0 when it is no longer pending). */
   deliveries(stream: string, group: string, entryId: string): Promise<number>
   ack(stream: string, group: string, entryIds: string[]): Promise<void>

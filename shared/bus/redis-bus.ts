@@ -55,7 +55,15 @@ export function createRedisBus(url: string, name = 'pitstop'): Bus {
     async readGroup({ group, consumer, streams, from, count, blockMs }) {
       const block = blockMs === undefined ? [] : ['BLOCK', blockMs]
       const reply = (await (redis as any).xreadgroup(
-        'GROUP', group, consumer, 'COUNT', count, ...block, 'STREAMS', ...streams, ...streams.map(() => from),
+        'GROUP',
+        group,
+        consumer,
+        'COUNT',
+        count,
+        ...block,
+        'STREAMS',
+        ...streams,
+        ...streams.map(() => from),
       )) as [string, RawEntry[]][] | null
       return (reply ?? []).map(([stream, entries]) => ({ stream, entries: entries.map(toEntry) }))
     },
@@ -63,30 +71,53 @@ export function createRedisBus(url: string, name = 'pitstop'): Bus {
       const claimed: StreamEntry[] = []
       let cursor = '0-0'
       do {
-        const [next, entries] = (await redis.xautoclaim(stream, group, consumer, minIdleMs, cursor, 'COUNT', count)) as [
-          string,
-          RawEntry[],
-        ]
+        const [next, entries] = (await redis.xautoclaim(
+          stream,
+          group,
+          consumer,
+          minIdleMs,
+          cursor,
+          'COUNT',
+          count,
+        )) as [string, RawEntry[]]
         claimed.push(...entries.filter(([, fields]) => fields !== null).map(toEntry))
         cursor = next
       } while (cursor !== '0-0' && claimed.length < count)
       return claimed
     },
     async deliveries(stream, group, entryId) {
-      const pending = (await redis.xpending(stream, group, entryId, entryId, 1)) as [string, string, number, number][]
+      const pending = (await redis.xpending(stream, group, entryId, entryId, 1)) as [
+        string,
+        string,
+        number,
+        number,
+      ][]
       return pending[0]?.[3] ?? 0
     },
     async ack(stream, group, entryIds) {
       if (entryIds.length > 0) await redis.xack(stream, group, ...entryIds)
     },
     async deadLetter(stream, { group, entry, error, deliveries }) {
-      await redis.xadd(deadLetterStream(stream), '*',
-        'group', group, 'stream', stream, 'entryId', entry.id, 'deliveries', String(deliveries), 'error', error,
+      await redis.xadd(
+        deadLetterStream(stream),
+        '*',
+        'group',
+        group,
+        'stream',
+        stream,
+        'entryId',
+        entry.id,
+        'deliveries',
+        String(deliveries),
+        'error',
+        error,
         ...Object.entries(entry.fields).flat(),
       )
     },
     async readDeadLetters(stream, count) {
-      return ((await redis.xrange(deadLetterStream(stream), '-', '+', 'COUNT', count)) as RawEntry[]).map(toEntry)
+      return ((await redis.xrange(deadLetterStream(stream), '-', '+', 'COUNT', count)) as RawEntry[]).map(
+        toEntry,
+      )
     },
     async deleteDeadLetters(stream, entryIds) {
       if (entryIds.length > 0) await redis.xdel(deadLetterStream(stream), ...entryIds)

@@ -225,11 +225,12 @@ function gate() {
 
 describe('ConsumerGroup', () => {
   it.each([
-    ['restarts under the same name and drains its own pending entries', 'c1'],
-    ['is replaced by another consumer that claims its entry after claimIdleMs', 'c2'],
+    // Claiming is put off for a minute, so only draining its own pending entries on start can do it.
+    ['restarts under the same name and drains its own pending entries', 'c1', 60_000],
+    ['is replaced by another consumer that claims its entry after claimIdleMs', 'c2', 200],
   ])(
     'applies an event exactly once when its consumer, killed between effect and XACK, %s',
-    async (_, next) => {
+    async (_, next, claimIdleMs) => {
       const t = await setup()
       const { bus, died } = killedBeforeAck(createRedisBus(TEST_REDIS_URL))
       const doomed = t.consumer('c1', { bus })
@@ -241,7 +242,7 @@ describe('ConsumerGroup', () => {
       expect(await t.effectsOf(event.id)).toBe(1)
       expect(await t.pending()).toBe(1)
 
-      await t.consumer(next).start()
+      await t.consumer(next, { claimIdleMs }).start()
 
       await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
       expect(await t.effectsOf(event.id)).toBe(1)

@@ -163,7 +163,13 @@ export class ConsumerGroup {
     this.nextClaimAt = Date.now() + this.claimIdleMs / 2
     for (const stream of this.options.streams) {
       const { group, consumer } = this.identity()
-      const entries = await this.options.bus.claimIdle(stream, group, consumer, this.claimIdleMs, this.batchSize)
+      const entries = await this.options.bus.claimIdle(
+        stream,
+        group,
+        consumer,
+        this.claimIdleMs,
+        this.batchSize,
+      )
       if (entries.length > 0) await this.process(stream, entries)
     }
   }
@@ -201,7 +207,10 @@ export class ConsumerGroup {
     } catch (error) {
       const deliveries = await this.deliveriesOf(delivery.stream, delivery.entry)
       if (deliveries < this.maxDeliveries) {
-        this.options.logger.warn({ err: error, eventId: delivery.event.id, deliveries }, 'event failed; will retry')
+        this.options.logger.warn(
+          { err: error, eventId: delivery.event.id, deliveries },
+          'event failed; will retry',
+        )
         return false
       }
       await this.deadLetter(delivery.stream, delivery.entry, error, deliveries)
@@ -235,7 +244,15 @@ export class ConsumerGroup {
     const rows = await this.options.db
       .select({ eventId: inbox.eventId })
       .from(inbox)
-      .where(and(eq(inbox.consumerGroup, this.options.group), inArray(inbox.eventId, deliveries.map((d) => d.event.id))))
+      .where(
+        and(
+          eq(inbox.consumerGroup, this.options.group),
+          inArray(
+            inbox.eventId,
+            deliveries.map((d) => d.event.id),
+          ),
+        ),
+      )
     return new Set(rows.map((r) => r.eventId))
   }
 
@@ -247,7 +264,8 @@ export class ConsumerGroup {
       throw new MalformedEvent('event field is not JSON')
     }
     const type = (json as { type?: unknown } | null)?.type
-    const schema = typeof type === 'string' && type in contracts ? contracts[type as keyof typeof contracts] : Envelope
+    const schema =
+      typeof type === 'string' && type in contracts ? contracts[type as keyof typeof contracts] : Envelope
     const result = v.safeParse(schema, json)
     if (!result.success) {
       const fields = result.issues.map((i) => `${v.getDotPath(i) ?? '(root)'}: ${i.message}`).join('; ')
@@ -260,10 +278,23 @@ export class ConsumerGroup {
     return this.options.bus.deliveries(stream, this.options.group, entry.id)
   }
 
-  private async deadLetter(stream: string, entry: StreamEntry, error: unknown, deliveries: number): Promise<void> {
+  private async deadLetter(
+    stream: string,
+    entry: StreamEntry,
+    error: unknown,
+    deliveries: number,
+  ): Promise<void> {
     const message = error instanceof Error ? error.message : String(error)
-    this.options.logger.error({ stream, entryId: entry.id, error: message, deliveries }, 'event dead-lettered')
-    await this.options.bus.deadLetter(stream, { group: this.options.group, entry, error: message, deliveries })
+    this.options.logger.error(
+      { stream, entryId: entry.id, error: message, deliveries },
+      'event dead-lettered',
+    )
+    await this.options.bus.deadLetter(stream, {
+      group: this.options.group,
+      entry,
+      error: message,
+      deliveries,
+    })
   }
 }
 

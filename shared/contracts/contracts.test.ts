@@ -10,23 +10,36 @@ describe('contracts', () => {
   it('has the committed JSON Schema files matching the valibot schemas (run npm run contracts)', async () => {
     const documents = contractsAsJsonSchema()
     const files = (await readdir(folder)).filter((f) => f.endsWith('.json')).sort()
-    expect(files).toEqual(Object.keys(documents).map((name) => `${name}.json`).sort())
+    expect(files).toEqual(
+      Object.keys(documents)
+        .map((name) => `${name}.json`)
+        .sort(),
+    )
     for (const [name, document] of Object.entries(documents)) {
       expect(JSON.parse(await readFile(new URL(`${name}.json`, folder), 'utf8')), name).toEqual(document)
     }
   })
 
   it('stores license numbers upper-cased', () => {
-    const vehicle = v.parse(RegisterVehicle, { licenseNumber: 'ab-12-cd', brand: 'Opel', type: 'Astra', ownerId: 'c1' })
+    const vehicle = v.parse(RegisterVehicle, {
+      licenseNumber: 'ab-12-cd',
+      brand: 'Opel',
+      type: 'Astra',
+      ownerId: 'c1',
+    })
     expect(vehicle.licenseNumber).toBe('AB-12-CD')
   })
 
   it('refuses license numbers that do not match the pattern', () => {
     for (const licenseNumber of ['AB12CD', 'ABCD-12-CD', '1234-1-1', 'AB-12', 'AB-12-CD-1']) {
-      expect(v.safeParse(RegisterVehicle.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(false)
+      expect(v.safeParse(RegisterVehicle.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(
+        false,
+      )
     }
     for (const licenseNumber of ['1-2-3', 'ABC-123-XYZ', '12-AB-3']) {
-      expect(v.safeParse(RegisterVehicle.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(true)
+      expect(v.safeParse(RegisterVehicle.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(
+        true,
+      )
     }
   })
 
@@ -44,7 +57,10 @@ describe('contracts', () => {
       data: { licenseNumber: 'AB-12-CD' },
     }
     expect(v.safeParse(AnyEvent, event).success).toBe(false)
-    const complete = { ...event, data: { licenseNumber: 'AB-12-CD', brand: 'Opel', type: 'Astra', ownerId: 'c1' } }
+    const complete = {
+      ...event,
+      data: { licenseNumber: 'AB-12-CD', brand: 'Opel', type: 'Astra', ownerId: 'c1' },
+    }
     expect(v.safeParse(AnyEvent, complete).success).toBe(true)
   })
 })

@@ -37,4 +37,6 @@ export function eventContract<TType extends string, TVersion extends number, TDa
 
 /** The domain view of an event: what `decide` returns and `evolve` consumes. */
 export type DomainEvent<TContract extends v.GenericSchema> =
-  v.InferOutput<TContract> extends { type: infer TType; data: infer TData } ? { type: TType; data: TData } : never
+  v.InferOutput<TContract> extends { type: infer TType; data: infer TData }
+    ? { type: TType; data: TData }
+    : never

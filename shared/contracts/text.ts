@@ -2,7 +2,12 @@ import * as v from 'valibot'
 
 /** A trimmed, non-empty string of at most `max` characters. */
 export const requiredText = (max: number) =>
-  v.pipe(v.string(), v.trim(), v.nonEmpty('must not be empty'), v.maxLength(max, `must be at most ${max} characters`))
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.nonEmpty('must not be empty'),
+    v.maxLength(max, `must be at most ${max} characters`),
+  )
 
 /** Identifiers chosen by clients: short, URL-safe. */
 export const Identifier = v.pipe(

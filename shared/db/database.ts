@@ -16,8 +16,11 @@ export interface Database {
  * const { db } = await openDatabase('customers', 'file:.data/customers.db')
  */
 export async function openDatabase(service: string, url: string): Promise<Database> {
-  const client = createClient({ url })
-  if (url.startsWith('file:')) {
+  const local = url.startsWith('file:')
+  // An embedded database runs every statement synchronously, so one connection serves all requests;
+  // more would each need the pragmas below and would only contend for the write lock.
+  const client = createClient({ url, ...(local ? { concurrency: 1 } : {}) })
+  if (local) {
     // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, so a commit survives a
     // process crash (not a power cut) at a fraction of the cost of FULL.
     await client.execute('PRAGMA journal_mode = WAL')
@@ -25,7 +28,9 @@ export async function openDatabase(service: string, url: string): Promise<Databa
     await client.execute('PRAGMA busy_timeout = 5000')
   }
   const db = drizzle(client)
-  await migrate(db, { migrationsFolder: fileURLToPath(new URL(`../../migrations/${service}`, import.meta.url)) })
+  await migrate(db, {
+    migrationsFolder: fileURLToPath(new URL(`../../migrations/${service}`, import.meta.url)),
+  })
   return { client, db }
 }
 

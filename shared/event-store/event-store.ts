@@ -63,11 +63,14 @@ export class EventStore {
     const version = expectedVersion + envelopes.length
     if (Math.floor(version / this.snapshotEvery) > Math.floor(expectedVersion / this.snapshotEvery)) {
       const row = { streamId, position: version, state: JSON.stringify(stateAfter) }
-      items.push(this.db.insert(snapshots).values(row).onConflictDoUpdate({ target: snapshots.streamId, set: row }))
+      items.push(
+        this.db.insert(snapshots).values(row).onConflictDoUpdate({ target: snapshots.streamId, set: row }),
+      )
     }
     return items
   }
 }
 
 /** True when a batch failed because another writer took the same `(stream_id, position)`. */
-export const isVersionConflict = (error: unknown) => isUniqueViolation(error, 'events.stream_id, events.position')
+export const isVersionConflict = (error: unknown) =>
+  isUniqueViolation(error, 'events.stream_id, events.position')

@@ -16,7 +16,12 @@ const TimeZone = v.pipe(
 )
 const Services = v.pipe(
   v.string(),
-  v.transform((s) => s.split(',').map((name) => name.trim()).filter(Boolean)),
+  v.transform((s) =>
+    s
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  ),
   v.array(v.picklist(serviceNames, `must list services among ${serviceNames.join(', ')}`)),
   v.minLength(1, 'must name at least one service'),
 )

@@ -11,7 +11,10 @@ export function createGateway(running: RunningServices) {
   return new Hono()
     .get('/health', async (c) => {
       const report = await running.health()
-      return c.json({ status: report.ok ? 'ok' : 'degraded', redis: report.redis, services: report.services }, report.ok ? 200 : 503)
+      return c.json(
+        { status: report.ok ? 'ok' : 'degraded', redis: report.redis, services: report.services },
+        report.ok ? 200 : 503,
+      )
     })
     .all('/api/:service/*', (c) => {
       const service = byName.get(c.req.param('service') as never)
@@ -24,7 +27,10 @@ export function createGateway(running: RunningServices) {
       }
       return service.fetch(c.req.raw)
     })
-    .all('/api/:service', (c) => byName.get(c.req.param('service') as never)?.fetch(c.req.raw) ?? c.notFound())
+    .all(
+      '/api/:service',
+      (c) => byName.get(c.req.param('service') as never)?.fetch(c.req.raw) ?? c.notFound(),
+    )
     .get('/', (c) => c.html(indexPage([...byName.keys()])))
 }
 
@@ -43,20 +49,22 @@ const apis: Record<string, string[]> = {
   ],
 }
 
-const indexPage = (running: string[]) => html`<!doctype html>
-  <html lang="en">
-    <head>
-      <meta charset="utf-8" />
-      <title>Pitstop Edge</title>
-    </head>
-    <body>
-      <h1>Pitstop Edge</h1>
-      <p>Garage management as event-driven services. <a href="/health">Health</a></p>
-      ${running.map(
-        (name) => html`<h2>${name}</h2>
-          <ul>
-            ${(apis[name] ?? []).map((api) => html`<li><code>${api}</code></li>`)}
-          </ul>`,
-      )}
-    </body>
-  </html>`
+const indexPage = (running: string[]) =>
+  html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <title>Pitstop Edge</title>
+      </head>
+      <body>
+        <h1>Pitstop Edge</h1>
+        <p>Garage management as event-driven services. <a href="/health">Health</a></p>
+        ${running.map(
+          (name) =>
+            html`<h2>${name}</h2>
+              <ul>
+                ${(apis[name] ?? []).map((api) => html`<li><code>${api}</code></li>`)}
+              </ul>`,
+        )}
+      </body>
+    </html>`

@@ -58,9 +58,21 @@ export async function startServices(
     const log = logger.child({ service: name })
     const url = config.databaseUrls[name] ?? pathToFileURL(resolve(join(config.dataDir, `${name}.db`))).href
     const database = await openDatabase(name, url)
-    const relay = new OutboxRelay({ db: database.db, bus, stream: serviceStream(config.streamPrefix, name), logger: log })
+    const relay = new OutboxRelay({
+      db: database.db,
+      bus,
+      stream: serviceStream(config.streamPrefix, name),
+      logger: log,
+    })
     const outbox = createOutbox(database.db, () => relay.kick())
-    const service = definitions[name].create({ db: database.db, outbox, clock, newId: newUuidV7, logger: log, settings })
+    const service = definitions[name].create({
+      db: database.db,
+      outbox,
+      clock,
+      newId: newUuidV7,
+      logger: log,
+      settings,
+    })
     const consumers = service.consumers.map(
       (spec) =>
         new ConsumerGroup({
@@ -78,7 +90,9 @@ export async function startServices(
     relay.start()
     for (const consumer of consumers) await consumer.start()
     services.push({ name, fetch: service.app.fetch, database, relay, consumers })
-    log.info({ database: url.startsWith('file:') ? 'file' : url }, 'service started')
+    // Only the scheme and host: a libSQL URL may carry an auth token.
+    const { protocol, host } = new URL(url)
+    log.info({ database: `${protocol}//${host}` }, 'service started')
   }
 
   return {
@@ -98,7 +112,11 @@ export async function startServices(
         )
         const unpublished = redis === 'ok' ? await relay.lag().catch(() => undefined) : undefined
         ok &&= db === 'ok'
-        report[name] = { status: db === 'ok' ? 'ok' : 'failing', database: db, unpublishedEvents: unpublished }
+        report[name] = {
+          status: db === 'ok' ? 'ok' : 'failing',
+          database: db,
+          unpublishedEvents: unpublished,
+        }
       }
       return { ok, redis, services: report }
     },

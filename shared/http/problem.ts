@@ -14,9 +14,13 @@ export interface Problem {
 }
 
 export function problem(c: Context, body: Problem): Response {
-  return c.newResponse(JSON.stringify({ ...body, instance: c.req.path }), body.status as ContentfulStatusCode, {
-    'content-type': 'application/problem+json',
-  })
+  return c.newResponse(
+    JSON.stringify({ ...body, instance: c.req.path }),
+    body.status as ContentfulStatusCode,
+    {
+      'content-type': 'application/problem+json',
+    },
+  )
 }
 
 /** The one place errors become responses. */

@@ -33,7 +33,12 @@ export function requestContext({ logger, newId }: RequestContextOptions): Middle
     c.header('x-request-id', requestId)
     c.header('x-correlation-id', correlationId)
     requestLogger.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: +(performance.now() - started).toFixed(2) },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: +(performance.now() - started).toFixed(2),
+      },
       'request',
     )
   }

@@ -11,7 +11,10 @@ type Target = 'json' | 'param' | 'query'
  * @example
  * app.post('/api/customers', validate('json', RegisterCustomer), (c) => c.json(c.req.valid('json')))
  */
-export function validate<TTarget extends Target, TSchema extends v.GenericSchema>(target: TTarget, schema: TSchema) {
+export function validate<TTarget extends Target, TSchema extends v.GenericSchema>(
+  target: TTarget,
+  schema: TSchema,
+) {
   // One message per field: the first check that fails says what is wrong.
   return vValidator(target, v.config(schema, { abortPipeEarly: true }), (result) => {
     if (!result.success) {

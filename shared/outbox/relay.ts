@@ -45,7 +45,7 @@ export class OutboxRelay {
       this.again = true
       return
     }
-    this.running = this.passes().finally(() => (this.running = undefined))
+    this.running = this.passes()
   }
 
   /** Resolves when everything committed before the call has been published (or publishing failed). */
@@ -63,20 +63,30 @@ export class OutboxRelay {
 
   /** Events committed but not yet in the stream. */
   async lag(): Promise<number> {
-    const [row] = await this.options.db.select({ max: sql<number>`coalesce(max(${outbox.seq}), 0)` }).from(outbox)
+    const [row] = await this.options.db
+      .select({ max: sql<number>`coalesce(max(${outbox.seq}), 0)` })
+      .from(outbox)
     return Math.max(0, (row?.max ?? 0) - (await this.options.bus.lastSeq(this.options.stream)))
   }
 
   private async passes(): Promise<void> {
-    do {
-      this.again = false
-      try {
-        await this.publishPending()
-      } catch (error) {
-        this.options.logger.warn({ err: error, stream: this.options.stream }, 'relay pass failed; retrying on the next tick')
-        return
-      }
-    } while (this.again)
+    try {
+      do {
+        this.again = false
+        try {
+          await this.publishPending()
+        } catch (error) {
+          this.options.logger.warn(
+            { err: error, stream: this.options.stream },
+            'relay pass failed; retrying on the next tick',
+          )
+          return
+        }
+      } while (this.again)
+    } finally {
+      // Cleared in the same step as the last `again` check: a kick arriving after it starts a new pass.
+      this.running = undefined
+    }
   }
 
   private async publishPending(): Promise<void> {
@@ -94,7 +104,11 @@ export class OutboxRelay {
       if (result.ok) {
         published = rows.at(-1)!.seq
       } else {
-        if (result.lastSeq < published) this.options.logger.warn({ stream, from: result.lastSeq }, 'stream lost entries; republishing from the outbox')
+        if (result.lastSeq < published)
+          this.options.logger.warn(
+            { stream, from: result.lastSeq },
+            'stream lost entries; republishing from the outbox',
+          )
         published = result.lastSeq
       }
     }

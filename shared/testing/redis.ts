@@ -43,9 +43,13 @@ export async function startPrivateRedis() {
   const url = `redis://127.0.0.1:${port}`
   let child: ChildProcess | undefined
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    })
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    )
     const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
     probe.on('error', () => {})
     for (let i = 0; i < 100; i++) {
@@ -61,7 +65,7 @@ export async function startPrivateRedis() {
     throw new Error(`redis-server did not start on port ${port}`)
   }
   const stop = async () => {
-    if (!child || child.exitCode !== null) return
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((r) => child!.once('exit', r))
     child.kill('SIGKILL')
     await exited

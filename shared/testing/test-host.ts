@@ -35,12 +35,14 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}) {
   let stopped = false
 
   const request = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init)
-  const send = (method: string) => (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    request(path, {
-      method,
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    })
+  const send =
+    (method: string) =>
+    (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      request(path, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      })
 
   const stop = async () => {
     if (stopped) return

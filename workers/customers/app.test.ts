@@ -56,7 +56,9 @@ describe('POST /api/customers', () => {
 
   it('registers concurrent identical requests once', async () => {
     const before = await rows()
-    const responses = await Promise.all(Array.from({ length: 5 }, () => host.post('/api/customers', sampleCustomer('dirk'))))
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => host.post('/api/customers', sampleCustomer('dirk'))),
+    )
     expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201])
     expect(await rows()).toEqual({ customers: before.customers + 1, outbox: before.outbox + 1 })
   })
@@ -65,7 +67,11 @@ describe('POST /api/customers', () => {
     ['a missing name', { ...sampleCustomer('e1'), name: undefined }, '/name'],
     ['an empty city', { ...sampleCustomer('e2'), city: '  ' }, '/city'],
     ['an invalid email address', { ...sampleCustomer('e3'), emailAddress: 'not-an-email' }, '/emailAddress'],
-    ['a telephone number with letters', { ...sampleCustomer('e4'), telephoneNumber: 'call me' }, '/telephoneNumber'],
+    [
+      'a telephone number with letters',
+      { ...sampleCustomer('e4'), telephoneNumber: 'call me' },
+      '/telephoneNumber',
+    ],
     ['an id with spaces', { ...sampleCustomer('e5'), customerId: 'a b' }, '/customerId'],
     ['a name that is a number', { ...sampleCustomer('e6'), name: 42 }, '/name'],
   ])('refuses %s with 400 naming the field, and writes nothing', async (_, body, field) => {
@@ -94,7 +100,9 @@ describe('GET /api/customers', () => {
     await host.post('/api/customers', sampleCustomer('list-2', 'Zed Two'))
     const all = (await (await host.get('/api/customers?limit=1000')).json()) as { customerId: string }[]
     expect(all.map((c) => c.customerId)).toEqual(expect.arrayContaining(['list-1', 'list-2']))
-    const page = (await (await host.get(`/api/customers?limit=1&offset=${all.length - 1}`)).json()) as unknown[]
+    const page = (await (
+      await host.get(`/api/customers?limit=1&offset=${all.length - 1}`)
+    ).json()) as unknown[]
     expect(page).toEqual([all.at(-1)])
   })
 

@@ -11,7 +11,8 @@ import { validate } from '../../shared/http/validate.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { customers } from './schema.ts'
 
-const sameCustomer = (a: Customer, b: Customer) => (Object.keys(a) as (keyof Customer)[]).every((k) => a[k] === b[k])
+const sameCustomer = (a: Customer, b: Customer) =>
+  (Object.keys(a) as (keyof Customer)[]).every((k) => a[k] === b[k])
 
 export function createCustomersApp({ db, outbox, clock, newId, logger }: ServiceDeps) {
   const find = async (customerId: string) =>

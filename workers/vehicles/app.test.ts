@@ -56,7 +56,9 @@ describe('POST /api/vehicles', () => {
     const res = await host.post('/api/vehicles', body)
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toBe('application/problem+json')
-    expect(((await res.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([field])
+    expect(((await res.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+      field,
+    ])
     expect(await rows()).toEqual(before)
   })
 

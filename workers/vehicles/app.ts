@@ -12,7 +12,10 @@ import type { ServiceDeps } from '../../shared/service.ts'
 import { vehicles } from './schema.ts'
 
 const licenseNumberTaken = (licenseNumber: string) =>
-  new RuleViolation('license-number-taken', `A vehicle with license number ${licenseNumber} is already registered`)
+  new RuleViolation(
+    'license-number-taken',
+    `A vehicle with license number ${licenseNumber} is already registered`,
+  )
 
 export function createVehiclesApp({ db, outbox, clock, newId, logger }: ServiceDeps) {
   const find = async (licenseNumber: string) =>
@@ -32,19 +35,26 @@ export function createVehiclesApp({ db, outbox, clock, newId, logger }: ServiceD
       try {
         await outbox.commit([db.insert(vehicles).values(vehicle)], registered)
       } catch (error) {
-        if (isUniqueViolation(error, 'vehicles.license_number')) throw licenseNumberTaken(vehicle.licenseNumber)
+        if (isUniqueViolation(error, 'vehicles.license_number'))
+          throw licenseNumberTaken(vehicle.licenseNumber)
         throw error
       }
       return c.json(vehicle, 201, { location: `/api/vehicles/${vehicle.licenseNumber}` })
     })
     .get('/api/vehicles', validate('query', Pagination), async (c) => {
       const { limit, offset } = c.req.valid('query')
-      return c.json(await db.select().from(vehicles).orderBy(vehicles.licenseNumber).limit(limit).offset(offset))
+      return c.json(
+        await db.select().from(vehicles).orderBy(vehicles.licenseNumber).limit(limit).offset(offset),
+      )
     })
-    .get('/api/vehicles/:licenseNumber', validate('param', v.object({ licenseNumber: LicenseNumber })), async (c) => {
-      const { licenseNumber } = c.req.valid('param')
-      const vehicle = await find(licenseNumber)
-      if (!vehicle) throw new NotFound(`No vehicle ${licenseNumber}`)
-      return c.json(vehicle)
-    })
+    .get(
+      '/api/vehicles/:licenseNumber',
+      validate('param', v.object({ licenseNumber: LicenseNumber })),
+      async (c) => {
+        const { licenseNumber } = c.req.valid('param')
+        const vehicle = await find(licenseNumber)
+        if (!vehicle) throw new NotFound(`No vehicle ${licenseNumber}`)
+        return c.json(vehicle)
+      },
+    )
 }

@@ -47,34 +47,66 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
       newId,
     })
 
-  const findJob = (state: WorkshopPlanning, jobId: string) => planningView('', state).jobs.find((j) => j.jobId === jobId)
+  const findJob = (state: WorkshopPlanning, jobId: string) =>
+    planningView('', state).jobs.find((j) => j.jobId === jobId)
 
   return (
     createApp({ logger, newId })
-      .post('/api/workshop/planning/:date/jobs', validate('param', DateParam), validate('json', PlanMaintenanceJob), async (c) => {
-        const { date } = c.req.valid('param')
-        const { customerId, licenseNumber, jobId = newId(), ...slot } = c.req.valid('json')
-        const [customer] = await db.select().from(refCustomers).where(eq(refCustomers.customerId, customerId))
-        if (!customer) throw new RuleViolation('unknown-customer', `Customer ${customerId} is not known to the workshop`, 422)
-        const [vehicle] = await db.select().from(refVehicles).where(eq(refVehicles.licenseNumber, licenseNumber))
-        if (!vehicle) throw new RuleViolation('unknown-vehicle', `Vehicle ${licenseNumber} is not known to the workshop`, 422)
-        const { state } = await execute(c, {
-          type: 'PlanMaintenanceJob',
-          data: {
-            date,
-            jobId,
-            ...slot,
-            customer: { customerId, name: customer.name, telephoneNumber: customer.telephoneNumber },
-            vehicle: { licenseNumber, brand: vehicle.brand, type: vehicle.type },
-          },
-        })
-        return c.json(findJob(state, jobId)!, 201, { location: `/api/workshop/planning/${date}/jobs/${jobId}` })
-      })
-      .put('/api/workshop/planning/:date/jobs/:jobId/finish', validate('param', JobParam), validate('json', FinishMaintenanceJob), async (c) => {
-        const { date, jobId } = c.req.valid('param')
-        const { state } = await execute(c, { type: 'FinishMaintenanceJob', data: { date, jobId, ...c.req.valid('json') } })
-        return c.json(findJob(state, jobId)!)
-      })
+      .post(
+        '/api/workshop/planning/:date/jobs',
+        validate('param', DateParam),
+        validate('json', PlanMaintenanceJob),
+        async (c) => {
+          const { date } = c.req.valid('param')
+          const { customerId, licenseNumber, jobId = newId(), ...slot } = c.req.valid('json')
+          const [customer] = await db
+            .select()
+            .from(refCustomers)
+            .where(eq(refCustomers.customerId, customerId))
+          if (!customer)
+            throw new RuleViolation(
+              'unknown-customer',
+              `Customer ${customerId} is not known to the workshop`,
+              422,
+            )
+          const [vehicle] = await db
+            .select()
+            .from(refVehicles)
+            .where(eq(refVehicles.licenseNumber, licenseNumber))
+          if (!vehicle)
+            throw new RuleViolation(
+              'unknown-vehicle',
+              `Vehicle ${licenseNumber} is not known to the workshop`,
+              422,
+            )
+          const { state } = await execute(c, {
+            type: 'PlanMaintenanceJob',
+            data: {
+              date,
+              jobId,
+              ...slot,
+              customer: { customerId, name: customer.name, telephoneNumber: customer.telephoneNumber },
+              vehicle: { licenseNumber, brand: vehicle.brand, type: vehicle.type },
+            },
+          })
+          return c.json(findJob(state, jobId)!, 201, {
+            location: `/api/workshop/planning/${date}/jobs/${jobId}`,
+          })
+        },
+      )
+      .put(
+        '/api/workshop/planning/:date/jobs/:jobId/finish',
+        validate('param', JobParam),
+        validate('json', FinishMaintenanceJob),
+        async (c) => {
+          const { date, jobId } = c.req.valid('param')
+          const { state } = await execute(c, {
+            type: 'FinishMaintenanceJob',
+            data: { date, jobId, ...c.req.valid('json') },
+          })
+          return c.json(findJob(state, jobId)!)
+        },
+      )
       // Plannings are read from the event store, not the read model, so a job planned a moment ago is in them.
       .get('/api/workshop/planning/:date', validate('param', DateParam), async (c) => {
         const { date } = c.req.valid('param')
@@ -99,24 +131,42 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
       })
       .get('/api/workshop/refdata/customers', validate('query', Pagination), async (c) => {
         const { limit, offset } = c.req.valid('query')
-        return c.json(await db.select().from(refCustomers).orderBy(refCustomers.name).limit(limit).offset(offset))
+        return c.json(
+          await db.select().from(refCustomers).orderBy(refCustomers.name).limit(limit).offset(offset),
+        )
       })
-      .get('/api/workshop/refdata/customers/:customerId', validate('param', v.object({ customerId: CustomerId })), async (c) => {
-        const { customerId } = c.req.valid('param')
-        const [customer] = await db.select().from(refCustomers).where(eq(refCustomers.customerId, customerId))
-        if (!customer) throw new NotFound(`Customer ${customerId} is not known to the workshop`)
-        return c.json(customer)
-      })
+      .get(
+        '/api/workshop/refdata/customers/:customerId',
+        validate('param', v.object({ customerId: CustomerId })),
+        async (c) => {
+          const { customerId } = c.req.valid('param')
+          const [customer] = await db
+            .select()
+            .from(refCustomers)
+            .where(eq(refCustomers.customerId, customerId))
+          if (!customer) throw new NotFound(`Customer ${customerId} is not known to the workshop`)
+          return c.json(customer)
+        },
+      )
       .get('/api/workshop/refdata/vehicles', validate('query', Pagination), async (c) => {
         const { limit, offset } = c.req.valid('query')
-        return c.json(await db.select().from(refVehicles).orderBy(refVehicles.licenseNumber).limit(limit).offset(offset))
+        return c.json(
+          await db.select().from(refVehicles).orderBy(refVehicles.licenseNumber).limit(limit).offset(offset),
+        )
       })
-      .get('/api/workshop/refdata/vehicles/:licenseNumber', validate('param', v.object({ licenseNumber: LicenseNumber })), async (c) => {
-        const { licenseNumber } = c.req.valid('param')
-        const [vehicle] = await db.select().from(refVehicles).where(eq(refVehicles.licenseNumber, licenseNumber))
-        if (!vehicle) throw new NotFound(`Vehicle ${licenseNumber} is not known to the workshop`)
-        return c.json(vehicle)
-      })
+      .get(
+        '/api/workshop/refdata/vehicles/:licenseNumber',
+        validate('param', v.object({ licenseNumber: LicenseNumber })),
+        async (c) => {
+          const { licenseNumber } = c.req.valid('param')
+          const [vehicle] = await db
+            .select()
+            .from(refVehicles)
+            .where(eq(refVehicles.licenseNumber, licenseNumber))
+          if (!vehicle) throw new NotFound(`Vehicle ${licenseNumber} is not known to the workshop`)
+          return c.json(vehicle)
+        },
+      )
       .get('/api/workshop/events', validate('query', Pagination), async (c) => {
         const { limit, offset } = c.req.valid('query')
         const rows = await db
@@ -127,7 +177,12 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
           .limit(limit)
           .offset(offset)
         return c.json(
-          rows.map((r) => ({ ...JSON.parse(r.envelope), source: r.sourceStream, entryId: r.entryId, appliedAt: r.appliedAt })),
+          rows.map((r) => ({
+            ...JSON.parse(r.envelope),
+            source: r.sourceStream,
+            entryId: r.entryId,
+            appliedAt: r.appliedAt,
+          })),
         )
       })
   )

@@ -54,7 +54,10 @@ export function planMaintenanceJob(
   return [{ type: 'WorkshopPlanningCreated', data: { planningId: date, date } }, planned]
 }
 
-export function finishMaintenanceJob({ data }: FinishMaintenanceJob, state: WorkshopPlanning): WorkshopEvent[] {
+export function finishMaintenanceJob(
+  { data }: FinishMaintenanceJob,
+  state: WorkshopPlanning,
+): WorkshopEvent[] {
   const job = state.status === 'open' ? state.jobs.find((j) => j.jobId === data.jobId) : undefined
   if (!job) throw new NotFound(`No job ${data.jobId} on ${data.date}`)
   notYetFinished(job)
@@ -64,7 +67,11 @@ export function finishMaintenanceJob({ data }: FinishMaintenanceJob, state: Work
   return [{ type: 'MaintenanceJobFinished', data: { planningId: date, ...finish } }]
 }
 
-export function decide(command: WorkshopCommand, state: WorkshopPlanning, policy: PlanningPolicy): WorkshopEvent[] {
+export function decide(
+  command: WorkshopCommand,
+  state: WorkshopPlanning,
+  policy: PlanningPolicy,
+): WorkshopEvent[] {
   const { type } = command
   switch (type) {
     case 'PlanMaintenanceJob':

@@ -1,4 +1,8 @@
-import type { MaintenanceJobFinished, MaintenanceJobPlanned, WorkshopPlanningCreated } from '../../shared/contracts/index.ts'
+import type {
+  MaintenanceJobFinished,
+  MaintenanceJobPlanned,
+  WorkshopPlanningCreated,
+} from '../../shared/contracts/index.ts'
 
 export type WorkshopEvent = WorkshopPlanningCreated | MaintenanceJobPlanned | MaintenanceJobFinished
 
@@ -25,7 +29,9 @@ export function evolve(state: WorkshopPlanning, event: WorkshopEvent): WorkshopP
       if (state.status !== 'open') return state
       const { jobId, startTime, endTime, notes } = event.data
       const jobs = state.jobs.map((job): Job =>
-        job.jobId === jobId ? { ...job, status: 'finished', actualStartTime: startTime, actualEndTime: endTime, notes } : job,
+        job.jobId === jobId
+          ? { ...job, status: 'finished', actualStartTime: startTime, actualEndTime: endTime, notes }
+          : job,
       )
       return { ...state, jobs }
     }

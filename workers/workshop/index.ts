@@ -10,6 +10,12 @@ export const workshopService: ServiceDefinition = {
   name: 'workshop',
   create: (deps) => ({
     app: createWorkshopApp(deps),
-    consumers: [{ group: WORKSHOP_GROUP, reads: ['customers', 'vehicles', 'workshop'], handle: workshopProjection(deps.db) }],
+    consumers: [
+      {
+        group: WORKSHOP_GROUP,
+        reads: ['customers', 'vehicles', 'workshop'],
+        handle: workshopProjection(deps.db),
+      },
+    ],
   }),
 }

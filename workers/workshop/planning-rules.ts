@@ -10,10 +10,12 @@ interface Slot {
 const ms = (time: string) => Date.parse(time)
 
 /** Slots are half-open, [start, end): two that only touch do not overlap. */
-export const overlaps = (a: Slot, b: Slot) => ms(a.startTime) < ms(b.endTime) && ms(b.startTime) < ms(a.endTime)
+export const overlaps = (a: Slot, b: Slot) =>
+  ms(a.startTime) < ms(b.endTime) && ms(b.startTime) < ms(a.endTime)
 
 export function startBeforeEnd(slot: Slot): void {
-  if (ms(slot.startTime) >= ms(slot.endTime)) throw new RuleViolation('start-before-end', 'A job must start before it ends')
+  if (ms(slot.startTime) >= ms(slot.endTime))
+    throw new RuleViolation('start-before-end', 'A job must start before it ends')
 }
 
 /** The job lies within the planning's day, from its midnight to the next, in the workshop's time zone. */
@@ -27,12 +29,16 @@ export function withinPlanningDay(date: string, slot: Slot, timeZone: string): v
 }
 
 export function jobIdUnique(jobs: Job[], jobId: string): void {
-  if (jobs.some((job) => job.jobId === jobId)) throw new RuleViolation('job-id-unique', `Job ${jobId} already exists`)
+  if (jobs.some((job) => job.jobId === jobId))
+    throw new RuleViolation('job-id-unique', `Job ${jobId} already exists`)
 }
 
 export function vehicleNotDoubleBooked(jobs: Job[], slot: Slot & { licenseNumber: string }): void {
   if (jobs.some((job) => job.vehicle.licenseNumber === slot.licenseNumber && overlaps(job, slot))) {
-    throw new RuleViolation('vehicle-not-double-booked', `${slot.licenseNumber} already has a job at that time`)
+    throw new RuleViolation(
+      'vehicle-not-double-booked',
+      `${slot.licenseNumber} already has a job at that time`,
+    )
   }
 }
 
@@ -50,11 +56,15 @@ export function workstationAvailable(jobs: Job[], slot: Slot, workstations: numb
   for (const { delta } of changes) {
     running += delta
     if (running + 1 > workstations) {
-      throw new RuleViolation('max-overlapping-jobs', `All ${workstations} workstations are taken at that time`)
+      throw new RuleViolation(
+        'max-overlapping-jobs',
+        `All ${workstations} workstations are taken at that time`,
+      )
     }
   }
 }
 
 export function notYetFinished(job: Job): void {
-  if (job.status === 'finished') throw new RuleViolation('job-already-finished', `Job ${job.jobId} is already finished`)
+  if (job.status === 'finished')
+    throw new RuleViolation('job-already-finished', `Job ${job.jobId} is already finished`)
 }

@@ -44,7 +44,8 @@ export function workshopProjection(db: Db): EventHandler {
             .onConflictDoUpdate({ target: jobs.jobId, set: finished }),
         ]
       }
-      case 'WorkshopPlanningCreated':
+      default:
+        // Planning creation and types this projection does not know yet only go into the event log.
         return []
     }
   }

@@ -26,7 +26,10 @@ try {
 
 const running = await startServices(config, logger)
 const server = serve({ fetch: createGateway(running).fetch, port: config.port }, (info) =>
-  logger.info({ port: info.port, services: config.services }, `Pitstop Edge listening on http://localhost:${info.port}`),
+  logger.info(
+    { port: info.port, services: config.services },
+    `Pitstop Edge listening on http://localhost:${info.port}`,
+  ),
 )
 
 let stopping = false

@@ -4,7 +4,12 @@ import { Redis } from 'ioredis'
 import type { Logger } from '../../logger.ts'
 
 async function answers(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  })
   redis.on('error', () => {})
   try {
     await redis.connect()
@@ -22,7 +27,11 @@ async function answers(url: string): Promise<boolean> {
  * append-only persistence under `dataDir` and returns a function that stops it; otherwise explains
  * how to get one.
  */
-export async function ensureRedis(url: string, dataDir: string, logger: Logger): Promise<() => Promise<void>> {
+export async function ensureRedis(
+  url: string,
+  dataDir: string,
+  logger: Logger,
+): Promise<() => Promise<void>> {
   if (await answers(url)) return async () => {}
   const installed = spawnSync('redis-server', ['--version']).status === 0
   const { hostname, port } = new URL(url)
@@ -38,7 +47,18 @@ export async function ensureRedis(url: string, dataDir: string, logger: Logger):
   }
   const child = spawn(
     'redis-server',
-    ['--port', port || '6379', '--bind', '127.0.0.1', '--appendonly', 'yes', '--save', '', '--dir', resolve(dataDir)],
+    [
+      '--port',
+      port || '6379',
+      '--bind',
+      '127.0.0.1',
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--dir',
+      resolve(dataDir),
+    ],
     { stdio: 'ignore' },
   )
   for (let i = 0; i < 50 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 100))

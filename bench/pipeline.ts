@@ -1,0 +1,70 @@
+import { count } from 'drizzle-orm'
+import { join } from 'node:path'
+import { serviceStream } from '../shared/bus/bus.ts'
+import { createRedisBus } from '../shared/bus/redis-bus.ts'
+import { newUuidV7, systemClock } from '../shared/clock.ts'
+import { ConsumerGroup } from '../shared/consumer/consumer-group.ts'
+import { openDatabase } from '../shared/db/database.ts'
+import { inbox } from '../shared/db/kernel-schema.ts'
+import { toEnvelopes } from '../shared/envelope.ts'
+import { createLogger } from '../shared/logger.ts'
+import { createOutbox } from '../shared/outbox/outbox.ts'
+import { OutboxRelay } from '../shared/outbox/relay.ts'
+import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { workshopProjection } from '../workers/workshop/projection.ts'
+
+/**
+ * A burst of events committed to the customers outbox while nothing publishes, then the relay and the
+ * workshop consumer group started together (as the host runs them): events per second until the last
+ * one is applied to the workshop's read model.
+ */
+export async function outboxToReadModel(dir: string, redisUrl: string, prefix: string, events: number) {
+  const logger = createLogger('warn')
+  const customers = await openDatabase('customers', `file:${join(dir, 'customers.db')}`)
+  const workshop = await openDatabase('workshop', `file:${join(dir, 'workshop.db')}`)
+  const outbox = createOutbox(customers.db, () => {})
+  const metadata = { correlationId: 'bench', causationId: 'bench', actor: 'bench' }
+  for (let i = 0; i < events; i += 500) {
+    const batch = Array.from({ length: Math.min(500, events - i) }, (_, j) =>
+      sampleCustomer(`burst-${i + j}`),
+    )
+    const envelopes = batch.flatMap((data) =>
+      toEnvelopes([{ type: 'CustomerRegistered', data }], {
+        stream: data.customerId,
+        after: 0,
+        metadata,
+        clock: systemClock,
+        newId: newUuidV7,
+      }),
+    )
+    await outbox.commit([], envelopes)
+  }
+
+  const stream = serviceStream(prefix, 'customers')
+  const bus = createRedisBus(redisUrl)
+  const relay = new OutboxRelay({ db: customers.db, bus, stream, logger })
+  const consumer = new ConsumerGroup({
+    db: workshop.db,
+    bus: createRedisBus(redisUrl),
+    group: 'workshop',
+    consumer: 'bench',
+    streams: [stream],
+    handle: workshopProjection(workshop.db),
+    logger,
+  })
+  const started = performance.now()
+  relay.start()
+  await consumer.start()
+  for (;;) {
+    const [row] = await workshop.db.select({ n: count() }).from(inbox)
+    if (row!.n >= events) break
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  const seconds = (performance.now() - started) / 1000
+  await consumer.stop()
+  await relay.stop()
+  await bus.close()
+  customers.client.close()
+  workshop.client.close()
+  return events / seconds
+}

@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { deleteKeys } from '../shared/testing/redis.ts'
+import { commandThroughput, seedWorkshop } from './commands.ts'
+import { commandToEffectLatency } from './effect-latency.ts'
+import { outboxToReadModel } from './pipeline.ts'
+import { libsqlCommitsPerSecond, redisStreamMessagesPerSecond } from './raw-limits.ts'
+
+// npm run bench: the figures the foundation is held to, with the raw limits of this machine beside them.
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+const prefix = `bench-${Date.now()}`
+const dir = await mkdtemp(join(tmpdir(), 'pitstop-bench-'))
+const port = 18_000 + Math.floor(Math.random() * 1000)
+const url = `http://127.0.0.1:${port}`
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+async function startHost() {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'shared/host/node/main.ts'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: join(dir, 'host'),
+      STREAM_PREFIX: `${prefix}-host`,
+      LOG_LEVEL: 'warn',
+      REDIS_URL: redisUrl,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  for (;;) {
+    if (
+      await fetch(`${url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child
+    if (child.exitCode !== null) throw new Error('the host did not start')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+try {
+  console.log('Pitstop Edge benchmark (2 cores expected; run nothing else meanwhile)\n')
+  const rawLibsql = await libsqlCommitsPerSecond(dir)
+  const rawRedis = await redisStreamMessagesPerSecond(redisUrl, `${prefix}.raw`)
+  console.log(`(d) raw libSQL single-transaction commits:        ${fmt(rawLibsql)}/s`)
+  console.log(`(d) raw ioredis XADD + XREADGROUP + XACK:          ${fmt(rawRedis)} msgs/s\n`)
+
+  const burst = 20_000
+  const pipeline = await outboxToReadModel(dir, redisUrl, `${prefix}-pipeline`, burst)
+  console.log(
+    `(b) outbox → workshop read model, ${fmt(burst)} events: ${fmt(pipeline)} events/s (target ≥ 12,000; ${fmt((pipeline / rawRedis) * 100)}% of raw Redis)\n`,
+  )
+
+  const host = await startHost()
+  try {
+    await seedWorkshop(url)
+    for (const r of await commandThroughput(url, seconds)) {
+      console.log(
+        `(a) ${r.label.padEnd(42)} ${fmt(r.perSecond)} commands/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, non-2xx ${r.non2xx}` +
+          ` (target ≥ 3,000/s, p99 ≤ 30 ms; ${fmt((r.perSecond / rawLibsql) * 100)}% of raw libSQL commits)`,
+      )
+    }
+    const effect = await commandToEffectLatency(url, 500, seconds)
+    console.log(
+      `\n(c) 2xx → effect in the workshop read model at 500 commands/s (${fmt(effect.commands)} commands):` +
+        ` p50 ${fmt(effect.p50, 2)} ms, p99 ${fmt(effect.p99, 2)} ms (target p50 ≤ 3 ms, p99 ≤ 15 ms)`,
+    )
+  } finally {
+    host.kill('SIGTERM')
+    await new Promise((r) => host.once('exit', r))
+  }
+} finally {
+  await deleteKeys(`${prefix}-host`, redisUrl)
+  await deleteKeys(`${prefix}-pipeline`, redisUrl)
+  await rm(dir, { recursive: true, force: true })
+}

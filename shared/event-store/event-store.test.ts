@@ -1,0 +1,368 @@
+import { asc, eq } from 'drizzle-orm'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  decide,
+  type FinishMaintenanceJob,
+  type PlanMaintenanceJob,
+  type WorkshopCommand,
+} from '../../workers/workshop/decider.ts'
+import {
+  evolve,
+  initialState,
+  workshopPlanning,
+  type WorkshopEvent,
+  type WorkshopPlanning,
+} from '../../workers/workshop/events.ts'
+import { newUuidV7, systemClock, type NewId } from '../clock.ts'
+import { openDatabase, type Db } from '../db/database.ts'
+import { events, outbox as outboxTable, snapshots } from '../db/kernel-schema.ts'
+import { toEnvelopes } from '../envelope.ts'
+import { RuleViolation } from '../errors.ts'
+import { createOutbox } from '../outbox/outbox.ts'
+import { EventStore, isVersionConflict, type Aggregate } from './event-store.ts'
+import { handleCommand } from './handle-command.ts'
+
+const date = '2026-11-21'
+const policy = { workstations: 3, timeZone: 'UTC' }
+const metadata = { correlationId: 'store-test', causationId: 'store-test', actor: 'test' }
+const customer = { customerId: 'c-1', name: 'Jan Jansen', telephoneNumber: '+31 6 12345678' }
+const vehicle = { licenseNumber: 'AB-12-CD', brand: 'Opel', type: 'Astra' }
+
+/** The time `minutes` after midnight on the planning's date, in UTC. */
+const at = (minutes: number) => new Date(Date.parse(`${date}T00:00:00.000Z`) + minutes * 60_000).toISOString()
+
+/** A half-hour job, the `slot`-th of the day. */
+const plan = (jobId: string, slot = 0, licenseNumber = vehicle.licenseNumber): PlanMaintenanceJob => ({
+  type: 'PlanMaintenanceJob',
+  data: {
+    date,
+    jobId,
+    startTime: at(slot * 30),
+    endTime: at(slot * 30 + 30),
+    description: `Service ${jobId}`,
+    customer,
+    vehicle: { ...vehicle, licenseNumber },
+  },
+})
+const finish = (jobId: string, slot = 0): FinishMaintenanceJob => ({
+  type: 'FinishMaintenanceJob',
+  data: { date, jobId, startTime: at(slot * 30), endTime: at(slot * 30 + 25), notes: `Done ${jobId}` },
+})
+
+const cleanups: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/** A migrated workshop database in a fresh directory, closed and removed after the test. */
+async function setup() {
+  const dir = await mkdtemp(join(tmpdir(), 'pitstop-store-'))
+  const { client, db } = await openDatabase('workshop', `file:${join(dir, 'workshop.db')}`)
+  cleanups.push(async () => {
+    client.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  let kicks = 0
+  const outbox = createOutbox(db, () => kicks++)
+  const store = new EventStore(db)
+
+  const eventRows = () =>
+    db.select().from(events).where(eq(events.streamId, date)).orderBy(asc(events.position))
+  const outboxIds = async () =>
+    (await db.select().from(outboxTable).orderBy(asc(outboxTable.seq))).map((r) => r.eventId)
+  /** The planning rebuilt from every event in the events table, ignoring snapshots. */
+  const replay = async (upTo = Infinity) =>
+    (await eventRows())
+      .filter((row) => row.position <= upTo)
+      .map((row) => JSON.parse(row.envelope) as WorkshopEvent)
+      .reduce(evolve, initialState())
+
+  const execute = (
+    command: WorkshopCommand,
+    options: { store?: EventStore; retries?: number; newId?: NewId; onDecide?: () => void } = {},
+  ) =>
+    handleCommand({
+      store: options.store ?? store,
+      outbox,
+      aggregate: workshopPlanning,
+      streamId: date,
+      decide: (state) => {
+        options.onDecide?.()
+        return decide(command, state, policy)
+      },
+      metadata,
+      clock: systemClock,
+      newId: options.newId ?? newUuidV7,
+      retries: options.retries,
+    })
+
+  return { db, outbox, store, eventRows, outboxIds, replay, execute, kicks: () => kicks }
+}
+
+/** Envelopes for what `command` decides on `state`, numbered after `version`. */
+function decided(command: WorkshopCommand, state: WorkshopPlanning, version: number) {
+  const domainEvents = decide(command, state, policy)
+  const envelopes = toEnvelopes(domainEvents, {
+    stream: date,
+    after: version,
+    metadata,
+    clock: systemClock,
+    newId: newUuidV7,
+  })
+  return { envelopes, next: domainEvents.reduce(evolve, state) }
+}
+
+/** Holds the first `writers` loads until all of them have loaded, so they all decide on the same version. */
+class SameVersionStore extends EventStore {
+  private held: (() => void)[] = []
+
+  constructor(
+    db: Db,
+    private waitingFor: number,
+  ) {
+    super(db)
+  }
+
+  override async load<TState, TEvent extends { type: string; data: unknown }>(
+    streamId: string,
+    aggregate: Aggregate<TState, TEvent>,
+  ) {
+    const loaded = await super.load(streamId, aggregate)
+    if (this.waitingFor > 0 && --this.waitingFor > 0)
+      await new Promise<void>((resolve) => this.held.push(resolve))
+    else for (const release of this.held.splice(0)) release()
+    return loaded
+  }
+}
+
+describe('the event store', () => {
+  it('appends events after the expected version and loads the state and version back', async () => {
+    const t = await setup()
+    const first = decided(plan('job-1', 0), initialState(), 0)
+    await t.outbox.commit(t.store.append(date, 0, first.envelopes, first.next), first.envelopes)
+    expect(await t.store.load(date, workshopPlanning)).toEqual({ state: first.next, version: 2 })
+
+    const second = decided(plan('job-2', 1), first.next, 2)
+    await t.outbox.commit(t.store.append(date, 2, second.envelopes, second.next), second.envelopes)
+
+    const { state, version } = await t.store.load(date, workshopPlanning)
+    expect(version).toBe(3)
+    expect(state).toEqual(second.next)
+    expect(state).toMatchObject({ status: 'open', date, jobs: [{ jobId: 'job-1' }, { jobId: 'job-2' }] })
+    const rows = await t.eventRows()
+    expect(rows.map((r) => [r.position, r.type])).toEqual([
+      [1, 'WorkshopPlanningCreated'],
+      [2, 'MaintenanceJobPlanned'],
+      [3, 'MaintenanceJobPlanned'],
+    ])
+    expect(rows.map((r) => JSON.parse(r.envelope))).toEqual([...first.envelopes, ...second.envelopes])
+  })
+
+  it('loads an aggregate without events as its initial state at version 0', async () => {
+    const t = await setup()
+    expect(await t.store.load('2030-01-01', workshopPlanning)).toEqual({
+      state: { status: 'empty' },
+      version: 0,
+    })
+  })
+
+  it('refuses a second append at the same expected version and writes none of it', async () => {
+    const t = await setup()
+    const winner = decided(plan('job-1', 0), initialState(), 0)
+    const loser = decided(plan('job-2', 4), initialState(), 0)
+    await t.outbox.commit(t.store.append(date, 0, winner.envelopes, winner.next), winner.envelopes)
+
+    const error = await t.outbox
+      .commit(t.store.append(date, 0, loser.envelopes, loser.next), loser.envelopes)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+
+    expect(isVersionConflict(error)).toBe(true)
+    const winnerIds = winner.envelopes.map((e) => e.id)
+    expect((await t.eventRows()).map((r) => r.eventId)).toEqual(winnerIds)
+    expect(await t.outboxIds()).toEqual(winnerIds)
+    expect(t.kicks()).toBe(1)
+    expect(await t.store.load(date, workshopPlanning)).toEqual({ state: winner.next, version: 2 })
+  })
+
+  it('does not take other unique violations for a version conflict', async () => {
+    const t = await setup()
+    const first = decided(plan('job-1', 0), initialState(), 0)
+    await t.outbox.commit(t.store.append(date, 0, first.envelopes, first.next), first.envelopes)
+
+    // The same envelopes again, at free positions: only the event ids collide.
+    const error = await t.outbox
+      .commit(t.store.append(date, 2, first.envelopes, first.next), first.envelopes)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+
+    expect(error).toBeInstanceOf(Error)
+    expect(isVersionConflict(error)).toBe(false)
+    expect(await t.eventRows()).toHaveLength(2)
+  })
+
+  it('snapshots every 25 events and loads from the snapshot exactly what a full replay gives', async () => {
+    const t = await setup()
+    for (let slot = 0; slot < 30; slot++) await t.execute(plan(`job-${slot}`, slot))
+    expect(await t.db.select().from(snapshots)).toMatchObject([{ streamId: date, position: 25 }])
+    for (let slot = 0; slot < 20; slot++) await t.execute(finish(`job-${slot}`, slot))
+
+    const [snapshot, ...others] = await t.db.select().from(snapshots)
+    expect(others).toEqual([])
+    expect(snapshot).toMatchObject({ streamId: date, position: 50 })
+    expect(JSON.parse(snapshot!.state)).toEqual(await t.replay(50))
+
+    let evolved = 0
+    const counting = {
+      initialState,
+      evolve: (state: WorkshopPlanning, event: WorkshopEvent) => {
+        evolved++
+        return evolve(state, event)
+      },
+    }
+    const loaded = await t.store.load(date, counting)
+    const replayed = await t.replay()
+    expect(loaded).toEqual({ state: replayed, version: 51 })
+    expect(evolved).toBe(1) // only the event after the snapshot
+    expect(replayed).toMatchObject({ status: 'open' })
+    if (replayed.status !== 'open') return
+    expect(replayed.jobs).toHaveLength(30)
+    expect(replayed.jobs.filter((job) => job.status === 'finished')).toHaveLength(20)
+  })
+
+  it('snapshots when a multi-event append crosses a multiple of 25', async () => {
+    const t = await setup()
+    const store = new EventStore(t.db, 2)
+    const first = decided(plan('job-1', 0), initialState(), 0)
+    const second = decided(plan('job-2', 1), first.next, 2)
+    await t.outbox.commit(store.append(date, 0, first.envelopes, first.next), first.envelopes)
+    await t.outbox.commit(store.append(date, 2, second.envelopes, second.next), second.envelopes)
+
+    // Snapshots at 2 (from 0 to 2) and not again at 3 (no multiple of 2 crossed).
+    expect(await t.db.select().from(snapshots)).toMatchObject([{ position: 2 }])
+    expect(await store.load(date, workshopPlanning)).toEqual({ state: await t.replay(), version: 3 })
+  })
+})
+
+describe('handling a command', () => {
+  it('decides again on the new state when another writer got in first, and both succeed', async () => {
+    const t = await setup()
+    const store = new SameVersionStore(t.db, 2)
+    let decisions = 0
+    const onDecide = () => decisions++
+
+    const [a, b] = await Promise.all([
+      t.execute(plan('job-a', 0), { store, onDecide }),
+      t.execute(plan('job-b', 2), { store, onDecide }),
+    ])
+
+    expect(decisions).toBe(3) // two on version 0, and the loser once more on version 2
+    const positions = [...a.events, ...b.events].map((e) => e.position).sort()
+    expect(positions).toEqual([1, 2, 3])
+    expect([a.version, b.version].sort()).toEqual([2, 3])
+    const rows = await t.eventRows()
+    expect(rows.map((r) => r.position)).toEqual([1, 2, 3])
+    expect(rows.filter((r) => r.type === 'WorkshopPlanningCreated')).toHaveLength(1)
+    expect(await t.outboxIds()).toEqual(rows.map((r) => r.eventId))
+    const { state } = await t.store.load(date, workshopPlanning)
+    expect(state).toEqual(await t.replay())
+    expect(state.status === 'open' && state.jobs.map((j) => j.jobId).sort()).toEqual(['job-a', 'job-b'])
+  })
+
+  it('gives every one of several concurrent writers its own positions', async () => {
+    const t = await setup()
+    const store = new SameVersionStore(t.db, 5)
+
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => t.execute(plan(`job-${i}`, i * 2), { store })),
+    )
+
+    const positions = results.flatMap((r) => r.events.map((e) => e.position)).sort((x, y) => x - y)
+    expect(positions).toEqual([1, 2, 3, 4, 5, 6])
+    const rows = await t.eventRows()
+    expect(rows.map((r) => r.eventId).sort()).toEqual(
+      results.flatMap((r) => r.events.map((e) => e.id)).sort(),
+    )
+    expect(await t.outboxIds()).toEqual(rows.map((r) => r.eventId))
+  })
+
+  it('applies the rules again on the new state, so a concurrent writer never causes a lost update', async () => {
+    const t = await setup()
+    const store = new SameVersionStore(t.db, 2)
+
+    const [a, b] = await Promise.allSettled([
+      t.execute(plan('job-1', 0), { store }),
+      t.execute(plan('job-1', 4), { store }),
+    ])
+
+    expect([a, b].filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    const [lost] = [a, b].filter((r) => r.status === 'rejected')
+    expect(lost?.reason).toMatchObject({ rule: 'job-id-unique' })
+    expect(await t.eventRows()).toHaveLength(2)
+    expect(await t.outboxIds()).toHaveLength(2)
+  })
+
+  it("refuses with 'concurrent-write' once another writer has won every retry, writing nothing", async () => {
+    const t = await setup()
+    const store = new SameVersionStore(t.db, 2)
+
+    const [a, b] = await Promise.allSettled([
+      t.execute(plan('job-a', 0), { store, retries: 0 }),
+      t.execute(plan('job-b', 2), { store, retries: 0 }),
+    ])
+
+    const won = [a, b].filter((r) => r.status === 'fulfilled')
+    const lost = [a, b].filter((r) => r.status === 'rejected')
+    expect(won).toHaveLength(1)
+    expect(lost).toHaveLength(1)
+    expect(lost[0]!.reason).toBeInstanceOf(RuleViolation)
+    expect(lost[0]!.reason).toMatchObject({ rule: 'concurrent-write', status: 409 })
+    const rows = await t.eventRows()
+    expect(rows.map((r) => r.eventId)).toEqual(won[0]!.value.events.map((e) => e.id))
+    expect(await t.outboxIds()).toEqual(rows.map((r) => r.eventId))
+  })
+
+  it('writes each event and its outbox row in the same batch', async () => {
+    const t = await setup()
+    const result = await t.execute(plan('job-1', 0))
+    await t.execute(plan('job-2', 1))
+    await t.execute(finish('job-1', 0))
+
+    const rows = await t.eventRows()
+    expect(rows).toHaveLength(4)
+    expect(await t.outboxIds()).toEqual(rows.map((r) => r.eventId))
+    expect(result.events.map((e) => e.position)).toEqual([1, 2])
+    expect(t.kicks()).toBe(3)
+  })
+
+  it('rolls the events back when their outbox row cannot be written', async () => {
+    const t = await setup()
+    await t.execute(plan('job-1', 0))
+    const taken = newUuidV7()
+    await t.db.insert(outboxTable).values({ eventId: taken, type: 'Stray', envelope: '{}' })
+
+    await expect(t.execute(plan('job-2', 1), { newId: () => taken })).rejects.toThrow(
+      /UNIQUE constraint failed: outbox.event_id/,
+    )
+
+    expect(await t.eventRows()).toHaveLength(2)
+    expect(await t.store.load(date, workshopPlanning)).toMatchObject({ version: 2 })
+  })
+
+  it('writes nothing when the decision refuses the command', async () => {
+    const t = await setup()
+    await t.execute(plan('job-1', 0))
+
+    await expect(t.execute(plan('job-1', 3))).rejects.toMatchObject({ rule: 'job-id-unique' })
+
+    expect(await t.eventRows()).toHaveLength(2)
+    expect(await t.outboxIds()).toHaveLength(2)
+  })
+})
