@@ -55,7 +55,7 @@ export class ConsumerGroup {
   private readonly maxDeliveries: number
 
   constructor(private readonly options: ConsumerGroupOptions) {
-    this.batchSize = options.batchSize ?? 200
+    this.batchSize = options.batchSize ?? 500
     this.claimIdleMs = options.claimIdleMs ?? 30_000
     this.maxDeliveries = options.maxDeliveries ?? 5
   }
@@ -219,24 +219,22 @@ export class ConsumerGroup {
   }
 
   private async apply(deliveries: Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return
     const { db, group, handle } = this.options
     const appliedAt = (this.options.now?.() ?? new Date()).toISOString()
-    const items: BatchItem[] = []
-    for (const { stream, entry, event } of deliveries) {
-      items.push(...(await handle(event)))
-      items.push(
-        db.insert(inbox).values({
-          consumerGroup: group,
-          eventId: event.id,
-          type: event.type,
-          sourceStream: stream,
-          entryId: entry.id,
-          envelope: entry.fields.event!,
-          appliedAt,
-        }),
-      )
-    }
-    await commitBatch(db, items)
+    const effects: BatchItem[] = []
+    for (const { event } of deliveries) effects.push(...(await handle(event)))
+    const received = deliveries.map(({ stream, entry, event }) => ({
+      consumerGroup: group,
+      eventId: event.id,
+      type: event.type,
+      sourceStream: stream,
+      entryId: entry.id,
+      envelope: entry.fields.event!,
+      appliedAt,
+    }))
+    // One multi-row insert for the inbox: a redelivered event in it fails the whole batch on the unique index.
+    await commitBatch(db, [...effects, db.insert(inbox).values(received)])
   }
 
   private async alreadyApplied(deliveries: Delivery[]): Promise<Set<string>> {

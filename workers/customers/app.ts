@@ -18,10 +18,8 @@ export function createCustomersApp({ db, outbox, clock, newId, logger }: Service
   const find = async (customerId: string) =>
     (await db.select().from(customers).where(eq(customers.customerId, customerId)))[0]
 
-  /** A repeated registration with the same id and body is answered like the first; another body is refused. */
   const replay = async (customer: Customer) => {
-    const existing = await find(customer.customerId)
-    if (!existing) return undefined
+    const existing = (await find(customer.customerId))!
     if (sameCustomer(existing, customer)) return existing
     throw new RuleViolation('customer-id-taken', `Customer ${customer.customerId} exists with other details`)
   }
@@ -30,8 +28,6 @@ export function createCustomersApp({ db, outbox, clock, newId, logger }: Service
     .post('/api/customers', validate('json', RegisterCustomer), async (c) => {
       const body = c.req.valid('json')
       const customer: Customer = { ...body, customerId: body.customerId ?? newId() }
-      const existing = await replay(customer)
-      if (existing) return c.json(existing, 200)
       const registered = toEnvelopes([{ type: 'CustomerRegistered', data: customer }], {
         stream: customer.customerId,
         after: 0,
@@ -42,9 +38,9 @@ export function createCustomersApp({ db, outbox, clock, newId, logger }: Service
       try {
         await outbox.commit([db.insert(customers).values(customer)], registered)
       } catch (error) {
-        // Two identical requests raced past the check above: the loser answers like a replay.
+        // The id exists: a repeated request is answered like the first, another body is refused.
         if (!isUniqueViolation(error, 'customers.customer_id')) throw error
-        return c.json((await replay(customer))!, 200)
+        return c.json(await replay(customer), 200)
       }
       return c.json(customer, 201, { location: `/api/customers/${encodeURIComponent(customer.customerId)}` })
     })
