@@ -3,6 +3,18 @@ import { sampleCustomer } from '../shared/testing/test-host.ts'
 export const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
+/** Waits until the workshop consumer has worked off the backlog an earlier load left on the customers stream. */
+export async function waitUntilCaughtUp(url: string) {
+  const id = `caught-up-${Date.now()}`
+  await fetch(`${url}/api/customers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(sampleCustomer(id)),
+  })
+  while (!(await fetch(`${url}/api/workshop/refdata/customers/${id}`)).ok)
+    await new Promise((r) => setTimeout(r, 50))
+}
+
 /**
  * Registers customers at a fixed rate and, for each, measures from the 2xx until the workshop's
  * reference data (fed by the workshop consumer group) has it, polling back to back.

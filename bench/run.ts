@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deleteKeys } from '../shared/testing/redis.ts'
 import { commandThroughput, seedWorkshop } from './commands.ts'
-import { commandToEffectLatency } from './effect-latency.ts'
+import { commandToEffectLatency, waitUntilCaughtUp } from './effect-latency.ts'
 import { outboxToReadModel } from './pipeline.ts'
 import { libsqlCommitsPerSecond, redisStreamMessagesPerSecond } from './raw-limits.ts'
 
@@ -66,6 +66,7 @@ try {
           ` (target ≥ 3,000/s, p99 ≤ 30 ms; ${fmt((r.perSecond / rawLibsql) * 100)}% of raw libSQL commits)`,
       )
     }
+    await waitUntilCaughtUp(url)
     const effect = await commandToEffectLatency(url, 500, seconds)
     console.log(
       `\n(c) 2xx → effect in the workshop read model at 500 commands/s (${fmt(effect.commands)} commands):` +

@@ -227,7 +227,8 @@ describe('the event store', () => {
         return evolve(state, event)
       },
     }
-    const loaded = await t.store.load(date, counting)
+    // A fresh store, as after a restart: nothing cached, so the load starts from the snapshot.
+    const loaded = await new EventStore(t.db).load(date, counting)
     const replayed = await t.replay()
     expect(loaded).toEqual({ state: replayed, version: 51 })
     expect(evolved).toBe(1) // only the event after the snapshot
@@ -235,6 +236,19 @@ describe('the event store', () => {
     if (replayed.status !== 'open') return
     expect(replayed.jobs).toHaveLength(30)
     expect(replayed.jobs.filter((job) => job.status === 'finished')).toHaveLength(20)
+  })
+
+  it('catches up when another writer appended after this store cached the aggregate', async () => {
+    const t = await setup()
+    const mine = new EventStore(t.db)
+    const theirs = new EventStore(t.db)
+    const first = decided(plan('job-1', 0), initialState(), 0)
+    await t.outbox.commit(mine.append(date, 0, first.envelopes, first.next), first.envelopes)
+    expect((await mine.load(date, workshopPlanning)).version).toBe(2)
+    const loaded = await theirs.load(date, workshopPlanning)
+    const second = decided(plan('job-2', 1), loaded.state, loaded.version)
+    await t.outbox.commit(theirs.append(date, 2, second.envelopes, second.next), second.envelopes)
+    expect(await mine.load(date, workshopPlanning)).toEqual({ state: await t.replay(), version: 3 })
   })
 
   it('snapshots when a multi-event append crosses a multiple of 25', async () => {

@@ -23,17 +23,28 @@ export class VersionConflict extends Error {
  * await db.batch([...store.append('2026-11-21', version, envelopes, nextState), ...])
  */
 export class EventStore {
+  /**
+   * The latest state this process loaded or wrote per aggregate. States are immutable, so sharing
+   * them is safe; loading still reads the events after the cached version, so a cache that fell
+   * behind (another writer) catches up, and the primary key refuses any append built on it.
+   */
+  private readonly recent = new Map<string, { state: unknown; version: number }>()
+
   constructor(
     private readonly db: Db,
     private readonly snapshotEvery = 25,
+    private readonly cacheSize = 1000,
   ) {}
 
   async load<TState, TEvent extends { type: string; data: unknown }>(
     streamId: string,
     aggregate: Aggregate<TState, TEvent>,
   ): Promise<{ state: TState; version: number }> {
-    const [snapshot] = await this.db.select().from(snapshots).where(eq(snapshots.streamId, streamId))
-    let state: TState = snapshot ? JSON.parse(snapshot.state) : aggregate.initialState()
+    const cached = this.recent.get(streamId) as { state: TState; version: number } | undefined
+    const snapshot = cached
+      ? { state: cached.state, position: cached.version }
+      : await this.latestSnapshot<TState>(streamId)
+    let state: TState = snapshot ? snapshot.state : aggregate.initialState()
     let version = snapshot?.position ?? 0
     const rows = await this.db
       .select({ envelope: events.envelope, position: events.position })
@@ -44,7 +55,20 @@ export class EventStore {
       state = aggregate.evolve(state, JSON.parse(row.envelope) as TEvent)
       version = row.position
     }
+    this.remember(streamId, state, version)
     return { state, version }
+  }
+
+  /** Records the state an append produced, once that append has committed. */
+  remember(streamId: string, state: unknown, version: number): void {
+    this.recent.delete(streamId)
+    this.recent.set(streamId, { state, version })
+    if (this.recent.size > this.cacheSize) this.recent.delete(this.recent.keys().next().value!)
+  }
+
+  private async latestSnapshot<TState>(streamId: string) {
+    const [row] = await this.db.select().from(snapshots).where(eq(snapshots.streamId, streamId))
+    return row ? { state: JSON.parse(row.state) as TState, position: row.position } : undefined
   }
 
   /** Statements appending `envelopes` (positions after `expectedVersion`), plus a snapshot when one is due. */

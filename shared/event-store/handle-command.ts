@@ -38,6 +38,7 @@ export async function handleCommand<TState, TEvent extends EventsOf[number]>(
     const envelopes = toEnvelopes(decided, { ...options, stream: streamId, after: version })
     try {
       await outbox.commit(store.append(streamId, version, envelopes, next), envelopes)
+      store.remember(streamId, next, version + decided.length)
       return { state: next, version: version + decided.length, events: envelopes }
     } catch (error) {
       if (!isVersionConflict(error)) throw error
