@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
+import { problem } from '../http/problem.ts'
 import type { RunningServices } from './services.ts'
 
 /**
@@ -8,30 +9,27 @@ import type { RunningServices } from './services.ts'
  */
 export function createGateway(running: RunningServices) {
   const byName = new Map(running.services.map((s) => [s.name, s]))
-  return new Hono()
-    .get('/health', async (c) => {
-      const report = await running.health()
-      return c.json(
-        { status: report.ok ? 'ok' : 'degraded', redis: report.redis, services: report.services },
-        report.ok ? 200 : 503,
-      )
-    })
-    .all('/api/:service/*', (c) => {
-      const service = byName.get(c.req.param('service') as never)
-      if (!service) {
+  return (
+    new Hono()
+      .get('/health', async (c) => {
+        const report = await running.health()
         return c.json(
-          { type: 'about:blank', title: `Service ${c.req.param('service')} does not run here`, status: 404 },
-          404,
-          { 'content-type': 'application/problem+json' },
+          { status: report.ok ? 'ok' : 'degraded', redis: report.redis, services: report.services },
+          report.ok ? 200 : 503,
         )
-      }
-      return service.fetch(c.req.raw)
-    })
-    .all(
-      '/api/:service',
-      (c) => byName.get(c.req.param('service') as never)?.fetch(c.req.raw) ?? c.notFound(),
-    )
-    .get('/', (c) => c.html(indexPage([...byName.keys()])))
+      })
+      // Also matches `/api/<service>` itself.
+      .all('/api/:service/*', (c) => {
+        const service = byName.get(c.req.param('service') as never)
+        if (service) return service.fetch(c.req.raw)
+        return problem(c, {
+          type: 'about:blank',
+          title: `Service ${c.req.param('service')} does not run here`,
+          status: 404,
+        })
+      })
+      .get('/', (c) => c.html(indexPage([...byName.keys()])))
+  )
 }
 
 const apis: Record<string, string[]> = {

@@ -26,10 +26,8 @@ const DateParam = v.object({ date: PlanningDate })
 const JobParam = v.object({ date: PlanningDate, jobId: JobId })
 const JobsQuery = v.object({ from: PlanningDate, to: PlanningDate })
 
-const planningView = (date: string, state: WorkshopPlanning) => ({
-  date,
-  jobs: state.status === 'open' ? state.jobs : [],
-})
+const jobsOf = (state: WorkshopPlanning) => (state.status === 'open' ? state.jobs : [])
+const findJob = (state: WorkshopPlanning, jobId: string) => jobsOf(state).find((j) => j.jobId === jobId)
 
 export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
   const store = new EventStore(db)
@@ -46,9 +44,6 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
       clock,
       newId,
     })
-
-  const findJob = (state: WorkshopPlanning, jobId: string) =>
-    planningView('', state).jobs.find((j) => j.jobId === jobId)
 
   return (
     createApp({ logger, newId })
@@ -110,7 +105,7 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
       // Plannings are read from the event store, not the read model, so a job planned a moment ago is in them.
       .get('/api/workshop/planning/:date', validate('param', DateParam), async (c) => {
         const { date } = c.req.valid('param')
-        return c.json(planningView(date, (await store.load(date, workshopPlanning)).state))
+        return c.json({ date, jobs: jobsOf((await store.load(date, workshopPlanning)).state) })
       })
       .get('/api/workshop/planning/:date/jobs/:jobId', validate('param', JobParam), async (c) => {
         const { date, jobId } = c.req.valid('param')
