@@ -550,4 +550,55 @@ describe('ConsumerGroup', () => {
     expect(Date.now() - startedAt).toBeLessThan(500)
     expect(await t.pending()).toBe(0)
   })
+
+  describe('poll() (hosts that cannot block: workerd cron and alarms)', () => {
+    it('applies everything published, never blocks, and returns when the streams are empty', async () => {
+      const t = await setup()
+      const events = [customerRegistered('cust-1'), vehicleRegistered('AB-12-CD'), jobPlanned(0, 1)]
+      await t.publish(t.streams.customers, events[0]!)
+      await t.publish(t.streams.vehicles, events[1]!)
+      await t.publish(t.streams.workshop, events[2]!)
+      let blockingReads = 0
+      const consumer = t.consumer('edge', {
+        bus: watchedReads(createRedisBus(TEST_REDIS_URL), (blocking) => blocking && blockingReads++),
+        batchSize: 1,
+      })
+
+      expect(await consumer.poll(5_000)).toBe(3)
+      expect(await consumer.poll(5_000)).toBe(0)
+
+      expect(blockingReads).toBe(0)
+      expect(await t.pending()).toBe(0)
+      for (const event of events) expect(await t.effectsOf(event.id)).toBe(1)
+      expect(await t.db.select().from(jobs)).toHaveLength(1)
+    })
+
+    it('stops reading new entries once its budget is spent and takes them up on the next poll', async () => {
+      const t = await setup()
+      for (let i = 0; i < 3; i++) await t.publish(t.streams.customers, customerRegistered(`cust-${i}`))
+      const consumer = t.consumer('edge', { batchSize: 1 })
+
+      expect(await consumer.poll(0)).toBe(0)
+      expect(await consumer.poll(5_000)).toBe(3)
+      expect(await t.db.select().from(refCustomers)).toHaveLength(3)
+    })
+
+    it('first applies the entries an earlier invocation left pending, its own and idle ones of others', async () => {
+      const t = await setup()
+      const own = customerRegistered('cust-own')
+      const orphaned = customerRegistered('cust-orphaned')
+      await t.publish(t.streams.customers, own)
+      await t.publish(t.streams.customers, orphaned)
+      await t.redis.xgroup('CREATE', t.streams.customers, GROUP, '0')
+      // Delivered, never acknowledged: one to this consumer's name, one to a consumer that died.
+      await t.redis.xreadgroup('GROUP', GROUP, 'edge', 'COUNT', 1, 'STREAMS', t.streams.customers, '>')
+      await t.redis.xreadgroup('GROUP', GROUP, 'gone', 'COUNT', 1, 'STREAMS', t.streams.customers, '>')
+      await sleep(250) // past claimIdleMs
+
+      expect(await t.consumer('edge').poll(5_000)).toBe(2)
+      expect(await t.pending()).toBe(0)
+      expect(await t.effectsOf(own.id)).toBe(1)
+      expect(await t.effectsOf(orphaned.id)).toBe(1)
+    })
+  })
 })

@@ -75,6 +75,31 @@ export class ConsumerGroup {
   }
 
   /**
+   * One bounded pass for hosts that cannot hold a connection or block on it (workerd's `scheduled` and
+   * alarms, REST buses): own pending entries, idle entries of others, then new entries without blocking
+   * until none are left or `budgetMs` is spent.
+   * @returns how many entries were acknowledged.
+   */
+  async poll(budgetMs: number): Promise<number> {
+    const deadline = Date.now() + budgetMs
+    await this.ensureGroups()
+    let acknowledged = await this.drainOwnPending()
+    acknowledged += await this.claimIdle()
+    while (Date.now() < deadline) {
+      const batches = await this.options.bus.readGroup({
+        ...this.identity(),
+        streams: this.options.streams,
+        from: '>',
+        count: this.batchSize,
+      })
+      const read = batches.filter((b) => b.entries.length > 0)
+      if (read.length === 0) break
+      for (const { stream, entries } of read) acknowledged += await this.process(stream, entries)
+    }
+    return acknowledged
+  }
+
+  /**
    * Applies the group's dead letters again (after the cause is fixed); those that still fail stay.
    * @returns how many were applied.
    */
@@ -142,7 +167,8 @@ export class ConsumerGroup {
   }
 
   /** Entries this consumer received before a crash or restart, not yet acknowledged. */
-  private async drainOwnPending(): Promise<void> {
+  private async drainOwnPending(): Promise<number> {
+    let total = 0
     for (;;) {
       const batches = await this.options.bus.readGroup({
         ...this.identity(),
@@ -151,16 +177,18 @@ export class ConsumerGroup {
         count: this.batchSize,
       })
       const pending = batches.filter((b) => b.entries.length > 0)
-      if (pending.length === 0) return
+      if (pending.length === 0) return total
       let acknowledged = 0
       for (const { stream, entries } of pending) acknowledged += await this.process(stream, entries)
       // Whatever is left keeps failing; claiming will retry it and dead-letter it in time.
-      if (acknowledged === 0) return
+      if (acknowledged === 0) return total
+      total += acknowledged
     }
   }
 
-  private async claimIdle(): Promise<void> {
+  private async claimIdle(): Promise<number> {
     this.nextClaimAt = Date.now() + this.claimIdleMs / 2
+    let acknowledged = 0
     for (const stream of this.options.streams) {
       const { group, consumer } = this.identity()
       const entries = await this.options.bus.claimIdle(
@@ -170,8 +198,9 @@ export class ConsumerGroup {
         this.claimIdleMs,
         this.batchSize,
       )
-      if (entries.length > 0) await this.process(stream, entries)
+      if (entries.length > 0) acknowledged += await this.process(stream, entries)
     }
+    return acknowledged
   }
 
   /** Applies a batch and acknowledges what is done. @returns how many entries were acknowledged. */

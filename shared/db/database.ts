@@ -10,16 +10,18 @@ export interface Database {
 }
 
 /**
- * Opens a service's libSQL database and applies its migrations from `migrations/<service>/`.
+ * Connects to a service's libSQL database: an embedded file (`file:`) or a server over HTTP
+ * (`http(s):`/`libsql:`, e.g. sqld or Turso; a token may ride in the URL as `?authToken=`).
+ * Applies no migrations: hosts without a file system (workerd) rely on `openDatabase` having run at deploy.
  *
  * @example
- * const { db } = await openDatabase('customers', 'file:.data/customers.db')
+ * const { db } = await connectDatabase('http://127.0.0.1:8081/customers')
  */
-export async function openDatabase(service: string, url: string): Promise<Database> {
+export async function connectDatabase(url: string, authToken?: string): Promise<Database> {
   const local = url.startsWith('file:')
   // An embedded database runs every statement synchronously, so one connection serves all requests;
   // more would each need the pragmas below and would only contend for the write lock.
-  const client = createClient({ url, ...(local ? { concurrency: 1 } : {}) })
+  const client = createClient({ url, authToken, ...(local ? { concurrency: 1 } : {}) })
   if (local) {
     // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, so a commit survives a
     // process crash (not a power cut) at a fraction of the cost of FULL.
@@ -27,11 +29,21 @@ export async function openDatabase(service: string, url: string): Promise<Databa
     await client.execute('PRAGMA synchronous = NORMAL')
     await client.execute('PRAGMA busy_timeout = 5000')
   }
-  const db = drizzle(client)
-  await migrate(db, {
+  return { client, db: drizzle(client) }
+}
+
+/**
+ * Connects to a service's database and applies its migrations from `migrations/<service>/`.
+ *
+ * @example
+ * const { db } = await openDatabase('customers', 'file:.data/customers.db')
+ */
+export async function openDatabase(service: string, url: string, authToken?: string): Promise<Database> {
+  const database = await connectDatabase(url, authToken)
+  await migrate(database.db, {
     migrationsFolder: fileURLToPath(new URL(`../../migrations/${service}`, import.meta.url)),
   })
-  return { client, db }
+  return database
 }
 
 /** drizzle's `batch` wants a non-empty tuple; this states that once instead of at every call. */
