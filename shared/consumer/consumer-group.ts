@@ -60,6 +60,10 @@ export class ConsumerGroup {
     this.maxDeliveries = options.maxDeliveries ?? 5
   }
 
+  get group(): string {
+    return this.options.group
+  }
+
   async start(): Promise<void> {
     await this.ensureGroups()
     await this.drainOwnPending()
@@ -99,26 +103,31 @@ export class ConsumerGroup {
     return acknowledged
   }
 
+  /** This group's dead letters on each stream it reads, oldest first (fields: error, deliveries, entryId, ...). */
+  async deadLetters(count = 10_000): Promise<{ stream: string; letter: StreamEntry }[]> {
+    const found: { stream: string; letter: StreamEntry }[] = []
+    for (const stream of this.options.streams) {
+      for (const letter of await this.options.bus.readDeadLetters(stream, count))
+        if (letter.fields.group === this.options.group) found.push({ stream, letter })
+    }
+    return found
+  }
+
   /**
    * Applies the group's dead letters again (after the cause is fixed); those that still fail stay.
    * @returns how many were applied.
    */
   async redrive(): Promise<number> {
     let applied = 0
-    for (const stream of this.options.streams) {
-      const letters = (await this.options.bus.readDeadLetters(stream, 10_000)).filter(
-        (l) => l.fields.group === this.options.group,
-      )
-      for (const letter of letters) {
-        const entry = { id: letter.fields.entryId ?? letter.id, fields: letter.fields }
-        try {
-          const delivery = { stream, entry, event: this.parse(entry) }
-          if (!(await this.alreadyApplied([delivery])).size) await this.apply([delivery])
-          await this.options.bus.deleteDeadLetters(stream, [letter.id])
-          applied++
-        } catch (error) {
-          this.options.logger.warn({ err: error, stream, entryId: entry.id }, 'dead letter still fails')
-        }
+    for (const { stream, letter } of await this.deadLetters()) {
+      const entry = { id: letter.fields.entryId ?? letter.id, fields: letter.fields }
+      try {
+        const delivery = { stream, entry, event: this.parse(entry) }
+        if (!(await this.alreadyApplied([delivery])).size) await this.apply([delivery])
+        await this.options.bus.deleteDeadLetters(stream, [letter.id])
+        applied++
+      } catch (error) {
+        this.options.logger.warn({ err: error, stream, entryId: entry.id }, 'dead letter still fails')
       }
     }
     return applied

@@ -1,9 +1,9 @@
 import * as v from 'valibot'
 import { serviceNames, type ServiceName } from '../service.ts'
 
-const Port = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65535))
-const Positive = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1))
-const TimeZone = v.pipe(
+export const Port = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65535))
+export const Positive = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1))
+export const TimeZone = v.pipe(
   v.string(),
   v.check((tz) => {
     try {
@@ -26,15 +26,18 @@ const Services = v.pipe(
   v.minLength(1, 'must name at least one service'),
 )
 
+export const StreamPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]+$/))
+export const LogLevel = v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
 const Environment = v.object({
   PORT: v.optional(Port, '8080'),
   DATA_DIR: v.optional(v.pipe(v.string(), v.nonEmpty()), '.data'),
   REDIS_URL: v.optional(v.pipe(v.string(), v.url()), 'redis://127.0.0.1:6379'),
-  STREAM_PREFIX: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]+$/)), 'pitstop'),
+  STREAM_PREFIX: v.optional(StreamPrefix, 'pitstop'),
   SERVICES: v.optional(Services, serviceNames.join(',')),
   WORKSTATIONS: v.optional(Positive, '3'),
   WORKSHOP_TZ: v.optional(TimeZone, 'UTC'),
-  LOG_LEVEL: v.optional(v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  LOG_LEVEL: v.optional(LogLevel, 'info'),
   CLAIM_IDLE_MS: v.optional(Positive, '30000'),
   MAX_DELIVERIES: v.optional(Positive, '5'),
   SHUTDOWN_TIMEOUT_MS: v.optional(Positive, '10000'),
@@ -58,12 +61,7 @@ export interface HostConfig {
 
 /** Reads the environment once; a bad value stops the host with a message naming the variable. */
 export function parseConfig(env: Record<string, string | undefined>): HostConfig {
-  const result = v.safeParse(Environment, env)
-  if (!result.success) {
-    const problems = result.issues.map((i) => `${v.getDotPath(i)}: ${i.message}`).join('\n  ')
-    throw new Error(`Invalid configuration:\n  ${problems}`)
-  }
-  const e = result.output
+  const e = parseEnvironment(Environment, env)
   const databaseUrls: HostConfig['databaseUrls'] = {}
   for (const name of serviceNames) {
     const url = env[`LIBSQL_URL_${name.toUpperCase()}`]
@@ -83,4 +81,15 @@ export function parseConfig(env: Record<string, string | undefined>): HostConfig
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     databaseUrls,
   }
+}
+
+/** Validates environment variables against `schema`, or throws one error naming every bad variable. */
+export function parseEnvironment<TSchema extends v.GenericSchema>(
+  schema: TSchema,
+  env: Record<string, unknown>,
+): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, env)
+  if (result.success) return result.output
+  const problems = result.issues.map((i) => `${v.getDotPath(i)}: ${i.message}`).join('\n  ')
+  throw new Error(`Invalid configuration:\n  ${problems}`)
 }

@@ -1,13 +1,19 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
 import { problem } from '../http/problem.ts'
-import type { RunningServices } from './services.ts'
+import type { ServiceHealth } from './health.ts'
+
+/** What a gateway fronts: the Node host's in-process services, or workerd's service bindings. */
+export interface GatewayTargets {
+  services: { name: string; fetch(request: Request): Response | Promise<Response> }[]
+  health(): Promise<{ ok: boolean; redis: string; services: Record<string, ServiceHealth> }>
+}
 
 /**
  * One app in front of the services: `/api/<service>/...` goes to that service, `/health` reports on
  * all of them, `/` lists the APIs.
  */
-export function createGateway(running: RunningServices) {
+export function createGateway(running: GatewayTargets) {
   const byName = new Map(running.services.map((s) => [s.name, s]))
   return (
     new Hono()
@@ -20,7 +26,7 @@ export function createGateway(running: RunningServices) {
       })
       // Also matches `/api/<service>` itself.
       .all('/api/:service/*', (c) => {
-        const service = byName.get(c.req.param('service') as never)
+        const service = byName.get(c.req.param('service'))
         if (service) return service.fetch(c.req.raw)
         return problem(c, {
           type: 'about:blank',

@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { sql } from 'drizzle-orm'
 import { customersService } from '../../workers/customers/index.ts'
 import { vehiclesService } from '../../workers/vehicles/index.ts'
 import { workshopService } from '../../workers/workshop/index.ts'
@@ -16,6 +15,7 @@ import { createOutbox } from '../outbox/outbox.ts'
 import { OutboxRelay } from '../outbox/relay.ts'
 import type { ServiceDefinition, ServiceName } from '../service.ts'
 import type { HostConfig } from './config.ts'
+import { checkRedis, checkService, type ServiceHealth } from './health.ts'
 
 const definitions: Record<ServiceName, ServiceDefinition> = {
   customers: customersService,
@@ -34,15 +34,63 @@ export interface RunningService {
 export interface RunningServices {
   services: RunningService[]
   bus: Bus
-  health(): Promise<{ ok: boolean; redis: string; services: Record<string, unknown> }>
+  health(): Promise<{ ok: boolean; redis: string; services: Record<string, ServiceHealth> }>
   /** Stops consumers (acknowledging work in hand), flushes relays, closes connections. */
   stop(): Promise<void>
 }
 
+const databaseUrl = (name: ServiceName, config: HostConfig) =>
+  config.databaseUrls[name] ?? pathToFileURL(resolve(join(config.dataDir, `${name}.db`))).href
+
 /**
- * Builds and starts the configured services in this process: database (migrated), outbox relay,
- * consumer groups. Each consumer group holds its own Redis connection for blocking reads.
+ * Builds one service in this process, started neither its relay nor its consumers: database
+ * (migrated), outbox relay, consumer groups (each with its own Redis connection for blocking reads).
  */
+export async function buildService(
+  name: ServiceName,
+  config: HostConfig,
+  {
+    bus,
+    logger,
+    clock = systemClock,
+    consumerName,
+  }: { bus: Bus; logger: Logger; clock?: Clock; consumerName: string },
+): Promise<RunningService> {
+  const database = await openDatabase(name, databaseUrl(name, config))
+  const relay = new OutboxRelay({
+    db: database.db,
+    bus,
+    stream: serviceStream(config.streamPrefix, name),
+    logger,
+  })
+  const outbox = createOutbox(database.db, () => relay.kick())
+  const settings = { workstations: config.workstations, timeZone: config.timeZone }
+  const service = definitions[name].create({
+    db: database.db,
+    outbox,
+    clock,
+    newId: newUuidV7,
+    logger,
+    settings,
+  })
+  const consumers = service.consumers.map(
+    (spec) =>
+      new ConsumerGroup({
+        db: database.db,
+        bus: createRedisBus(config.redisUrl, `pitstop-${spec.group}`),
+        group: spec.group,
+        consumer: consumerName,
+        streams: spec.reads.map((source) => serviceStream(config.streamPrefix, source)),
+        handle: spec.handle,
+        logger,
+        claimIdleMs: config.claimIdleMs,
+        maxDeliveries: config.maxDeliveries,
+      }),
+  )
+  return { name, fetch: service.app.fetch, database, relay, consumers }
+}
+
+/** Builds and starts the configured services in this process: relays publishing, consumers reading. */
 export async function startServices(
   config: HostConfig,
   logger: Logger,
@@ -50,48 +98,17 @@ export async function startServices(
 ): Promise<RunningServices> {
   await mkdir(config.dataDir, { recursive: true })
   const bus = createRedisBus(config.redisUrl, 'pitstop-host')
-  const settings = { workstations: config.workstations, timeZone: config.timeZone }
   const consumerName = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
   const services: RunningService[] = []
 
   for (const name of config.services) {
     const log = logger.child({ service: name })
-    const url = config.databaseUrls[name] ?? pathToFileURL(resolve(join(config.dataDir, `${name}.db`))).href
-    const database = await openDatabase(name, url)
-    const relay = new OutboxRelay({
-      db: database.db,
-      bus,
-      stream: serviceStream(config.streamPrefix, name),
-      logger: log,
-    })
-    const outbox = createOutbox(database.db, () => relay.kick())
-    const service = definitions[name].create({
-      db: database.db,
-      outbox,
-      clock,
-      newId: newUuidV7,
-      logger: log,
-      settings,
-    })
-    const consumers = service.consumers.map(
-      (spec) =>
-        new ConsumerGroup({
-          db: database.db,
-          bus: createRedisBus(config.redisUrl, `pitstop-${spec.group}`),
-          group: spec.group,
-          consumer: consumerName,
-          streams: spec.reads.map((source) => serviceStream(config.streamPrefix, source)),
-          handle: spec.handle,
-          logger: log,
-          claimIdleMs: config.claimIdleMs,
-          maxDeliveries: config.maxDeliveries,
-        }),
-    )
-    relay.start()
-    for (const consumer of consumers) await consumer.start()
-    services.push({ name, fetch: service.app.fetch, database, relay, consumers })
+    const service = await buildService(name, config, { bus, logger: log, clock, consumerName })
+    service.relay.start()
+    for (const consumer of service.consumers) await consumer.start()
+    services.push(service)
     // Only the scheme and host: a libSQL URL may carry an auth token.
-    const { protocol, host } = new URL(url)
+    const { protocol, host } = new URL(databaseUrl(name, config))
     log.info({ database: `${protocol}//${host}` }, 'service started')
   }
 
@@ -99,25 +116,11 @@ export async function startServices(
     services,
     bus,
     async health() {
-      const redis = await bus.ping().then(
-        () => 'ok',
-        (error: Error) => `unreachable: ${error.message}`,
-      )
-      const report: Record<string, unknown> = {}
-      let ok = redis === 'ok'
-      for (const { name, database, relay } of services) {
-        const db = await database.db.run(sql`select 1`).then(
-          () => 'ok',
-          (error: Error) => `failing: ${error.message}`,
-        )
-        const unpublished = redis === 'ok' ? await relay.lag().catch(() => undefined) : undefined
-        ok &&= db === 'ok'
-        report[name] = {
-          status: db === 'ok' ? 'ok' : 'failing',
-          database: db,
-          unpublishedEvents: unpublished,
-        }
-      }
+      const redis = await checkRedis(bus)
+      const report: Record<string, ServiceHealth> = {}
+      for (const { name, database, relay } of services)
+        report[name] = await checkService(database.db, relay, redis)
+      const ok = redis === 'ok' && Object.values(report).every((s) => s.status === 'ok')
       return { ok, redis, services: report }
     },
     async stop() {

@@ -1,0 +1,120 @@
+import { Redis } from 'ioredis'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
+import { deadLetterStream, serviceStream } from '../../bus/bus.ts'
+import { newUuidV7, systemClock } from '../../clock.ts'
+import { toEnvelopes } from '../../envelope.ts'
+import { TEST_REDIS_URL } from '../../testing/redis.ts'
+import { sampleCustomer, startTestHost, type TestHost } from '../../testing/test-host.ts'
+
+const root = new URL('../../../', import.meta.url).pathname
+const redis = new Redis(TEST_REDIS_URL)
+let host: TestHost
+afterEach(() => host?.cleanup())
+afterAll(() => redis.disconnect())
+
+/** `npm run dead-letters -- <command>` against the host's data directory and streams. */
+async function deadLetters(command: string) {
+  const env = {
+    ...process.env,
+    DATA_DIR: host.config.dataDir,
+    STREAM_PREFIX: host.config.streamPrefix,
+    REDIS_URL: TEST_REDIS_URL,
+    SERVICES: 'workshop',
+  }
+  const run = promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'shared/host/node/dead-letters.ts', command],
+    {
+      cwd: root,
+      env,
+    },
+  )
+  const { stdout, stderr, code } = await run.then(
+    (r) => ({ ...r, code: 0 }),
+    (e: { stdout: string; stderr: string; code: number }) => e,
+  )
+  return {
+    lines: stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+    stderr,
+    code,
+  }
+}
+
+describe('npm run dead-letters', () => {
+  it('lists what the workshop group gave up on, with the error, and a re-drive leaves what still fails', async () => {
+    host = await startTestHost({ services: ['workshop'] })
+    const customers = serviceStream(host.config.streamPrefix, 'customers')
+    await redis.xadd(customers, '*', 'type', 'CustomerRegistered', 'event', '{not json')
+    await vi.waitFor(async () => expect(await redis.xlen(deadLetterStream(customers))).toBe(1), {
+      timeout: 10_000,
+    })
+
+    const listed = await deadLetters('list')
+    expect(listed.code).toBe(0)
+    expect(listed.lines).toEqual([
+      expect.objectContaining({
+        service: 'workshop',
+        group: 'workshop',
+        stream: customers,
+        error: 'event field is not JSON',
+      }),
+    ])
+
+    const redriven = await deadLetters('redrive')
+    expect(redriven.code).toBe(1)
+    expect(redriven.lines).toEqual([{ service: 'workshop', group: 'workshop', redriven: 0 }])
+    expect(redriven.stderr).toContain('1 dead letters still fail')
+  })
+
+  it('re-drives a dead letter whose cause is gone into the read model and removes it', async () => {
+    host = await startTestHost({ services: ['workshop'] })
+    const customers = serviceStream(host.config.streamPrefix, 'customers')
+    const [event] = toEnvelopes([{ type: 'CustomerRegistered', data: sampleCustomer('cust-7') }], {
+      stream: 'cust-7',
+      after: 0,
+      metadata: { correlationId: 'c', causationId: 'c', actor: 'test' },
+      clock: systemClock,
+      newId: newUuidV7,
+    })
+    // As the consumer writes it after the last failed delivery (say, the database was full then).
+    await redis.xadd(
+      deadLetterStream(customers),
+      '*',
+      ...[
+        'group',
+        'workshop',
+        'stream',
+        customers,
+        'entryId',
+        '5-0',
+        'deliveries',
+        '5',
+        'error',
+        'SQLITE_FULL',
+      ],
+      ...['type', 'CustomerRegistered', 'event', JSON.stringify(event)],
+    )
+
+    const redriven = await deadLetters('redrive')
+    expect(redriven).toMatchObject({
+      code: 0,
+      lines: [{ service: 'workshop', group: 'workshop', redriven: 1 }],
+    })
+    expect(await (await host.get('/api/workshop/refdata/customers/cust-7')).json()).toMatchObject({
+      name: 'Ann de Vries',
+    })
+    expect((await deadLetters('list')).lines).toEqual([])
+  })
+
+  it('refuses an unknown command with its usage', async () => {
+    host = await startTestHost({ services: ['workshop'] })
+    const { code, stderr } = await deadLetters('purge')
+    expect(code).toBe(2)
+    expect(stderr).toContain('usage: npm run dead-letters -- list | redrive')
+  })
+})
