@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -6,6 +7,31 @@ import { join } from 'node:path'
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../shared/testing/redis.ts'
 
 const root = new URL('..', import.meta.url).pathname
+const scripts: Record<string, string> = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts
+
+/**
+ * Each runtime runs the host as its package script says (`npm start`, `npm run start:deno`,
+ * `npm run dev:edge`), without npm in between, so signals reach the host itself. Deno's first start
+ * compiles and caches, and wrangler bundles every worker, so those get longer to become healthy.
+ */
+const runtimes = {
+  node: { script: 'start', command: 'node', binary: process.execPath, startTimeoutMs: 20_000 },
+  deno: {
+    script: 'start:deno',
+    command: 'deno',
+    binary: join(root, 'node_modules/.bin/deno'),
+    startTimeoutMs: 90_000,
+  },
+  edge: { script: 'dev:edge', command: 'node', binary: process.execPath, startTimeoutMs: 90_000 },
+}
+export type Runtime = keyof typeof runtimes
+
+function hostCommand(runtime: Runtime): [string, string[]] {
+  const { script, command, binary } = runtimes[runtime]
+  const [first, ...args] = scripts[script]!.replace(/^exec /, '').split(' ')
+  if (first !== command) throw new Error(`package script ${script} does not start with ${command}`)
+  return [binary, args]
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -17,10 +43,11 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * The real Node host (`npm start`'s entry) in a child process, with its own port, data directory and
- * stream prefix. `restart()` starts it again on the same data, as after a deploy.
+ * The real host (`npm start`'s entry) in a child process under Node, or under Deno with
+ * `{ runtime: 'deno' }`, or the workers under `wrangler dev` with `{ runtime: 'edge' }`, with its own port, data directory and stream prefix. `restart()` starts it
+ * again on the same data, as after a deploy.
  */
-export async function startNodeHost(env: Record<string, string> = {}) {
+export async function startNodeHost(env: Record<string, string> = {}, { runtime = 'node' as Runtime } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'pitstop-e2e-'))
   const streamPrefix = uniquePrefix('e2e')
   const redisUrl = env.REDIS_URL ?? TEST_REDIS_URL
@@ -30,7 +57,8 @@ export async function startNodeHost(env: Record<string, string> = {}) {
   let output = ''
 
   const start = async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'shared/host/node/main.ts'], {
+    const [binary, args] = hostCommand(runtime)
+    child = spawn(binary, args, {
       cwd: root,
       env: {
         ...process.env,
@@ -45,7 +73,8 @@ export async function startNodeHost(env: Record<string, string> = {}) {
     })
     child.stdout!.on('data', (chunk) => (output += chunk))
     child.stderr!.on('data', (chunk) => (output += chunk))
-    for (let i = 0; i < 200; i++) {
+    const deadline = Date.now() + runtimes[runtime].startTimeoutMs
+    while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`host exited with ${child.exitCode}:\n${output}`)
       const healthy = await fetch(`${url}/health`).then(
         (r) => r.ok,

@@ -1,18 +1,6 @@
 import { Redis } from 'ioredis'
+import { APPEND_AFTER } from './append-after.lua.ts'
 import { deadLetterStream, type AppendResult, type Bus, type OutboxEntry, type StreamEntry } from './bus.ts'
-
-// Checks the stream's last entry and appends in one step, so a flush between the check and the append
-// cannot leave a gap: Redis either holds the whole prefix of the outbox or tells us where it ends.
-const APPEND_AFTER = `
-local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local last = '0'
-if #top > 0 then last = string.match(top[1][1], '^(%d+)') end
-if last ~= ARGV[1] then return last end
-for i = 2, #ARGV, 3 do
-  redis.call('XADD', KEYS[1], ARGV[i] .. '-0', 'type', ARGV[i + 1], 'event', ARGV[i + 2])
-end
-return 'ok'
-`
 
 type RawEntry = [id: string, fields: string[] | null]
 

@@ -14,7 +14,8 @@ const config = (() => {
     process.exit(1)
   }
 })()
-const logger = createLogger(config.logLevel, { host: 'node' })
+// The same entry runs under Deno (`npm run start:deno`); its logs should say so.
+const logger = createLogger(config.logLevel, { host: process.versions.deno ? 'deno' : 'node' })
 
 let stopRedis: () => Promise<void>
 try {
