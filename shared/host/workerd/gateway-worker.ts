@@ -1,0 +1,45 @@
+import { serviceNames, type ServiceName } from '../../service.ts'
+import { createGateway, type GatewayTargets } from '../gateway.ts'
+import type { ServiceHealth } from '../health.ts'
+import type { Fetcher } from './runtime.ts'
+
+type Env = Partial<Record<Uppercase<ServiceName>, Fetcher>>
+type WorkerHealth = ServiceHealth & { redis: string }
+
+/** Asks one service worker for its `/health`; a worker that cannot answer is failing. */
+async function healthOf(binding: Fetcher): Promise<WorkerHealth> {
+  try {
+    return (await (await binding.fetch('http://service/health')).json()) as WorkerHealth
+  } catch (error) {
+    return { status: 'failing', database: 'unknown', redis: `unknown: ${(error as Error).message}` }
+  }
+}
+
+function targets(env: Env): GatewayTargets {
+  const bound = serviceNames.flatMap((name) => {
+    const binding = env[name.toUpperCase() as Uppercase<ServiceName>]
+    return binding ? [{ name, binding }] : []
+  })
+  return {
+    services: bound.map(({ name, binding }) => ({ name, fetch: (request) => binding.fetch(request) })),
+    async health() {
+      const reports = await Promise.all(
+        bound.map(async ({ name, binding }) => [name, await healthOf(binding)] as const),
+      )
+      const redis = reports.map(([, r]) => r.redis).find((r) => r !== 'ok') ?? 'ok'
+      const services = Object.fromEntries(reports.map(([name, { redis: _, ...report }]) => [name, report]))
+      const ok = redis === 'ok' && reports.every(([, r]) => r.status === 'ok')
+      return { ok, redis, services }
+    },
+  }
+}
+
+/**
+ * The gateway as a workerd module worker: the same `/api/<service>/...`, `/health` and `/` as the Node
+ * host, reaching each service through its service binding (`CUSTOMERS`, `VEHICLES`, `WORKSHOP`).
+ */
+export default {
+  fetch(request: Request, env: Env): Response | Promise<Response> {
+    return createGateway(targets(env)).fetch(request)
+  },
+}

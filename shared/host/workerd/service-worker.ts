@@ -1,0 +1,168 @@
+import type { Bus } from '../../bus/bus.ts'
+import { serviceStream } from '../../bus/bus.ts'
+import { newUuidV7, systemClock } from '../../clock.ts'
+import { ConsumerGroup } from '../../consumer/consumer-group.ts'
+import { connectDatabase, type Database } from '../../db/database.ts'
+import { createLogger, type Logger } from '../../logger.ts'
+import { createOutbox } from '../../outbox/outbox.ts'
+import { OutboxRelay } from '../../outbox/relay.ts'
+import type { ServiceDefinition } from '../../service.ts'
+import { checkRedis, checkService } from '../health.ts'
+import type { DurableObjectNamespace, DurableObjectState, ExecutionContext } from './runtime.ts'
+import { parseWorkerEnv, type WorkerConfig } from './worker-env.ts'
+
+type Env = Record<string, unknown> & { CONSUMER_POLLER?: DurableObjectNamespace }
+
+// workerd ties a socket to the invocation that opened it, so every invocation connects, works and closes.
+interface Invocation {
+  config: WorkerConfig
+  database: Database
+  logger: Logger
+}
+
+async function begin(definition: ServiceDefinition, env: Env): Promise<Invocation> {
+  const config = parseWorkerEnv(definition.name, env)
+  const database = await connectDatabase(config.libsqlUrl, config.LIBSQL_AUTH_TOKEN)
+  const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: definition.name })
+  return { config, database, logger }
+}
+
+function relayOf(definition: ServiceDefinition, { config, database, logger }: Invocation, bus: Bus) {
+  return new OutboxRelay({
+    db: database.db,
+    bus,
+    stream: serviceStream(config.STREAM_PREFIX, definition.name),
+    logger,
+  })
+}
+
+/** Publishes what was committed, then runs each consumer group for at most the poll budget. */
+async function backgroundPass(definition: ServiceDefinition, invocation: Invocation): Promise<number> {
+  const { config, database, logger } = invocation
+  const bus = config.openBus(`pitstop-${definition.name}-background`)
+  try {
+    await relayOf(definition, invocation, bus).flush()
+    const service = definition.create(serviceDeps(invocation, () => {}))
+    let applied = 0
+    for (const spec of service.consumers) {
+      const group = new ConsumerGroup({
+        db: database.db,
+        bus,
+        group: spec.group,
+        // A stable name: the next invocation drains what this one left pending.
+        consumer: `${definition.name}-edge`,
+        streams: spec.reads.map((source) => serviceStream(config.STREAM_PREFIX, source)),
+        handle: spec.handle,
+        logger,
+        claimIdleMs: config.CLAIM_IDLE_MS,
+        maxDeliveries: config.MAX_DELIVERIES,
+      })
+      applied += await group.poll(config.POLL_BUDGET_MS)
+    }
+    return applied
+  } finally {
+    await bus.close()
+  }
+}
+
+function serviceDeps({ config, database, logger }: Invocation, onCommitted: () => void) {
+  return {
+    db: database.db,
+    outbox: createOutbox(database.db, onCommitted),
+    clock: systemClock,
+    newId: newUuidV7,
+    logger,
+    settings: { workstations: config.WORKSTATIONS, timeZone: config.WORKSHOP_TZ },
+  }
+}
+
+/**
+ * Makes sure the consumer alarm is set. An alarm, once set, sets itself again after each pass, so the
+ * worker arms it on its first request per isolate and on every cron tick, not on every request.
+ */
+function armPoller(env: Env): Promise<unknown> {
+  const namespace = env.CONSUMER_POLLER
+  if (!namespace) return Promise.resolve()
+  return namespace.get(namespace.idFromName('consumers')).fetch('http://poller/arm', { method: 'POST' })
+}
+
+/**
+ * A service as a workerd module worker: `fetch` serves its API (and `/health`), publishes right after
+ * a commit (`waitUntil`), `scheduled` is the relay backstop and a bounded consumer pass. Services with
+ * consumers also export `ConsumerPoller`, a Durable Object whose alarm polls every `POLL_INTERVAL_MS`,
+ * since cron fires at most once a minute.
+ *
+ * @example
+ * const { worker, ConsumerPoller } = serviceWorker(workshopService)
+ * export { ConsumerPoller }
+ * export default worker
+ */
+export function serviceWorker(definition: ServiceDefinition) {
+  let armed = false
+  const worker = {
+    async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+      const invocation = await begin(definition, env)
+      if (!armed) {
+        armed = true
+        ctx.waitUntil(
+          armPoller(env).catch((error) => invocation.logger.warn({ err: error }, 'arming failed')),
+        )
+      }
+      if (new URL(request.url).pathname === '/health') return health(definition, invocation)
+      let committed = false
+      const service = definition.create(serviceDeps(invocation, () => (committed = true)))
+      const response = await service.app.fetch(request)
+      if (committed) {
+        const bus = invocation.config.openBus(`pitstop-${definition.name}-relay`)
+        ctx.waitUntil(
+          relayOf(definition, invocation, bus)
+            .flush()
+            .finally(() => bus.close()),
+        )
+      }
+      return response
+    },
+
+    async scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): Promise<void> {
+      const invocation = await begin(definition, env)
+      ctx.waitUntil(armPoller(env))
+      await backgroundPass(definition, invocation)
+    },
+  }
+
+  class ConsumerPoller {
+    constructor(
+      private readonly state: DurableObjectState,
+      private readonly env: Env,
+    ) {}
+
+    async fetch(): Promise<Response> {
+      if ((await this.state.storage.getAlarm()) === null) await this.state.storage.setAlarm(Date.now())
+      return new Response(null, { status: 204 })
+    }
+
+    async alarm(): Promise<void> {
+      const invocation = await begin(definition, this.env)
+      try {
+        await backgroundPass(definition, invocation)
+      } catch (error) {
+        invocation.logger.warn({ err: error }, 'consumer pass failed; polling again')
+      }
+      await this.state.storage.setAlarm(Date.now() + invocation.config.POLL_INTERVAL_MS)
+    }
+  }
+
+  return { worker, ConsumerPoller }
+}
+
+async function health(definition: ServiceDefinition, invocation: Invocation): Promise<Response> {
+  const bus = invocation.config.openBus(`pitstop-${definition.name}-health`)
+  try {
+    const redis = await checkRedis(bus)
+    const report = await checkService(invocation.database.db, relayOf(definition, invocation, bus), redis)
+    const ok = redis === 'ok' && report.status === 'ok'
+    return Response.json({ ...report, redis }, { status: ok ? 200 : 503 })
+  } finally {
+    await bus.close()
+  }
+}

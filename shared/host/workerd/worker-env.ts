@@ -1,0 +1,54 @@
+import * as v from 'valibot'
+import type { Bus } from '../../bus/bus.ts'
+import { createRedisBus } from '../../bus/redis-bus.ts'
+import { createUpstashBus } from '../../bus/upstash-bus.ts'
+import type { ServiceName } from '../../service.ts'
+import { LogLevel, parseEnvironment, Positive, StreamPrefix, TimeZone } from '../config.ts'
+
+const WorkerEnvironment = v.object({
+  /** Redis over TCP (ioredis with nodejs_compat), one connection per invocation. */
+  REDIS_URL: v.optional(v.pipe(v.string(), v.url()), 'redis://127.0.0.1:6379'),
+  /** When set, the bus goes over Upstash's REST API instead (HTTP-only deployments). */
+  UPSTASH_REDIS_REST_URL: v.optional(v.pipe(v.string(), v.url())),
+  UPSTASH_REDIS_REST_TOKEN: v.optional(v.string()),
+  LIBSQL_AUTH_TOKEN: v.optional(v.string()),
+  STREAM_PREFIX: v.optional(StreamPrefix, 'pitstop'),
+  WORKSTATIONS: v.optional(Positive, '3'),
+  WORKSHOP_TZ: v.optional(TimeZone, 'UTC'),
+  LOG_LEVEL: v.optional(LogLevel, 'info'),
+  CLAIM_IDLE_MS: v.optional(Positive, '30000'),
+  MAX_DELIVERIES: v.optional(Positive, '5'),
+  /** How long one `scheduled` or alarm invocation may keep consuming. */
+  POLL_BUDGET_MS: v.optional(Positive, '5000'),
+  /** How soon the consumer alarm fires again after a pass. */
+  POLL_INTERVAL_MS: v.optional(Positive, '1000'),
+})
+
+export type WorkerConfig = v.InferOutput<typeof WorkerEnvironment> & {
+  libsqlUrl: string
+  openBus(name: string): Bus
+}
+
+/**
+ * Reads a service worker's bindings once per invocation; a missing or bad one fails with a message
+ * naming it. The service's database is `LIBSQL_URL_<SERVICE>`, as on the Node host.
+ */
+export function parseWorkerEnv(service: ServiceName, env: Record<string, unknown>): WorkerConfig {
+  const key = `LIBSQL_URL_${service.toUpperCase()}`
+  const e = parseEnvironment(
+    v.object({
+      ...WorkerEnvironment.entries,
+      [key]: v.pipe(v.string(), v.regex(/^(https?|libsql):\/\//, 'must be an http(s) or libsql URL')),
+    }),
+    env,
+  ) as v.InferOutput<typeof WorkerEnvironment> & Record<string, string>
+  const upstash = e.UPSTASH_REDIS_REST_URL
+  return {
+    ...e,
+    libsqlUrl: e[key]!,
+    openBus: (name) =>
+      upstash
+        ? createUpstashBus({ url: upstash, token: e.UPSTASH_REDIS_REST_TOKEN ?? '' })
+        : createRedisBus(e.REDIS_URL, name),
+  }
+}
