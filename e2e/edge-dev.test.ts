@@ -1,0 +1,28 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { aDayAtTheGarage } from './garage-day.ts'
+import { startNodeHost } from './node-host.ts'
+
+let host: Awaited<ReturnType<typeof startNodeHost>>
+beforeAll(async () => {
+  host = await startNodeHost({ LOG_LEVEL: 'warn' }, { runtime: 'edge' })
+}, 120_000)
+afterAll(() => host.cleanup())
+
+describe('the workers under wrangler dev (npm run dev:edge)', () => {
+  it('reports every worker, its database and Redis on /health, and lists the APIs on /', async () => {
+    expect(await (await host.get('/health')).json()).toMatchObject({
+      status: 'ok',
+      redis: 'ok',
+      services: { customers: { database: 'ok' }, vehicles: { database: 'ok' }, workshop: { database: 'ok' } },
+    })
+    expect(await (await host.get('/')).text()).toContain('POST /api/workshop/planning/{date}/jobs')
+  })
+
+  it('passes a day at the garage, the workshop consuming from its Durable Object alarm', async () => {
+    await aDayAtTheGarage(host, { timeout: 20_000, interval: 100 })
+  }, 60_000)
+
+  it('stops wrangler, the libSQL dev server and everything else on SIGTERM, exiting 0', async () => {
+    expect(await host.signal('SIGTERM')).toBe(0)
+  })
+})

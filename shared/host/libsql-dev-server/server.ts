@@ -1,0 +1,201 @@
+import { serve, type ServerType } from '@hono/node-server'
+import { Hono, type Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { randomBytes } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import * as v from 'valibot'
+import { BusyTimeoutError, Connection } from './connection.ts'
+import { PipelineRequest, ProtocolError, type StreamResult } from './hrana.ts'
+import { handleRequest, type StreamState } from './requests.ts'
+
+export interface LibsqlDevServerOptions {
+  /** Directory of the database files, `<name>.db` each; created if missing. */
+  dataDir: string
+  /** 0 picks a free port. */
+  port: number
+  hostname?: string
+  /** How long a stream may sit unused before its transaction is rolled back and its baton refused. */
+  streamIdleMs?: number
+  /** How long a statement waits for a lock another connection holds, as SQLite's `busy_timeout` would. */
+  busyTimeoutMs?: number
+}
+
+export interface LibsqlDevServer {
+  /** Origin of the server, e.g. `http://127.0.0.1:8081`. */
+  url: string
+  port: number
+  /** The URL a client opens the database `<dataDir>/<name>.db` with. */
+  databaseUrl(name: string): string
+  close(): Promise<void>
+}
+
+const DATABASE_NAME = '[A-Za-z0-9_-]+'
+
+/**
+ * Serves the libSQL HTTP protocol (Hrana 2 over HTTP, JSON) over the database files of `dataDir`, so that
+ * code whose @libsql/client only speaks HTTP, as on workerd, shares the files the Node host opens directly.
+ *
+ * The database is the first path segment, and the URL must end in a slash: the client resolves `v2/pipeline`
+ * against its URL, which keeps `http://host:port/customers/` but replaces the last segment of
+ * `http://host:port/customers`. A subdomain per database would depend on the resolver knowing `*.localhost`,
+ * and a port per database on knowing the databases up front.
+ *
+ * @example
+ * const server = await startLibsqlDevServer({ dataDir: '.data', port: 8081 })
+ * const client = createClient({ url: server.databaseUrl('customers') }) // http://127.0.0.1:8081/customers/
+ */
+export async function startLibsqlDevServer(options: LibsqlDevServerOptions): Promise<LibsqlDevServer> {
+  const { dataDir, port, hostname = '127.0.0.1', streamIdleMs = 60_000, busyTimeoutMs = 5000 } = options
+  await mkdir(dataDir, { recursive: true })
+  const streams = new Streams(
+    (name) => Connection.open(join(dataDir, `${name}.db`), busyTimeoutMs),
+    streamIdleMs,
+  )
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const started = serve({ fetch: createApp(streams).fetch, port, hostname }, () => resolve(started))
+    started.once('error', reject)
+  })
+  const address = server.address()
+  const actualPort = typeof address === 'object' && address ? address.port : port
+  const url = `http://${hostname}:${actualPort}`
+  return {
+    url,
+    port: actualPort,
+    databaseUrl: (name) => `${url}/${name}/`,
+    async close() {
+      await new Promise((resolve) => server.close(resolve))
+      streams.closeAll()
+    },
+  }
+}
+
+function createApp(streams: Streams): Hono {
+  const app = new Hono()
+  // The version check of the HTTP API spec.
+  app.get(`/:database{${DATABASE_NAME}}/v2`, (c) =>
+    plainText(c, 'Hello, this is HTTP API v2 (Hrana over HTTP)'),
+  )
+  app.post(`/:database{${DATABASE_NAME}}/v2/pipeline`, async (c) => {
+    const json: unknown = await c.req.json().catch(() => {
+      throw new ProtocolError('Cannot deserialize client message: the body is not JSON')
+    })
+    const body = v.safeParse(PipelineRequest, json)
+    if (!body.success) {
+      throw new ProtocolError(`Cannot deserialize client message: ${v.summarize(body.issues)}`)
+    }
+    const stream = await streams.acquire(c.req.param('database'), body.output.baton)
+    try {
+      const results: StreamResult[] = []
+      for (const request of body.output.requests) results.push(await handleRequest(stream, request))
+      return c.json({ baton: streams.release(stream), base_url: null, results })
+    } catch (error) {
+      // A client must not use a stream after an HTTP error (HTTP API v2 spec), so its transaction ends here.
+      streams.close(stream)
+      throw error
+    }
+  })
+  app.notFound((c) =>
+    plainText(
+      c,
+      'Not found: a database is served at http://<host>:<port>/<name>/ (mind the trailing slash)',
+      404,
+    ),
+  )
+  app.onError((error, c) => {
+    if (error instanceof ProtocolError) return plainText(c, error.message, 400)
+    // Errors that end the stream get a Hrana error body, which the client raises with its code.
+    if (error instanceof StreamExpiredError || error instanceof BusyTimeoutError) {
+      return c.json({ message: error.message, code: error.code }, 500)
+    }
+    return plainText(c, `Internal error: ${error.message}`, 500)
+  })
+  return app
+}
+
+// @libsql/client shows an error body only under exactly `text/plain`; Hono's `c.text` adds a charset.
+function plainText(c: Context, text: string, status: ContentfulStatusCode = 200) {
+  return c.body(text, status, { 'content-type': 'text/plain' })
+}
+
+class StreamExpiredError extends Error {
+  readonly code = 'STREAM_EXPIRED'
+  constructor() {
+    super('The stream has expired due to inactivity')
+  }
+}
+
+interface Stream extends StreamState {
+  id: string
+  database: string
+  /** Bumped at every request, so that each baton is good for one request only. */
+  seq: number
+  inUse: boolean
+  idle?: NodeJS.Timeout
+}
+
+/** How long an expired stream's baton is answered with "expired" rather than "invalid". */
+const REMEMBER_EXPIRED_MS = 5 * 60_000
+
+/** The open streams, each with its own connection, handed from request to request by batons. */
+class Streams {
+  readonly #open = new Map<string, Stream>()
+  readonly #expired = new Set<string>()
+  readonly #connect: (database: string) => Promise<Connection>
+  readonly #idleMs: number
+
+  constructor(connect: (database: string) => Promise<Connection>, idleMs: number) {
+    this.#connect = connect
+    this.#idleMs = idleMs
+  }
+
+  /** The stream a baton names, or a new stream when there is no baton. */
+  async acquire(database: string, baton: string | null | undefined): Promise<Stream> {
+    if (baton == null) {
+      const connection = await this.#connect(database)
+      const id = randomBytes(16).toString('base64url')
+      const stream: Stream = { id, database, connection, sqls: new Map(), seq: 0, inUse: true, closed: false }
+      this.#open.set(id, stream)
+      return stream
+    }
+    const [id = '', seq] = baton.split('.')
+    const stream = this.#open.get(id)
+    if (!stream)
+      throw this.#expired.has(id) ? new StreamExpiredError() : new ProtocolError('Received an invalid baton')
+    if (stream.database !== database) throw new ProtocolError('Received an invalid baton')
+    if (stream.inUse || String(stream.seq) !== seq)
+      throw new ProtocolError('Received a baton that has already been used')
+    stream.inUse = true
+    clearTimeout(stream.idle)
+    return stream
+  }
+
+  /** Hands a stream back after a request: the baton for its next request, or `null` once it is closed. */
+  release(stream: Stream): string | null {
+    if (stream.closed) {
+      this.close(stream)
+      return null
+    }
+    stream.inUse = false
+    stream.seq++
+    stream.idle = setTimeout(() => this.#expire(stream), this.#idleMs).unref()
+    return `${stream.id}.${stream.seq}`
+  }
+
+  close(stream: Stream): void {
+    clearTimeout(stream.idle)
+    this.#open.delete(stream.id)
+    stream.connection.close()
+  }
+
+  closeAll(): void {
+    for (const stream of this.#open.values()) this.close(stream)
+  }
+
+  // A client that crashed mid-transaction would otherwise hold the write lock for good.
+  #expire(stream: Stream): void {
+    this.close(stream)
+    this.#expired.add(stream.id)
+    setTimeout(() => this.#expired.delete(stream.id), REMEMBER_EXPIRED_MS).unref()
+  }
+}

@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process'
+import { join, resolve } from 'node:path'
+import { serviceNames } from '../../service.ts'
+import { openDatabase } from '../../db/database.ts'
+import { createLogger } from '../../logger.ts'
+import { parseConfig } from '../config.ts'
+import { startLibsqlDevServer } from '../libsql-dev-server/server.ts'
+import { ensureRedis } from '../node/redis-server.ts'
+import { startUpstashBridge } from '../upstash-bridge/server.ts'
+import { root, writeDevConfigs } from './edge-workers.ts'
+
+// `npm run dev:edge`: the whole system under `wrangler dev`, configured like the Node host (PORT,
+// DATA_DIR, REDIS_URL, STREAM_PREFIX, ...): Redis (started under DATA_DIR when none answers), the
+// libSQL dev server over DATA_DIR's database files, and the gateway plus every service worker on PORT.
+// EDGE_BUS=upstash puts the workers' bus on Upstash's REST API, through the local bridge to Redis.
+const config = (() => {
+  try {
+    return parseConfig(process.env)
+  } catch (error) {
+    console.error((error as Error).message)
+    process.exit(1)
+  }
+})()
+const logger = createLogger(config.logLevel, { host: 'wrangler-dev' })
+const dataDir = resolve(config.dataDir)
+
+const stopRedis = await ensureRedis(config.redisUrl, dataDir, logger).catch((error: Error) => {
+  logger.fatal(error.message)
+  process.exit(1)
+})
+const libsql = await startLibsqlDevServer({ dataDir, port: Number(process.env.LIBSQL_PORT ?? 0) })
+// Applied over HTTP, as a deployment applies them to sqld or Turso before the workers start.
+for (const name of serviceNames) (await openDatabase(name, libsql.databaseUrl(name))).client.close()
+
+const bridge =
+  process.env.EDGE_BUS === 'upstash'
+    ? await startUpstashBridge({ redisUrl: config.redisUrl, port: 0, token: 'dev-token' })
+    : undefined
+
+const vars: Record<string, string> = {
+  STREAM_PREFIX: config.streamPrefix,
+  REDIS_URL: config.redisUrl,
+  WORKSHOP_TZ: config.timeZone,
+  WORKSTATIONS: String(config.workstations),
+  LOG_LEVEL: config.logLevel,
+  CLAIM_IDLE_MS: String(config.claimIdleMs),
+  MAX_DELIVERIES: String(config.maxDeliveries),
+  ...Object.fromEntries(
+    serviceNames.map((name) => [`LIBSQL_URL_${name.toUpperCase()}`, libsql.databaseUrl(name)]),
+  ),
+  ...(bridge ? { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: 'dev-token' } : {}),
+}
+const configs = await writeDevConfigs(join(dataDir, 'wrangler'), vars)
+const wrangler = spawn(
+  join(root, 'node_modules/.bin/wrangler'),
+  [
+    'dev',
+    ...configs.flatMap((config) => ['-c', config]),
+    ...['--ip', '127.0.0.1', '--port', String(config.port)],
+    ...['--persist-to', join(dataDir, 'wrangler')],
+    '--show-interactive-dev-session=false',
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+)
+logger.info(
+  { port: config.port, libsql: libsql.url, bus: bridge ? 'upstash' : 'redis' },
+  'starting wrangler dev',
+)
+
+async function stopAll(code: number) {
+  await libsql.close()
+  await bridge?.close()
+  await stopRedis()
+  process.exit(code)
+}
+wrangler.on('exit', (code) => void stopAll(code ?? 0))
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => wrangler.kill(signal))

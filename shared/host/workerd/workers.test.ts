@@ -1,0 +1,227 @@
+import { Redis } from 'ioredis'
+import { Miniflare, type WorkerOptions } from 'miniflare'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { serviceStream } from '../../bus/bus.ts'
+import { openDatabase } from '../../db/database.ts'
+import { serviceNames } from '../../service.ts'
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
+import { sampleCustomer, sampleVehicle } from '../../testing/test-host.ts'
+import { startLibsqlDevServer, type LibsqlDevServer } from '../libsql-dev-server/server.ts'
+import { startUpstashBridge } from '../upstash-bridge/server.ts'
+import { buildEdgeWorkers, type BuiltWorker } from './edge-workers.ts'
+
+// Each worker's bundle, as `wrangler deploy` would upload it, runs inside workerd (Miniflare) against
+// the real Redis and the libSQL dev server over HTTP. The workshop gets no poller binding here, so only
+// its `scheduled` handler consumes, and the tests can tell that it did.
+const redis = new Redis(TEST_REDIS_URL)
+const prefix = uniquePrefix('workerd')
+const waitLong = { timeout: 10_000, interval: 50 }
+let dir: string
+let built: BuiltWorker[]
+let libsql: LibsqlDevServer
+let mf: Miniflare
+
+function workerOptions(vars: Record<string, string>): WorkerOptions[] {
+  return built.map(({ name, script }) => ({
+    name,
+    modules: true,
+    scriptPath: script,
+    modulesRoot: dirname(script),
+    compatibilityDate: '2026-04-01',
+    compatibilityFlags: ['nodejs_compat'],
+    bindings: vars,
+    serviceBindings:
+      name === 'pitstop-gateway'
+        ? { CUSTOMERS: 'pitstop-customers', VEHICLES: 'pitstop-vehicles', WORKSHOP: 'pitstop-workshop' }
+        : {},
+  }))
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pitstop-workerd-'))
+  built = await buildEdgeWorkers(join(dir, 'build'))
+  libsql = await startLibsqlDevServer({ dataDir: join(dir, 'data'), port: 0 })
+  for (const name of serviceNames) (await openDatabase(name, libsql.databaseUrl(name))).client.close()
+  mf = new Miniflare({
+    workers: workerOptions({
+      STREAM_PREFIX: prefix,
+      REDIS_URL: TEST_REDIS_URL,
+      LOG_LEVEL: 'warn',
+      ...Object.fromEntries(
+        serviceNames.map((n) => [`LIBSQL_URL_${n.toUpperCase()}`, libsql.databaseUrl(n)]),
+      ),
+    }),
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await mf?.dispose()
+  await libsql?.close()
+  await deleteKeys(prefix)
+  redis.disconnect()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const send = (method: string, path: string, body: unknown) =>
+  mf.dispatchFetch(`http://pitstop.test${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+const get = (path: string) => mf.dispatchFetch(`http://pitstop.test${path}`)
+const streamTypes = async (service: string) =>
+  ((await redis.xrange(serviceStream(prefix, service), '-', '+')) as [string, string[]][]).map(
+    ([, f]) => f[1],
+  )
+
+describe('the gateway worker', () => {
+  it('reports every service worker, its database and Redis on /health, and lists the APIs on /', async () => {
+    const health = await get('/health')
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({
+      status: 'ok',
+      redis: 'ok',
+      services: Object.fromEntries(
+        serviceNames.map((n) => [n, { status: 'ok', database: 'ok', unpublishedEvents: 0 }]),
+      ),
+    })
+    expect(await (await get('/')).text()).toContain('GET /api/workshop/refdata/customers[/{id}]')
+  })
+
+  it('answers a path of no service with 404 problem+json', async () => {
+    const response = await get('/api/nothing/here')
+    expect(response.status).toBe(404)
+    expect(response.headers.get('content-type')).toContain('application/problem+json')
+  })
+})
+
+describe('the customers worker', () => {
+  it('registers a customer and publishes CustomerRegistered right after the response', async () => {
+    const response = await send('POST', '/api/customers', sampleCustomer('cf-1'))
+    expect(response.status).toBe(201)
+    expect(await response.json()).toEqual(sampleCustomer('cf-1'))
+    await vi.waitFor(
+      async () => expect(await streamTypes('customers')).toEqual(['CustomerRegistered']),
+      waitLong,
+    )
+    expect((await send('POST', '/api/customers', sampleCustomer('cf-1'))).status).toBe(200) // the same again: idempotent
+    expect((await send('POST', '/api/customers', sampleCustomer('cf-1', 'Someone Else'))).status).toBe(409)
+  })
+
+  it('refuses bad input with 400 problem+json naming the fields, and writes nothing', async () => {
+    const response = await send('POST', '/api/customers', { customerId: 'cf-bad', name: '' })
+    expect(response.status).toBe(400)
+    expect(response.headers.get('content-type')).toContain('application/problem+json')
+    const problem = (await response.json()) as { errors: { field: string }[] }
+    expect(problem.errors.map((e) => e.field)).toContain('/name')
+    expect((await send('POST', '/api/customers', '{not json')).status).toBe(400)
+    expect((await get('/api/customers/cf-bad')).status).toBe(404)
+  })
+})
+
+describe('the vehicles worker', () => {
+  it('registers a vehicle under its upper-cased license number and refuses a duplicate with 409', async () => {
+    const response = await send('POST', '/api/vehicles', sampleVehicle('cf-12-ab', 'cf-1'))
+    expect(response.status).toBe(201)
+    expect(await response.json()).toMatchObject({ licenseNumber: 'CF-12-AB' })
+    expect((await send('POST', '/api/vehicles', sampleVehicle('CF-12-AB', 'cf-1'))).status).toBe(409)
+    expect((await send('POST', '/api/vehicles', sampleVehicle('not a plate', 'cf-1'))).status).toBe(400)
+  })
+})
+
+describe('the workshop worker', () => {
+  const job = {
+    jobId: 'cf-job',
+    startTime: '2026-12-01T08:00:00Z',
+    endTime: '2026-12-01T09:00:00Z',
+    customerId: 'cf-1',
+    licenseNumber: 'CF-12-AB',
+    description: 'Brakes',
+  }
+
+  it('runs its consumer group from scheduled: the reference data appears after a cron tick', async () => {
+    await vi.waitFor(
+      async () => expect(await streamTypes('vehicles')).toEqual(['VehicleRegistered']),
+      waitLong,
+    )
+    expect((await get('/api/workshop/refdata/customers/cf-1')).status).toBe(404)
+
+    // Miniflare's Fetcher type leaves out `scheduled`, which its worker handles do have.
+    const workshop = (await mf.getWorker('pitstop-workshop')) as unknown as {
+      scheduled(options: { cron: string }): Promise<{ outcome: string }>
+    }
+    expect(await workshop.scheduled({ cron: '* * * * *' })).toMatchObject({ outcome: 'ok' })
+
+    expect(await (await get('/api/workshop/refdata/customers/cf-1')).json()).toEqual(sampleCustomer('cf-1'))
+    expect((await get('/api/workshop/refdata/vehicles/CF-12-AB')).status).toBe(200)
+  })
+
+  it('plans a job against its reference data and applies the planning rules', async () => {
+    expect((await send('POST', '/api/workshop/planning/2026-12-01/jobs', job)).status).toBe(201)
+    const reversed = await send('POST', '/api/workshop/planning/2026-12-01/jobs', {
+      ...job,
+      jobId: 'cf-reversed',
+      startTime: job.endTime,
+      endTime: job.startTime,
+    })
+    expect(reversed.status).toBe(409)
+    expect(await reversed.json()).toMatchObject({ type: 'urn:pitstop:rule:start-before-end' })
+    const stranger = await send('POST', '/api/workshop/planning/2026-12-01/jobs', {
+      ...job,
+      jobId: 'cf-stranger',
+      customerId: 'nobody',
+    })
+    expect(stranger.status).toBe(422)
+    expect(await (await get('/api/workshop/planning/2026-12-01')).json()).toMatchObject({
+      jobs: [{ jobId: 'cf-job', status: 'planned' }],
+    })
+  })
+
+  it('refuses a bad date or body with 400 and plans nothing', async () => {
+    expect((await send('POST', '/api/workshop/planning/2026-13-01/jobs', job)).status).toBe(400)
+    expect(
+      (await send('POST', '/api/workshop/planning/2026-12-02/jobs', { ...job, startTime: 'soon' })).status,
+    ).toBe(400)
+    expect(await (await get('/api/workshop/planning/2026-12-02')).json()).toMatchObject({ jobs: [] })
+  })
+})
+
+describe('a worker on the Upstash REST bus', () => {
+  it('publishes its events through the REST API (here the local bridge to Redis)', async () => {
+    const upstashPrefix = uniquePrefix('workerd-upstash')
+    const bridge = await startUpstashBridge({ redisUrl: TEST_REDIS_URL, port: 0, token: 'test-token' })
+    const upstash = new Miniflare({
+      workers: workerOptions({
+        STREAM_PREFIX: upstashPrefix,
+        REDIS_URL: 'redis://127.0.0.1:1', // nothing listens: every Redis call must go over REST
+        UPSTASH_REDIS_REST_URL: bridge.url,
+        UPSTASH_REDIS_REST_TOKEN: 'test-token',
+        LIBSQL_URL_CUSTOMERS: libsql.databaseUrl('customers'),
+        LOG_LEVEL: 'warn',
+      }).filter((w) => w.name === 'pitstop-customers'),
+    })
+    try {
+      expect((await upstash.dispatchFetch('http://pitstop.test/health')).status).toBe(200)
+      const response = await upstash.dispatchFetch('http://pitstop.test/api/customers', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(sampleCustomer('cf-upstash')),
+      })
+      expect(response.status).toBe(201)
+      await vi.waitFor(async () => {
+        const entries = (await redis.xrange(serviceStream(upstashPrefix, 'customers'), '-', '+')) as [
+          string,
+          string[],
+        ][]
+        expect(entries.map(([, f]) => JSON.parse(f[3]!).data.customerId)).toContain('cf-upstash')
+      }, waitLong)
+    } finally {
+      await upstash.dispose()
+      await bridge.close()
+      await deleteKeys(upstashPrefix)
+    }
+  })
+})
