@@ -93,3 +93,13 @@ export function parseEnvironment<TSchema extends v.GenericSchema>(
   const problems = result.issues.map((i) => `${v.getDotPath(i)}: ${i.message}`).join('\n  ')
   throw new Error(`Invalid configuration:\n  ${problems}`)
 }
+
+/** For entry points: the configuration, or the problems on stderr and exit code 1. */
+export function configOrExit(env: Record<string, string | undefined>): HostConfig {
+  try {
+    return parseConfig(env)
+  } catch (error) {
+    console.error((error as Error).message)
+    process.exit(1)
+  }
+}

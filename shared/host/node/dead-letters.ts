@@ -1,7 +1,7 @@
 import { pino } from 'pino'
 import { createRedisBus } from '../../bus/redis-bus.ts'
 import { createLogger } from '../../logger.ts'
-import { parseConfig } from '../config.ts'
+import { configOrExit } from '../config.ts'
 import { buildService } from '../services.ts'
 
 // `npm run dead-letters -- list` prints, one JSON object per line, the events each consumer group of
@@ -14,7 +14,7 @@ if (command !== 'list' && command !== 'redrive') {
   process.exit(2)
 }
 
-const config = parseConfig(process.env)
+const config = configOrExit(process.env)
 const logger = createLogger(config.logLevel, { tool: 'dead-letters' }, pino.destination(2))
 const bus = createRedisBus(config.redisUrl, 'pitstop-dead-letters')
 let remaining = 0

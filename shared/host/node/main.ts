@@ -1,19 +1,12 @@
 import { serve } from '@hono/node-server'
 import { createLogger } from '../../logger.ts'
-import { parseConfig } from '../config.ts'
+import { configOrExit } from '../config.ts'
 import { createGateway } from '../gateway.ts'
 import { startServices } from '../services.ts'
 import { ensureRedis } from './redis-server.ts'
 
 // The Node host: every configured service in this process, behind one port.
-const config = (() => {
-  try {
-    return parseConfig(process.env)
-  } catch (error) {
-    console.error((error as Error).message)
-    process.exit(1)
-  }
-})()
+const config = configOrExit(process.env)
 // The same entry runs under Deno (`npm run start:deno`); its logs should say so.
 const logger = createLogger(config.logLevel, { host: process.versions.deno ? 'deno' : 'node' })
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import { serviceNames } from '../../service.ts'
 import { openDatabase } from '../../db/database.ts'
 import { createLogger } from '../../logger.ts'
-import { parseConfig } from '../config.ts'
+import { configOrExit } from '../config.ts'
 import { startLibsqlDevServer } from '../libsql-dev-server/server.ts'
 import { ensureRedis } from '../node/redis-server.ts'
 import { startUpstashBridge } from '../upstash-bridge/server.ts'
@@ -13,14 +13,7 @@ import { root, writeDevConfigs } from './edge-workers.ts'
 // DATA_DIR, REDIS_URL, STREAM_PREFIX, ...): Redis (started under DATA_DIR when none answers), the
 // libSQL dev server over DATA_DIR's database files, and the gateway plus every service worker on PORT.
 // EDGE_BUS=upstash puts the workers' bus on Upstash's REST API, through the local bridge to Redis.
-const config = (() => {
-  try {
-    return parseConfig(process.env)
-  } catch (error) {
-    console.error((error as Error).message)
-    process.exit(1)
-  }
-})()
+const config = configOrExit(process.env)
 const logger = createLogger(config.logLevel, { host: 'wrangler-dev' })
 const dataDir = resolve(config.dataDir)
 
