@@ -101,7 +101,12 @@ export function serviceWorker(definition: ServiceDefinition) {
   let armed = false
   const worker = {
     async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-      const invocation = await begin(definition, env)
+      let invocation: Invocation
+      try {
+        invocation = await begin(definition, env)
+      } catch (error) {
+        return misconfigured(error as Error)
+      }
       if (!armed) {
         armed = true
         ctx.waitUntil(
@@ -165,4 +170,18 @@ async function health(definition: ServiceDefinition, invocation: Invocation): Pr
   } finally {
     await bus.close()
   }
+}
+
+/** A worker deployed without the bindings it needs says which, instead of failing each request obscurely. */
+function misconfigured(error: Error): Response {
+  const problem = {
+    type: 'about:blank',
+    title: 'The worker is misconfigured',
+    status: 500,
+    detail: error.message,
+  }
+  return new Response(JSON.stringify(problem), {
+    status: 500,
+    headers: { 'content-type': 'application/problem+json' },
+  })
 }

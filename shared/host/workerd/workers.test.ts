@@ -189,6 +189,22 @@ describe('the workshop worker', () => {
   })
 })
 
+describe('a worker deployed without its database binding', () => {
+  it('answers 500 problem+json naming the missing variable', async () => {
+    const bare = new Miniflare({
+      workers: workerOptions({ STREAM_PREFIX: prefix }).filter((w) => w.name === 'pitstop-customers'),
+    })
+    try {
+      const response = await bare.dispatchFetch('http://pitstop.test/api/customers')
+      expect(response.status).toBe(500)
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      expect(((await response.json()) as { detail: string }).detail).toContain('LIBSQL_URL_CUSTOMERS')
+    } finally {
+      await bare.dispose()
+    }
+  })
+})
+
 describe('a worker on the Upstash REST bus', () => {
   it('publishes its events through the REST API (here the local bridge to Redis)', async () => {
     const upstashPrefix = uniquePrefix('workerd-upstash')
