@@ -41,6 +41,7 @@ const Environment = v.object({
   CLAIM_IDLE_MS: v.optional(Positive, '30000'),
   MAX_DELIVERIES: v.optional(Positive, '5'),
   SHUTDOWN_TIMEOUT_MS: v.optional(Positive, '10000'),
+  LIBSQL_AUTH_TOKEN: v.optional(v.string()),
 })
 
 export interface HostConfig {
@@ -57,6 +58,8 @@ export interface HostConfig {
   shutdownTimeoutMs: number
   /** `LIBSQL_URL_<SERVICE>` when set, else a file under the data directory. */
   databaseUrls: Partial<Record<ServiceName, string>>
+  /** For libSQL servers that want one (Turso); a URL may also carry its own `?authToken=`. */
+  databaseAuthToken: string | undefined
 }
 
 /** Reads the environment once; a bad value stops the host with a message naming the variable. */
@@ -80,6 +83,7 @@ export function parseConfig(env: Record<string, string | undefined>): HostConfig
     maxDeliveries: e.MAX_DELIVERIES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     databaseUrls,
+    databaseAuthToken: e.LIBSQL_AUTH_TOKEN,
   }
 }
 

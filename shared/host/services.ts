@@ -39,7 +39,8 @@ export interface RunningServices {
   stop(): Promise<void>
 }
 
-const databaseUrl = (name: ServiceName, config: HostConfig) =>
+/** `LIBSQL_URL_<SERVICE>` when set, else the service's file under the data directory. */
+export const databaseUrl = (name: ServiceName, config: HostConfig) =>
   config.databaseUrls[name] ?? pathToFileURL(resolve(join(config.dataDir, `${name}.db`))).href
 
 /**
@@ -56,7 +57,7 @@ export async function buildService(
     consumerName,
   }: { bus: Bus; logger: Logger; clock?: Clock; consumerName: string },
 ): Promise<RunningService> {
-  const database = await openDatabase(name, databaseUrl(name, config))
+  const database = await openDatabase(name, databaseUrl(name, config), config.databaseAuthToken)
   const relay = new OutboxRelay({
     db: database.db,
     bus,

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path'
 import { buildEdgeWorkers, root } from './edge-workers.ts'
 
-// `npm run build:edge`: bundles each worker into dist/edge/<name>/ and checks it fits the 1 MiB
-// (gzipped) limit of the free plan.
+// `npm run build:edge`: bundles each worker into dist/edge/<name>/ and checks that it stays under
+// 1 MiB gzipped, the budget this project holds every worker to (well inside Cloudflare's own limits).
 const LIMIT = 1024 * 1024
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`
 

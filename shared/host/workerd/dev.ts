@@ -41,6 +41,12 @@ const vars: Record<string, string> = {
   ...Object.fromEntries(
     serviceNames.map((name) => [`LIBSQL_URL_${name.toUpperCase()}`, libsql.databaseUrl(name)]),
   ),
+  // Poll pacing on workerd has no Node host equivalent; passed on when set.
+  ...Object.fromEntries(
+    ['POLL_BUDGET_MS', 'POLL_INTERVAL_MS'].flatMap((name) =>
+      process.env[name] ? [[name, process.env[name]!]] : [],
+    ),
+  ),
   ...(bridge ? { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: 'dev-token' } : {}),
 }
 const configs = await writeDevConfigs(join(dataDir, 'wrangler'), vars)

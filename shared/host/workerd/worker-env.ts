@@ -7,7 +7,7 @@ import { LogLevel, parseEnvironment, Positive, StreamPrefix, TimeZone } from '..
 
 const WorkerEnvironment = v.object({
   /** Redis over TCP (ioredis with nodejs_compat), one connection per invocation. */
-  REDIS_URL: v.optional(v.pipe(v.string(), v.url()), 'redis://127.0.0.1:6379'),
+  REDIS_URL: v.optional(v.pipe(v.string(), v.url())),
   /** When set, the bus goes over Upstash's REST API instead (HTTP-only deployments). */
   UPSTASH_REDIS_REST_URL: v.optional(v.pipe(v.string(), v.url())),
   UPSTASH_REDIS_REST_TOKEN: v.optional(v.string()),
@@ -43,12 +43,15 @@ export function parseWorkerEnv(service: ServiceName, env: Record<string, unknown
     env,
   ) as v.InferOutput<typeof WorkerEnvironment> & Record<string, string>
   const upstash = e.UPSTASH_REDIS_REST_URL
+  const redisUrl = e.REDIS_URL
+  if (!upstash && !redisUrl)
+    throw new Error('Invalid configuration:\n  REDIS_URL or UPSTASH_REDIS_REST_URL must be set')
   return {
     ...e,
     libsqlUrl: e[key]!,
     openBus: (name) =>
       upstash
         ? createUpstashBus({ url: upstash, token: e.UPSTASH_REDIS_REST_TOKEN ?? '' })
-        : createRedisBus(e.REDIS_URL, name),
+        : createRedisBus(redisUrl!, name),
   }
 }
