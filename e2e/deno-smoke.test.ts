@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { aDayAtTheGarage } from './garage-day.ts'
 import { startNodeHost } from './node-host.ts'
 
 let host: Awaited<ReturnType<typeof startNodeHost>>
@@ -10,8 +11,9 @@ beforeAll(async () => {
 afterAll(() => host.cleanup())
 
 describe('the Node host under Deno (npm run start:deno)', () => {
-  it('serves the APIs, carries events through Redis and stops cleanly on SIGTERM', async () => {
+  it('serves the APIs, carries events through Redis, passes a day at the garage and stops cleanly on SIGTERM', async () => {
     expect(await (await host.get('/health')).json()).toMatchObject({ status: 'ok', redis: 'ok' })
+    await aDayAtTheGarage(host, { timeout: 20_000, interval: 100 })
 
     expect((await host.post('/api/customers', sampleCustomer('noa'))).status).toBe(201)
     await vi.waitFor(
