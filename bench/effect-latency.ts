@@ -1,18 +1,39 @@
 import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { httpClient } from './http-client.ts'
 
 export const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 
-/** Waits until the workshop consumer has worked off the backlog an earlier load left on the customers stream. */
+/**
+ * Waits until the workshop consumer has worked off the backlog an earlier load left on its streams:
+ * a customer registered and a job planned now must both have reached the read model.
+ */
 export async function waitUntilCaughtUp(url: string) {
   const id = `caught-up-${Date.now()}`
-  await fetch(`${url}/api/customers`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(sampleCustomer(id)),
+  const post = (path: string, body: unknown) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  await post('/api/customers', sampleCustomer(id))
+  // A day the job load does not use, with the customer and vehicle it seeded.
+  const date = '2029-12-31'
+  const planned = await post(`/api/workshop/planning/${date}/jobs`, {
+    jobId: id,
+    startTime: `${date}T08:00:00Z`,
+    endTime: `${date}T08:20:00Z`,
+    customerId: 'bench-owner',
+    licenseNumber: 'BA-01-AA',
+    description: 'Catching up',
   })
-  while (!(await fetch(`${url}/api/workshop/refdata/customers/${id}`)).ok)
-    await new Promise((r) => setTimeout(r, 50))
+  if (planned.status !== 201) throw new Error(`planning the catch-up job answered ${planned.status}`)
+  const customerKnown = async () => (await fetch(`${url}/api/workshop/refdata/customers/${id}`)).ok
+  const jobPlanned = async () => {
+    const jobs = await fetch(`${url}/api/workshop/jobs?from=${date}&to=${date}`).then((r) => r.json())
+    return (jobs as { jobId: string }[]).some((job) => job.jobId === id)
+  }
+  while (!((await customerKnown()) && (await jobPlanned()))) await new Promise((r) => setTimeout(r, 50))
 }
 
 /**
@@ -20,6 +41,7 @@ export async function waitUntilCaughtUp(url: string) {
  * reference data (fed by the workshop consumer group) has it, polling back to back.
  */
 export async function commandToEffectLatency(url: string, perSecond: number, seconds: number) {
+  const send = httpClient(url)
   const latencies: number[] = []
   const pending: Promise<void>[] = []
   const total = perSecond * seconds
@@ -31,19 +53,10 @@ export async function commandToEffectLatency(url: string, perSecond: number, sec
     pending.push(
       (async () => {
         const id = `effect-${i}`
-        const res = await fetch(`${url}/api/customers`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(sampleCustomer(id)),
-        })
-        await res.arrayBuffer()
-        if (res.status !== 201) throw new Error(`registration answered ${res.status}`)
+        const status = await send('POST', '/api/customers', JSON.stringify(sampleCustomer(id)))
+        if (status !== 201) throw new Error(`registration answered ${status}`)
         const acknowledged = performance.now()
-        for (;;) {
-          const seen = await fetch(`${url}/api/workshop/refdata/customers/${id}`)
-          await seen.arrayBuffer()
-          if (seen.ok) break
-        }
+        while ((await send('GET', `/api/workshop/refdata/customers/${id}`)) !== 200);
         latencies.push(performance.now() - acknowledged)
       })(),
     )

@@ -1,13 +1,14 @@
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import * as v from 'valibot'
 import type { Bus, StreamEntry } from '../bus/bus.ts'
 import { Envelope, events as contracts } from '../contracts/index.ts'
-import { commitBatch, type BatchItem, type Db } from '../db/database.ts'
+import type { Db } from '../db/database.ts'
 import { inbox } from '../db/kernel-schema.ts'
 import type { Logger } from '../logger.ts'
+import { commitWrites, compileInsert, placeholders, type Write } from '../outbox/statements.ts'
 
 /** Turns one event into the statements that apply it; runs inside the same batch as the inbox row. */
-export type EventHandler = (event: Envelope) => BatchItem[] | Promise<BatchItem[]>
+export type EventHandler = (event: Envelope) => Write[] | Promise<Write[]>
 
 export interface ConsumerGroupOptions {
   db: Db
@@ -50,14 +51,46 @@ export class ConsumerGroup {
   private reading = false
   private loop: Promise<void> | undefined
   private nextClaimAt = 0
+  /** The last acknowledgement `run` sent without waiting for its reply. */
+  private acknowledging: Promise<void> = Promise.resolve()
   private readonly batchSize: number
   private readonly claimIdleMs: number
   private readonly maxDeliveries: number
+  // Built once: these run for every batch.
+  private readonly insertInbox
+  private readonly appliedAmong
 
   constructor(private readonly options: ConsumerGroupOptions) {
     this.batchSize = options.batchSize ?? 500
     this.claimIdleMs = options.claimIdleMs ?? 30_000
     this.maxDeliveries = options.maxDeliveries ?? 5
+    const { db } = options
+    this.insertInbox = compileInsert<typeof inbox.$inferInsert>(
+      db
+        .insert(inbox)
+        .values(
+          placeholders(inbox, [
+            'consumerGroup',
+            'eventId',
+            'type',
+            'sourceStream',
+            'entryId',
+            'envelope',
+            'appliedAt',
+          ]),
+        ),
+    )
+    // The ids travel as one JSON array, so one statement serves batches of any size.
+    this.appliedAmong = db
+      .select({ eventId: inbox.eventId })
+      .from(inbox)
+      .where(
+        and(
+          eq(inbox.consumerGroup, sql.placeholder('group')),
+          sql`${inbox.eventId} in (select value from json_each(${sql.placeholder('ids')}))`,
+        ),
+      )
+      .prepare()
   }
 
   get group(): string {
@@ -73,6 +106,8 @@ export class ConsumerGroup {
   /** Stops reading, lets the batch in hand finish and be acknowledged, then closes the connection. */
   async stop(): Promise<void> {
     this.stopping = true
+    // Closing interrupts a blocking read, and with it the acknowledgement queued before that read.
+    await this.acknowledging
     if (this.reading) await this.options.bus.close()
     await this.loop
     await this.options.bus.close()
@@ -98,7 +133,8 @@ export class ConsumerGroup {
       })
       const read = batches.filter((b) => b.entries.length > 0)
       if (read.length === 0) break
-      for (const { stream, entries } of read) acknowledged += await this.process(stream, entries)
+      for (const { stream, entries } of read)
+        acknowledged += await this.process(stream, entries, { firstDelivery: true })
     }
     return acknowledged
   }
@@ -134,6 +170,14 @@ export class ConsumerGroup {
   }
 
   private async run(): Promise<void> {
+    try {
+      await this.readUntilStopped()
+    } finally {
+      await this.acknowledging
+    }
+  }
+
+  private async readUntilStopped(): Promise<void> {
     let backoffMs = 100
     while (!this.stopping) {
       try {
@@ -149,7 +193,10 @@ export class ConsumerGroup {
           blockMs: Math.min(this.options.blockMs ?? 5_000, this.claimIdleMs),
         })
         this.reading = false
-        for (const { stream, entries } of batches) await this.process(stream, entries)
+        // The acknowledgement goes out right before the next read on the same connection, which Redis
+        // serves in order: waiting for its reply first would cost a round trip per batch.
+        for (const { stream, entries } of batches)
+          await this.process(stream, entries, { firstDelivery: true, ackInBackground: true })
         backoffMs = 100
       } catch (error) {
         this.reading = false
@@ -212,8 +259,18 @@ export class ConsumerGroup {
     return acknowledged
   }
 
-  /** Applies a batch and acknowledges what is done. @returns how many entries were acknowledged. */
-  private async process(stream: string, entries: StreamEntry[]): Promise<number> {
+  /**
+   * Applies a batch and acknowledges what is done. `firstDelivery` skips looking the entries up in the
+   * inbox: an entry read for the first time is there only if it was published twice, and then the
+   * inbox's unique index refuses the batch and the one-by-one path recognises it. `ackInBackground`
+   * sends the acknowledgement without waiting for its reply (see `readUntilStopped`).
+   * @returns how many entries were acknowledged.
+   */
+  private async process(
+    stream: string,
+    entries: StreamEntry[],
+    { firstDelivery = false, ackInBackground = false } = {},
+  ): Promise<number> {
     const done: string[] = []
     const fresh: Delivery[] = []
     for (const entry of entries) {
@@ -224,7 +281,7 @@ export class ConsumerGroup {
         done.push(entry.id)
       }
     }
-    const seen = await this.alreadyApplied(fresh)
+    const seen = firstDelivery ? new Set<string>() : await this.alreadyApplied(fresh)
     const unseen = fresh.filter((d) => !seen.has(d.event.id))
     done.push(...fresh.filter((d) => seen.has(d.event.id)).map((d) => d.entry.id))
     try {
@@ -234,7 +291,13 @@ export class ConsumerGroup {
       // One bad event must not hold back the others: apply them one by one.
       for (const delivery of unseen) if (await this.applyOne(delivery)) done.push(delivery.entry.id)
     }
-    await this.options.bus.ack(stream, this.options.group, done)
+    const ack = this.options.bus.ack(stream, this.options.group, done)
+    if (!ackInBackground) await ack
+    else
+      this.acknowledging = ack.catch((error) =>
+        // The entries stay pending: they are delivered again and recognised by their inbox rows.
+        this.options.logger.warn({ err: error, stream }, 'acknowledging failed'),
+      )
     return done.length
   }
 
@@ -260,7 +323,7 @@ export class ConsumerGroup {
     if (deliveries.length === 0) return
     const { db, group, handle } = this.options
     const appliedAt = (this.options.now?.() ?? new Date()).toISOString()
-    const effects: BatchItem[] = []
+    const effects: Write[] = []
     for (const { event } of deliveries) effects.push(...(await handle(event)))
     const received = deliveries.map(({ stream, entry, event }) => ({
       consumerGroup: group,
@@ -272,23 +335,13 @@ export class ConsumerGroup {
       appliedAt,
     }))
     // One multi-row insert for the inbox: a redelivered event in it fails the whole batch on the unique index.
-    await commitBatch(db, [...effects, db.insert(inbox).values(received)])
+    await commitWrites(db, [...effects, this.insertInbox(received)])
   }
 
   private async alreadyApplied(deliveries: Delivery[]): Promise<Set<string>> {
     if (deliveries.length === 0) return new Set()
-    const rows = await this.options.db
-      .select({ eventId: inbox.eventId })
-      .from(inbox)
-      .where(
-        and(
-          eq(inbox.consumerGroup, this.options.group),
-          inArray(
-            inbox.eventId,
-            deliveries.map((d) => d.event.id),
-          ),
-        ),
-      )
+    const ids = JSON.stringify(deliveries.map((d) => d.event.id))
+    const rows = await this.appliedAmong.all({ group: this.options.group, ids })
     return new Set(rows.map((r) => r.eventId))
   }
 

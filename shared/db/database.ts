@@ -46,13 +46,6 @@ export async function openDatabase(service: string, url: string, authToken?: str
   return database
 }
 
-/** drizzle's `batch` wants a non-empty tuple; this states that once instead of at every call. */
-export type BatchItem = Parameters<Db['batch']>[0][number]
-export async function commitBatch(db: Db, items: BatchItem[]): Promise<void> {
-  if (items.length === 0) return
-  await db.batch(items as [BatchItem, ...BatchItem[]])
-}
-
 /** True when a statement failed on a UNIQUE constraint over `columns` (as SQLite names them: `table.column`). */
 export function isUniqueViolation(error: unknown, columns: string): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {

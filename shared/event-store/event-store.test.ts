@@ -323,6 +323,41 @@ describe('handling a command', () => {
     expect(await t.outboxIds()).toHaveLength(2)
   })
 
+  it('decides on the cached state and, when another writer got in first, again on what the store holds', async () => {
+    const t = await setup()
+    const mine = new EventStore(t.db)
+    const theirs = new EventStore(t.db)
+    await t.execute(plan('job-1', 0), { store: mine })
+    await t.execute(plan('job-2', 1), { store: theirs })
+    let decisions = 0
+
+    // `mine` still holds version 2: the append built on it loses to the one at position 3.
+    const result = await t.execute(plan('job-3', 2), { store: mine, onDecide: () => decisions++ })
+
+    expect(decisions).toBe(2)
+    expect(result.events.map((e) => e.position)).toEqual([4])
+    expect((await t.eventRows()).map((r) => r.position)).toEqual([1, 2, 3, 4])
+    expect(await mine.load(date, workshopPlanning)).toEqual({ state: await t.replay(), version: 4 })
+  })
+
+  it('checks a refusal decided on the cached state against what the store holds', async () => {
+    const t = await setup()
+    const mine = new EventStore(t.db)
+    const theirs = new EventStore(t.db)
+    await t.execute(plan('job-1', 0), { store: mine })
+    await t.execute(plan('job-2', 1), { store: theirs })
+
+    // `mine` has never seen job-2; the store has.
+    const result = await t.execute(finish('job-2', 1), { store: mine })
+
+    expect(result.events.map((e) => [e.type, e.position])).toEqual([['MaintenanceJobFinished', 4]])
+    let decisions = 0
+    await expect(t.execute(finish('job-9', 1), { store: mine, onDecide: () => decisions++ })).rejects.toThrow(
+      /No job job-9/,
+    )
+    expect(decisions).toBe(2) // refused on the cached state, and again on what the store holds
+  })
+
   it("refuses with 'concurrent-write' once another writer has won every retry, writing nothing", async () => {
     const t = await setup()
     const store = new SameVersionStore(t.db, 2)

@@ -1,7 +1,8 @@
-import { and, asc, eq, gt } from 'drizzle-orm'
+import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Envelope } from '../contracts/envelope.ts'
-import { isUniqueViolation, type BatchItem, type Db } from '../db/database.ts'
+import { isUniqueViolation, type Db } from '../db/database.ts'
 import { events, snapshots } from '../db/kernel-schema.ts'
+import { compileInsert, placeholders, type Write } from '../outbox/statements.ts'
 
 /** An event-sourced aggregate: its state is a left fold of `evolve` over its events. */
 export interface Aggregate<TState, TEvent extends { type: string; data: unknown }> {
@@ -20,37 +21,61 @@ export class VersionConflict extends Error {
  *
  * @example
  * const { state, version } = await store.load('2026-11-21', planning)
- * await db.batch([...store.append('2026-11-21', version, envelopes, nextState), ...])
+ * await outbox.commit(store.append('2026-11-21', version, envelopes, nextState), envelopes)
  */
 export class EventStore {
   /**
    * The latest state this process loaded or wrote per aggregate. States are immutable, so sharing
-   * them is safe; loading still reads the events after the cached version, so a cache that fell
-   * behind (another writer) catches up, and the primary key refuses any append built on it.
+   * them is safe; loading reads the events after the cached version, so a cache that fell behind
+   * (another writer) catches up, and the primary key refuses any append built on it.
    */
   private readonly recent = new Map<string, { state: unknown; version: number }>()
+  // Built once: these run on every command.
+  private readonly eventsAfter
+  private readonly snapshotOf
+  private readonly insertEvents
 
   constructor(
     private readonly db: Db,
     private readonly snapshotEvery = 25,
     private readonly cacheSize = 1000,
-  ) {}
+  ) {
+    this.eventsAfter = db
+      .select({ envelope: events.envelope, position: events.position })
+      .from(events)
+      .where(
+        and(eq(events.streamId, sql.placeholder('streamId')), gt(events.position, sql.placeholder('after'))),
+      )
+      .orderBy(asc(events.position))
+      .prepare()
+    this.snapshotOf = db
+      .select()
+      .from(snapshots)
+      .where(eq(snapshots.streamId, sql.placeholder('streamId')))
+      .prepare()
+    this.insertEvents = compileInsert<typeof events.$inferInsert>(
+      db.insert(events).values(placeholders(events)),
+    )
+  }
 
+  /**
+   * The aggregate's state and version: the cached ones (or the latest snapshot) plus the events after
+   * them. `trustCache` leaves out those events for a cached aggregate: for deciding a command, whose
+   * append the expected version guards anyway, so a cache that fell behind costs only a retry.
+   */
   async load<TState, TEvent extends { type: string; data: unknown }>(
     streamId: string,
     aggregate: Aggregate<TState, TEvent>,
+    { trustCache = false } = {},
   ): Promise<{ state: TState; version: number }> {
     const cached = this.recent.get(streamId) as { state: TState; version: number } | undefined
+    if (cached && trustCache) return cached
     const snapshot = cached
       ? { state: cached.state, position: cached.version }
       : await this.latestSnapshot<TState>(streamId)
     let state: TState = snapshot ? snapshot.state : aggregate.initialState()
     let version = snapshot?.position ?? 0
-    const rows = await this.db
-      .select({ envelope: events.envelope, position: events.position })
-      .from(events)
-      .where(and(eq(events.streamId, streamId), gt(events.position, version)))
-      .orderBy(asc(events.position))
+    const rows = await this.eventsAfter.all({ streamId, after: version })
     for (const row of rows) {
       state = aggregate.evolve(state, JSON.parse(row.envelope) as TEvent)
       version = row.position
@@ -67,14 +92,14 @@ export class EventStore {
   }
 
   private async latestSnapshot<TState>(streamId: string) {
-    const [row] = await this.db.select().from(snapshots).where(eq(snapshots.streamId, streamId))
+    const [row] = await this.snapshotOf.all({ streamId })
     return row ? { state: JSON.parse(row.state) as TState, position: row.position } : undefined
   }
 
   /** Statements appending `envelopes` (positions after `expectedVersion`), plus a snapshot when one is due. */
-  append(streamId: string, expectedVersion: number, envelopes: Envelope[], stateAfter: unknown): BatchItem[] {
-    const items: BatchItem[] = [
-      this.db.insert(events).values(
+  append(streamId: string, expectedVersion: number, envelopes: Envelope[], stateAfter: unknown): Write[] {
+    const items: Write[] = [
+      this.insertEvents(
         envelopes.map((e, i) => ({
           streamId,
           position: expectedVersion + i + 1,

@@ -30,9 +30,23 @@ export async function handleCommand<TState, TEvent extends EventsOf[number]>(
   options: HandleCommandOptions<TState, TEvent>,
 ): Promise<{ state: TState; version: number; events: Envelope[] }> {
   const { store, outbox, aggregate, streamId, retries = 5 } = options
-  for (let attempt = 0; ; attempt++) {
-    const { state, version } = await store.load(streamId, aggregate)
-    const decided = options.decide(state)
+  // The first decision is taken on the cached state. An append built on a stale one fails on the
+  // expected version; a refusal, or deciding nothing, is checked against the store before it stands.
+  let trustCache = true
+  for (let conflicts = 0; ;) {
+    const { state, version } = await store.load(streamId, aggregate, { trustCache })
+    let decided: TEvent[]
+    try {
+      decided = options.decide(state)
+    } catch (refusal) {
+      if (!trustCache) throw refusal
+      trustCache = false
+      continue
+    }
+    if (decided.length === 0 && trustCache) {
+      trustCache = false
+      continue
+    }
     if (decided.length === 0) return { state, version, events: [] }
     const next = decided.reduce(aggregate.evolve, state)
     const envelopes = toEnvelopes(decided, { ...options, stream: streamId, after: version })
@@ -42,9 +56,10 @@ export async function handleCommand<TState, TEvent extends EventsOf[number]>(
       return { state: next, version: version + decided.length, events: envelopes }
     } catch (error) {
       if (!isVersionConflict(error)) throw error
-      if (attempt >= retries) {
+      if (conflicts++ >= retries) {
         throw new RuleViolation('concurrent-write', `${streamId} was changed by another request; try again`)
       }
+      trustCache = false
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import type { NewId } from '../clock.ts'
 import type { EventMetadata } from '../contracts/envelope.ts'
 import type { Logger } from '../logger.ts'
@@ -28,10 +28,12 @@ export function requestContext({ logger, newId }: RequestContextOptions): Middle
     c.set('correlationId', correlationId)
     c.set('actor', 'anonymous')
     c.set('logger', requestLogger)
-    const started = performance.now()
-    await next()
+    // Set before the handler runs, so they go into the response it builds (or the error handler's);
+    // set afterwards, they would make Hono copy the finished response.
     c.header('x-request-id', requestId)
     c.header('x-correlation-id', correlationId)
+    const started = performance.now()
+    await next()
     requestLogger.info(
       {
         method: c.req.method,
@@ -45,6 +47,7 @@ export function requestContext({ logger, newId }: RequestContextOptions): Middle
 }
 
 /** The metadata events caused by this request carry. */
-export function eventMetadata(c: { var: AppEnv['Variables'] }): EventMetadata {
-  return { correlationId: c.var.correlationId, causationId: c.var.requestId, actor: c.var.actor }
+export function eventMetadata(c: Context<AppEnv>): EventMetadata {
+  // `c.get`, not `c.var`: Hono builds a fresh object of all variables on every `c.var` access.
+  return { correlationId: c.get('correlationId'), causationId: c.get('requestId'), actor: c.get('actor') }
 }

@@ -1,24 +1,78 @@
+import { setImmediate } from 'node:timers'
 import type { Envelope } from '../contracts/envelope.ts'
-import { commitBatch, type BatchItem, type Db } from '../db/database.ts'
+import type { Db } from '../db/database.ts'
 import { outbox } from '../db/kernel-schema.ts'
+import { commitWrites, compileInsert, placeholders, type Write } from './statements.ts'
 
 /** Writes a state change and the events describing it in one atomic batch. */
 export interface Outbox {
-  commit(changes: BatchItem[], events: Envelope[]): Promise<void>
+  commit(changes: Write[], events: Envelope[]): Promise<void>
+}
+
+type OutboxRow = Required<Pick<typeof outbox.$inferInsert, 'eventId' | 'type' | 'envelope'>>
+
+interface Commit {
+  changes: Write[]
+  rows: OutboxRow[]
+  resolve(): void
+  reject(error: unknown): void
 }
 
 /**
+ * Group commit: commits requested in the same turn of the event loop share one transaction, since
+ * committing costs far more than the statements. Every commit's state change and outbox rows are in
+ * that transaction; when it fails, its commits are retried one by one, so each gets the outcome it
+ * would have had alone.
+ *
  * @param onCommitted called after every commit, to kick the relay so events leave at once.
  * @example
  * const outbox = createOutbox(db, () => relay.kick())
  * await outbox.commit([db.insert(customers).values(row)], [registered])
  */
 export function createOutbox(db: Db, onCommitted: () => void): Outbox {
-  return {
-    async commit(changes, events) {
-      const rows = events.map((e) => ({ eventId: e.id, type: e.type, envelope: JSON.stringify(e) }))
-      await commitBatch(db, rows.length === 0 ? changes : [...changes, db.insert(outbox).values(rows)])
+  const insertRows = compileInsert<OutboxRow>(
+    db.insert(outbox).values(placeholders(outbox, ['eventId', 'type', 'envelope'])),
+  )
+  const writesOf = (commits: Commit[]) => {
+    const rows = commits.flatMap((c) => c.rows)
+    const changes = commits.flatMap((c) => c.changes)
+    return rows.length === 0 ? changes : [...changes, insertRows(rows)]
+  }
+  let pending: Commit[] = []
+
+  async function commitPending(): Promise<void> {
+    const group = pending
+    pending = []
+    try {
+      await commitWrites(db, writesOf(group))
+    } catch (error) {
+      if (group.length === 1) return group[0]!.reject(error)
+      return commitOneByOne(group)
+    }
+    onCommitted()
+    for (const commit of group) commit.resolve()
+  }
+
+  async function commitOneByOne(group: Commit[]): Promise<void> {
+    for (const commit of group) {
+      try {
+        await commitWrites(db, writesOf([commit]))
+      } catch (error) {
+        commit.reject(error)
+        continue
+      }
       onCommitted()
+      commit.resolve()
+    }
+  }
+
+  return {
+    commit(changes, events) {
+      const rows = events.map((e) => ({ eventId: e.id, type: e.type, envelope: JSON.stringify(e) }))
+      return new Promise<void>((resolve, reject) => {
+        if (pending.length === 0) setImmediate(commitPending)
+        pending.push({ changes, rows, resolve, reject })
+      })
     },
   }
 }

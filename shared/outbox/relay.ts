@@ -28,15 +28,27 @@ export class OutboxRelay {
   private running: Promise<void> | undefined
   private again = false
   private timer: NodeJS.Timeout | undefined
+  /** Where the stream ended after this relay's last pass; kicked passes go on from there. */
+  private published: number | undefined
+  /** Whether the next pass asks Redis where the stream ends (backstop and flush do, to notice a lost stream). */
+  private recheck = true
   private readonly batchSize: number
+  private readonly pendingRows
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = options.batchSize ?? 500
+    this.pendingRows = options.db
+      .select({ seq: outbox.seq, type: outbox.type, envelope: outbox.envelope })
+      .from(outbox)
+      .where(gt(outbox.seq, sql.placeholder('after')))
+      .orderBy(asc(outbox.seq))
+      .limit(this.batchSize)
+      .prepare()
   }
 
   start(): void {
-    this.timer ??= setInterval(() => this.kick(), this.options.intervalMs ?? 1000)
-    this.kick()
+    this.timer ??= setInterval(() => this.recheckAndKick(), this.options.intervalMs ?? 1000)
+    this.recheckAndKick()
   }
 
   /** Publishes whatever is committed; calls arriving during a pass coalesce into one more pass. */
@@ -51,7 +63,7 @@ export class OutboxRelay {
   /** Resolves when everything committed before the call has been published (or publishing failed). */
   async flush(): Promise<void> {
     while (this.running) await this.running
-    this.kick()
+    this.recheckAndKick()
     await this.running
   }
 
@@ -69,6 +81,11 @@ export class OutboxRelay {
     return Math.max(0, (row?.max ?? 0) - (await this.options.bus.lastSeq(this.options.stream)))
   }
 
+  private recheckAndKick(): void {
+    this.recheck = true
+    this.kick()
+  }
+
   private async passes(): Promise<void> {
     try {
       do {
@@ -76,6 +93,7 @@ export class OutboxRelay {
         try {
           await this.publishPending()
         } catch (error) {
+          this.recheck = true
           this.options.logger.warn(
             { err: error, stream: this.options.stream },
             'relay pass failed; retrying on the next tick',
@@ -90,19 +108,21 @@ export class OutboxRelay {
   }
 
   private async publishPending(): Promise<void> {
-    const { db, bus, stream } = this.options
-    let published = await bus.lastSeq(stream)
+    const { bus, stream } = this.options
+    let published = this.published
+    if (published === undefined || this.recheck) {
+      this.recheck = false
+      published = await bus.lastSeq(stream)
+    }
     for (;;) {
-      const rows = await db
-        .select({ seq: outbox.seq, type: outbox.type, envelope: outbox.envelope })
-        .from(outbox)
-        .where(gt(outbox.seq, published))
-        .orderBy(asc(outbox.seq))
-        .limit(this.batchSize)
-      if (rows.length === 0) return
+      const rows = await this.pendingRows.all({ after: published })
+      if (rows.length === 0) break
+      // Appends only if the stream still ends at `published`, so a stale position is corrected here.
       const result = await bus.appendAfter(stream, published, rows)
       if (result.ok) {
         published = rows.at(-1)!.seq
+        // A short page was the end of the outbox; commits after it kick another pass.
+        if (rows.length < this.batchSize) break
       } else {
         if (result.lastSeq < published)
           this.options.logger.warn(
@@ -112,5 +132,6 @@ export class OutboxRelay {
         published = result.lastSeq
       }
     }
+    this.published = published
   }
 }

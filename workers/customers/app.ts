@@ -8,6 +8,7 @@ import { createApp } from '../../shared/http/create-app.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
 import { eventMetadata } from '../../shared/http/request-context.ts'
 import { validate } from '../../shared/http/validate.ts'
+import { compileInsert, placeholders } from '../../shared/outbox/statements.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { customers } from './schema.ts'
 
@@ -15,6 +16,8 @@ const sameCustomer = (a: Customer, b: Customer) =>
   (Object.keys(a) as (keyof Customer)[]).every((k) => a[k] === b[k])
 
 export function createCustomersApp({ db, outbox, clock, newId, logger }: ServiceDeps) {
+  // Compiled once: registering is the hot path.
+  const insert = compileInsert<Customer>(db.insert(customers).values(placeholders(customers)))
   const find = async (customerId: string) =>
     (await db.select().from(customers).where(eq(customers.customerId, customerId)))[0]
 
@@ -36,7 +39,7 @@ export function createCustomersApp({ db, outbox, clock, newId, logger }: Service
         newId,
       })
       try {
-        await outbox.commit([db.insert(customers).values(customer)], registered)
+        await outbox.commit([insert([customer])], registered)
       } catch (error) {
         // The id exists: a repeated request is answered like the first, another body is refused.
         if (!isUniqueViolation(error, 'customers.customer_id')) throw error

@@ -8,6 +8,7 @@ import { createApp } from '../../shared/http/create-app.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
 import { eventMetadata } from '../../shared/http/request-context.ts'
 import { validate } from '../../shared/http/validate.ts'
+import { compileInsert, placeholders } from '../../shared/outbox/statements.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { vehicles } from './schema.ts'
 
@@ -18,6 +19,10 @@ const licenseNumberTaken = (licenseNumber: string) =>
   )
 
 export function createVehiclesApp({ db, outbox, clock, newId, logger }: ServiceDeps) {
+  // Compiled once: registering is the hot path.
+  const insert = compileInsert<typeof vehicles.$inferInsert>(
+    db.insert(vehicles).values(placeholders(vehicles)),
+  )
   const find = async (licenseNumber: string) =>
     (await db.select().from(vehicles).where(eq(vehicles.licenseNumber, licenseNumber)))[0]
 
@@ -32,7 +37,7 @@ export function createVehiclesApp({ db, outbox, clock, newId, logger }: ServiceD
         newId,
       })
       try {
-        await outbox.commit([db.insert(vehicles).values(vehicle)], registered)
+        await outbox.commit([insert([vehicle])], registered)
       } catch (error) {
         if (isUniqueViolation(error, 'vehicles.license_number'))
           throw licenseNumberTaken(vehicle.licenseNumber)

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNotNull, lte } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, isNotNull, lte, sql } from 'drizzle-orm'
 import * as v from 'valibot'
 import {
   CustomerId,
@@ -32,6 +32,26 @@ const findJob = (state: WorkshopPlanning, jobId: string) => jobsOf(state).find((
 export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
   const store = new EventStore(db)
   const policy = { workstations: settings.workstations, timeZone: settings.timeZone }
+  // Prepared once: planning a job looks up its customer and vehicle in one query.
+  const referencesOf = db
+    .select({
+      customer: { name: refCustomers.name, telephoneNumber: refCustomers.telephoneNumber },
+      vehicle: { brand: refVehicles.brand, type: refVehicles.type },
+    })
+    .from(refCustomers)
+    .leftJoin(refVehicles, eq(refVehicles.licenseNumber, sql.placeholder('licenseNumber')))
+    .where(eq(refCustomers.customerId, sql.placeholder('customerId')))
+    .prepare()
+  const refCustomer = db
+    .select()
+    .from(refCustomers)
+    .where(eq(refCustomers.customerId, sql.placeholder('customerId')))
+    .prepare()
+  const refVehicle = db
+    .select()
+    .from(refVehicles)
+    .where(eq(refVehicles.licenseNumber, sql.placeholder('licenseNumber')))
+    .prepare()
 
   const execute = (c: Parameters<typeof eventMetadata>[0], command: WorkshopCommand) =>
     handleCommand({
@@ -54,20 +74,14 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
         async (c) => {
           const { date } = c.req.valid('param')
           const { customerId, licenseNumber, jobId = newId(), ...slot } = c.req.valid('json')
-          const [customer] = await db
-            .select()
-            .from(refCustomers)
-            .where(eq(refCustomers.customerId, customerId))
-          if (!customer)
+          const [references] = await referencesOf.all({ customerId, licenseNumber })
+          if (!references)
             throw new RuleViolation(
               'unknown-customer',
               `Customer ${customerId} is not known to the workshop`,
               422,
             )
-          const [vehicle] = await db
-            .select()
-            .from(refVehicles)
-            .where(eq(refVehicles.licenseNumber, licenseNumber))
+          const { customer, vehicle } = references
           if (!vehicle)
             throw new RuleViolation(
               'unknown-vehicle',
@@ -135,10 +149,7 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
         validate('param', v.object({ customerId: CustomerId })),
         async (c) => {
           const { customerId } = c.req.valid('param')
-          const [customer] = await db
-            .select()
-            .from(refCustomers)
-            .where(eq(refCustomers.customerId, customerId))
+          const [customer] = await refCustomer.all({ customerId })
           if (!customer) throw new NotFound(`Customer ${customerId} is not known to the workshop`)
           return c.json(customer)
         },
@@ -154,10 +165,7 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
         validate('param', v.object({ licenseNumber: LicenseNumber })),
         async (c) => {
           const { licenseNumber } = c.req.valid('param')
-          const [vehicle] = await db
-            .select()
-            .from(refVehicles)
-            .where(eq(refVehicles.licenseNumber, licenseNumber))
+          const [vehicle] = await refVehicle.all({ licenseNumber })
           if (!vehicle) throw new NotFound(`Vehicle ${licenseNumber} is not known to the workshop`)
           return c.json(vehicle)
         },

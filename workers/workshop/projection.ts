@@ -1,7 +1,22 @@
+import { sql } from 'drizzle-orm'
 import type { AnyEvent, Envelope } from '../../shared/contracts/index.ts'
 import type { EventHandler } from '../../shared/consumer/consumer-group.ts'
-import type { BatchItem, Db } from '../../shared/db/database.ts'
+import type { Db } from '../../shared/db/database.ts'
+import { compileInsert, placeholders, type Write } from '../../shared/outbox/statements.ts'
 import { jobs, refCustomers, refVehicles } from './schema.ts'
+
+const plannedColumns = [
+  'startTime',
+  'endTime',
+  'description',
+  'customerId',
+  'customerName',
+  'telephoneNumber',
+  'licenseNumber',
+  'brand',
+  'vehicleType',
+] as const
+const finishedColumns = ['actualStartTime', 'actualEndTime', 'notes'] as const
 
 /**
  * The workshop's read model: reference data from the customers and vehicles streams, jobs per day
@@ -9,39 +24,58 @@ import { jobs, refCustomers, refVehicles } from './schema.ts'
  * the same whatever order several consumers apply the events in.
  */
 export function workshopProjection(db: Db): EventHandler {
-  return function project(envelope: Envelope): BatchItem[] {
+  // Compiled once: the consumer applies these for every event.
+  const insertCustomer = compileInsert<typeof refCustomers.$inferInsert>(
+    db.insert(refCustomers).values(placeholders(refCustomers)).onConflictDoNothing(),
+  )
+  const insertVehicle = compileInsert<typeof refVehicles.$inferInsert>(
+    db.insert(refVehicles).values(placeholders(refVehicles)).onConflictDoNothing(),
+  )
+  const upsertJob = (columns: readonly (keyof typeof jobs.$inferInsert)[]) =>
+    compileInsert<typeof jobs.$inferInsert>(
+      db
+        .insert(jobs)
+        .values(placeholders(jobs, ['jobId', 'date', ...columns]))
+        // `excluded.<column>`: the value the row brought, so the clause needs no parameters of its own.
+        .onConflictDoUpdate({
+          target: jobs.jobId,
+          set: Object.fromEntries(columns.map((c) => [c, sql`excluded.${sql.identifier(jobs[c].name)}`])),
+        }),
+    )
+  const upsertPlanned = upsertJob(plannedColumns)
+  const upsertFinished = upsertJob(finishedColumns)
+
+  return function project(envelope: Envelope): Write[] {
     const event = envelope as AnyEvent
     switch (event.type) {
       case 'CustomerRegistered':
-        return [db.insert(refCustomers).values(event.data).onConflictDoNothing()]
+        return [insertCustomer([event.data])]
       case 'VehicleRegistered':
-        return [db.insert(refVehicles).values(event.data).onConflictDoNothing()]
+        return [insertVehicle([event.data])]
       case 'MaintenanceJobPlanned': {
         const { planningId, jobId, customer, vehicle, ...slot } = event.data
-        const planned = {
-          ...slot,
-          customerId: customer.customerId,
-          customerName: customer.name,
-          telephoneNumber: customer.telephoneNumber,
-          licenseNumber: vehicle.licenseNumber,
-          brand: vehicle.brand,
-          vehicleType: vehicle.type,
-        }
         return [
-          db
-            .insert(jobs)
-            .values({ jobId, date: planningId, ...planned })
-            .onConflictDoUpdate({ target: jobs.jobId, set: planned }),
+          upsertPlanned([
+            {
+              jobId,
+              date: planningId,
+              ...slot,
+              customerId: customer.customerId,
+              customerName: customer.name,
+              telephoneNumber: customer.telephoneNumber,
+              licenseNumber: vehicle.licenseNumber,
+              brand: vehicle.brand,
+              vehicleType: vehicle.type,
+            },
+          ]),
         ]
       }
       case 'MaintenanceJobFinished': {
         const { planningId, jobId, startTime, endTime, notes } = event.data
-        const finished = { actualStartTime: startTime, actualEndTime: endTime, notes }
         return [
-          db
-            .insert(jobs)
-            .values({ jobId, date: planningId, ...finished })
-            .onConflictDoUpdate({ target: jobs.jobId, set: finished }),
+          upsertFinished([
+            { jobId, date: planningId, actualStartTime: startTime, actualEndTime: endTime, notes },
+          ]),
         ]
       }
       default:

@@ -1,8 +1,10 @@
 import { serve } from '@hono/node-server'
+import type { Server } from 'node:http'
 import { createLogger } from '../../logger.ts'
 import { configOrExit } from '../config.ts'
 import { createGateway } from '../gateway.ts'
 import { startServices } from '../services.ts'
+import { gracefulClose } from './graceful-close.ts'
 import { ensureRedis } from './redis-server.ts'
 
 // The Node host: every configured service in this process, behind one port.
@@ -25,6 +27,7 @@ const server = serve({ fetch: createGateway(running).fetch, port: config.port },
     `Pitstop Edge listening on http://localhost:${info.port}`,
   ),
 )
+const closeServer = gracefulClose(server as Server)
 
 let stopping = false
 async function shutdown(signal: string) {
@@ -36,7 +39,7 @@ async function shutdown(signal: string) {
     process.exit(1)
   }, config.shutdownTimeoutMs)
   // Stop taking requests and let those in flight finish; then the consumers and relays.
-  await new Promise((resolve) => server.close(resolve))
+  await closeServer()
   await running.stop()
   await stopRedis()
   clearTimeout(deadline)

@@ -1,0 +1,95 @@
+import { asc } from 'drizzle-orm'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { customers } from '../../workers/customers/schema.ts'
+import { newUuidV7, systemClock } from '../clock.ts'
+import { openDatabase } from '../db/database.ts'
+import { outbox as outboxTable } from '../db/kernel-schema.ts'
+import { toEnvelopes } from '../envelope.ts'
+import { sampleCustomer } from '../testing/test-host.ts'
+import { createOutbox } from './outbox.ts'
+
+const metadata = { correlationId: 'outbox-test', causationId: 'outbox-test', actor: 'test' }
+
+const cleanups: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/** A migrated customers database and an outbox on it that counts its kicks. */
+async function setup() {
+  const dir = await mkdtemp(join(tmpdir(), 'pitstop-outbox-'))
+  const { client, db } = await openDatabase('customers', `file:${join(dir, 'customers.db')}`)
+  cleanups.push(async () => {
+    client.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  let kicks = 0
+  const outbox = createOutbox(db, () => kicks++)
+  const register = (customerId: string, name?: string) => {
+    const data = sampleCustomer(customerId, name)
+    const events = toEnvelopes([{ type: 'CustomerRegistered', data }], {
+      stream: customerId,
+      after: 0,
+      metadata,
+      clock: systemClock,
+      newId: newUuidV7,
+    })
+    return outbox.commit([db.insert(customers).values(data)], events).then(() => events[0]!.id)
+  }
+  const outboxIds = async () =>
+    (await db.select().from(outboxTable).orderBy(asc(outboxTable.seq))).map((row) => row.eventId)
+  const customerIds = async () => (await db.select().from(customers)).map((row) => row.customerId).sort()
+  return { client, register, outboxIds, customerIds, kicks: () => kicks }
+}
+
+describe('the outbox', () => {
+  it('commits what is requested in the same turn in one transaction, in order, and kicks the relay once', async () => {
+    const t = await setup()
+    const batch = vi.spyOn(t.client, 'batch')
+
+    const ids = await Promise.all(['c-1', 'c-2', 'c-3'].map((id) => t.register(id)))
+
+    expect(batch).toHaveBeenCalledTimes(1)
+    expect(await t.outboxIds()).toEqual(ids)
+    expect(await t.customerIds()).toEqual(['c-1', 'c-2', 'c-3'])
+    expect(t.kicks()).toBe(1)
+  })
+
+  it('refuses only the commit that fails when it shares a transaction with others', async () => {
+    const t = await setup()
+    await t.register('c-2')
+
+    const [first, taken, third] = await Promise.allSettled([
+      t.register('c-1'),
+      t.register('c-2', 'Someone Else'),
+      t.register('c-3'),
+    ])
+
+    expect(taken).toMatchObject({ status: 'rejected' })
+    expect(String((taken as PromiseRejectedResult).reason)).toMatch(
+      /UNIQUE constraint failed: customers.customer_id/,
+    )
+    expect(first).toMatchObject({ status: 'fulfilled' })
+    expect(third).toMatchObject({ status: 'fulfilled' })
+    const [, ...committed] = await t.outboxIds()
+    expect(committed).toEqual([
+      (first as PromiseFulfilledResult<string>).value,
+      (third as PromiseFulfilledResult<string>).value,
+    ])
+    expect(await t.customerIds()).toEqual(['c-1', 'c-2', 'c-3'])
+  })
+
+  it('commits alone what is requested in separate turns', async () => {
+    const t = await setup()
+    const batch = vi.spyOn(t.client, 'batch')
+
+    await t.register('c-1')
+    await t.register('c-2')
+
+    expect(batch).toHaveBeenCalledTimes(2)
+    expect(t.kicks()).toBe(2)
+  })
+})

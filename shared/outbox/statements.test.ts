@@ -1,0 +1,106 @@
+import { asc, eq, sql } from 'drizzle-orm'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { jobs, refCustomers } from '../../workers/workshop/schema.ts'
+import { openDatabase } from '../db/database.ts'
+import { sampleCustomer } from '../testing/test-host.ts'
+import { commitWrites, compileInsert, placeholders } from './statements.ts'
+
+const cleanups: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function setup() {
+  const dir = await mkdtemp(join(tmpdir(), 'pitstop-statements-'))
+  const { client, db } = await openDatabase('workshop', `file:${join(dir, 'workshop.db')}`)
+  cleanups.push(async () => {
+    client.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  const insertCustomers = compileInsert<typeof refCustomers.$inferInsert>(
+    db.insert(refCustomers).values(placeholders(refCustomers)).onConflictDoNothing(),
+  )
+  const names = async () =>
+    (await db.select().from(refCustomers).orderBy(asc(refCustomers.customerId))).map((c) => c.name)
+  return { client, db, insertCustomers, names }
+}
+
+describe('compiled inserts', () => {
+  it('insert any number of rows, with the conflict clause they were compiled with', async () => {
+    const t = await setup()
+
+    await commitWrites(t.db, [t.insertCustomers([sampleCustomer('c-1', 'Ann')])])
+    await commitWrites(t.db, [
+      t.insertCustomers([
+        sampleCustomer('c-1', 'Not Ann'),
+        sampleCustomer('c-2', 'Bo'),
+        sampleCustomer('c-3', 'Cy'),
+      ]),
+    ])
+
+    expect(await t.names()).toEqual(['Ann', 'Bo', 'Cy'])
+  })
+
+  it('run adjacent rows for the same insert as one statement, applied row by row', async () => {
+    const t = await setup()
+    const batch = vi.spyOn(t.client, 'batch')
+    const upsertNotes = compileInsert<typeof jobs.$inferInsert>(
+      t.db
+        .insert(jobs)
+        .values(placeholders(jobs, ['jobId', 'date', 'notes']))
+        .onConflictDoUpdate({ target: jobs.jobId, set: { notes: sql`excluded.notes` } }),
+    )
+
+    await commitWrites(t.db, [
+      t.insertCustomers([sampleCustomer('c-1', 'Ann')]),
+      t.insertCustomers([sampleCustomer('c-2', 'Bo')]),
+      upsertNotes([{ jobId: 'j-1', date: '2030-01-01', notes: 'first' }]),
+      upsertNotes([{ jobId: 'j-1', date: '2030-01-01', notes: 'second' }]),
+    ])
+
+    expect(batch.mock.calls[0]![0]).toHaveLength(2)
+    expect(await t.names()).toEqual(['Ann', 'Bo'])
+    expect(await t.db.select({ notes: jobs.notes }).from(jobs).where(eq(jobs.jobId, 'j-1'))).toEqual([
+      { notes: 'second' },
+    ])
+  })
+
+  it('refuse a conflict clause with values of its own, which rows could not repeat', async () => {
+    const t = await setup()
+    const upsert = t.db
+      .insert(jobs)
+      .values(placeholders(jobs, ['jobId', 'date', 'notes']))
+      .onConflictDoUpdate({ target: jobs.jobId, set: { notes: sql`${sql.placeholder('notes')}` } })
+
+    expect(() => compileInsert(upsert)).toThrow(/use excluded.<column>/)
+  })
+
+  it('say which value is missing', async () => {
+    const t = await setup()
+    const { emailAddress: _, ...incomplete } = sampleCustomer('c-1')
+
+    await expect(commitWrites(t.db, [t.insertCustomers([incomplete as never])])).rejects.toThrow(
+      /No value for "emailAddress"/,
+    )
+  })
+})
+
+describe('committing writes', () => {
+  it('writes all of them or none', async () => {
+    const t = await setup()
+
+    await expect(
+      commitWrites(t.db, [
+        t.insertCustomers([sampleCustomer('c-1', 'Ann')]),
+        t.db.insert(jobs).values({ jobId: 'j-1', date: '2030-01-01' }),
+        t.db.insert(jobs).values({ jobId: 'j-1', date: '2030-01-01' }),
+      ]),
+    ).rejects.toThrow(/UNIQUE constraint failed: jobs.job_id/)
+
+    expect(await t.names()).toEqual([])
+    expect(await t.db.select().from(jobs)).toEqual([])
+  })
+})

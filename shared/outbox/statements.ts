@@ -1,0 +1,138 @@
+import type { Client, InValue } from '@libsql/client'
+import { getTableColumns, is, Param, Placeholder, sql, type Table } from 'drizzle-orm'
+import type { Db } from '../db/database.ts'
+
+/** SQL and its arguments, ready for libSQL. */
+export interface Statement {
+  readonly sql: string
+  readonly args: InValue[]
+}
+
+/** A drizzle query (`db.insert(t).values(row)`, `db.update(…)`…). */
+type Query = { toSQL(): { sql: string; params: unknown[] } }
+
+/** What goes into a transaction: a drizzle query built for this call, or rows for a compiled insert. */
+export type Write = Statement | Query
+
+// drizzle builds a query's SQL anew on every call, and libSQL prepares every statement it runs: tens
+// of µs each. Hot paths therefore compile their inserts once and hand over rows; adjacent rows for the
+// same insert then run as one multi-row statement.
+
+/** An insert drizzle wrote once for one row of placeholders, split around its VALUES tuple. */
+interface CompiledInsert {
+  head: string
+  tuple: string
+  tail: string
+  /** Per parameter of the tuple, its value taken from a row. */
+  slots: ((row: Record<string, unknown>) => InValue)[]
+}
+
+/** Rows for a compiled insert. */
+class InsertRows implements Statement {
+  constructor(
+    readonly insert: CompiledInsert,
+    readonly rows: object[],
+  ) {}
+
+  get sql(): string {
+    const { head, tuple, tail } = this.insert
+    return head + Array(this.rows.length).fill(tuple).join(', ') + tail
+  }
+
+  get args(): InValue[] {
+    const { slots } = this.insert
+    const args: InValue[] = []
+    for (const row of this.rows) for (const slot of slots) args.push(slot(row as Record<string, unknown>))
+    return args
+  }
+}
+
+/**
+ * Compiles `db.insert(t).values(placeholders(t))` once, with any `onConflict…` clause (its values
+ * taken from `excluded.<column>`); each call gives the statement inserting `rows`. Several rows, or
+ * adjacent calls in one `commitWrites`, make one multi-row insert, which SQLite applies row by row
+ * just as separate inserts.
+ *
+ * @example
+ * const insertCustomers = compileInsert<Customer>(db.insert(customers).values(placeholders(customers)))
+ * await commitWrites(db, [insertCustomers([ann]), insertCustomers([bo])]) // one statement, two rows
+ */
+export function compileInsert<TRow extends object>(query: Query): (rows: TRow[]) => Statement {
+  const { sql, params } = query.toSQL()
+  // drizzle writes the tuple as `(?, null, ?)`: no parentheses inside.
+  const start = sql.indexOf(' values (') + ' values '.length
+  const end = sql.indexOf(')', start) + 1
+  if (start < ' values '.length || end === 0) throw new Error(`Not a single-row insert: ${sql}`)
+  // Each row repeats the tuple's parameters only: a conflict clause refers to `excluded.<column>`.
+  if (sql.slice(start, end).split('?').length - 1 !== params.length)
+    throw new Error(`Parameters outside the VALUES tuple (use excluded.<column>): ${sql}`)
+  const insert = {
+    head: sql.slice(0, start),
+    tuple: sql.slice(start, end),
+    tail: sql.slice(end),
+    slots: params.map(slotOf),
+  }
+  return (rows) => new InsertRows(insert, rows)
+}
+
+/** Reads a placeholder's value from a row, through its column's encoder when drizzle gave one. */
+function slotOf(param: unknown): (row: Record<string, unknown>) => InValue {
+  if (is(param, Param) && is(param.value, Placeholder)) {
+    const { name } = param.value
+    return (row) => param.encoder.mapToDriverValue(valueOf(row, name)) as InValue
+  }
+  if (is(param, Placeholder)) return (row) => valueOf(row, param.name) as InValue
+  return () => param as InValue
+}
+
+function valueOf(row: Record<string, unknown>, name: string): unknown {
+  if (row[name] === undefined) throw new Error(`No value for "${name}"`)
+  return row[name]
+}
+
+/** `{ column: sql.placeholder('column') }` for the named columns of `table` (all of them when none are named). */
+export function placeholders<TTable extends Table, TColumn extends keyof TTable['$inferInsert'] & string>(
+  table: TTable,
+  columns: TColumn[] = Object.keys(getTableColumns(table)) as TColumn[],
+): { [K in TColumn]: Placeholder<K> } {
+  return Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as never
+}
+
+/**
+ * Runs `writes` as one transaction: all of them or none.
+ *
+ * @example
+ * await commitWrites(db, [db.update(jobs).set(finished).where(eq(jobs.jobId, id)), insertInbox(rows)])
+ */
+export async function commitWrites(db: Db, writes: Write[]): Promise<void> {
+  if (writes.length === 0) return
+  await clientOf(db).batch(coalesce(writes).map(toStatement), 'write')
+}
+
+/**
+ * Joins runs of rows for the same compiled insert into one statement. Into copies: the outbox commits
+ * the same writes again one by one when a group fails.
+ */
+function coalesce(writes: Write[]): Write[] {
+  const result: Write[] = []
+  for (const write of writes) {
+    const last = result.at(-1)
+    if (write instanceof InsertRows && last instanceof InsertRows && last.insert === write.insert) {
+      last.rows.push(...write.rows)
+    } else {
+      result.push(write instanceof InsertRows ? new InsertRows(write.insert, [...write.rows]) : write)
+    }
+  }
+  return result
+}
+
+function toStatement(write: Write): Statement {
+  if ('toSQL' in write) {
+    const { sql, params } = write.toSQL()
+    return { sql, args: params as InValue[] }
+  }
+  return { sql: write.sql, args: write.args }
+}
+
+// drizzle's own batch takes only its query builders; compiled statements go to the client it wraps.
+const clientOf = (db: Db) => (db as Db & { $client: Client }).$client
