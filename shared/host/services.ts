@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { customersService } from '../../workers/customers/index.ts'
 import { vehiclesService } from '../../workers/vehicles/index.ts'
 import { workshopService } from '../../workers/workshop/index.ts'
@@ -9,6 +9,7 @@ import { serviceStream, type Bus } from '../bus/bus.ts'
 import { createRedisBus } from '../bus/redis-bus.ts'
 import { newUuidV7, systemClock, type Clock } from '../clock.ts'
 import { ConsumerGroup } from '../consumer/consumer-group.ts'
+import { startCheckpointer, type Checkpointer } from '../db/checkpointer.ts'
 import { openDatabase, type Database } from '../db/database.ts'
 import type { Logger } from '../logger.ts'
 import { createOutbox } from '../outbox/outbox.ts'
@@ -101,15 +102,24 @@ export async function startServices(
   const bus = createRedisBus(config.redisUrl, 'pitstop-host')
   const consumerName = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
   const services: RunningService[] = []
+  const checkpointers: Checkpointer[] = []
 
   for (const name of config.services) {
     const log = logger.child({ service: name })
     const service = await buildService(name, config, { bus, logger: log, clock, consumerName })
+    const url = databaseUrl(name, config)
+    if (url.startsWith('file:')) {
+      const onError = (err: Error) =>
+        log.warn({ err }, 'WAL checkpointer failed; commits checkpoint at 10,000 WAL pages instead')
+      checkpointers.push(startCheckpointer(fileURLToPath(url), { onError }))
+      // The checkpointer keeps the WAL short; this is only the limit should it fall behind.
+      await service.database.client.execute('PRAGMA wal_autocheckpoint = 10000')
+    }
     service.relay.start()
     for (const consumer of service.consumers) await consumer.start()
     services.push(service)
     // Only the scheme and host: a libSQL URL may carry an auth token.
-    const { protocol, host } = new URL(databaseUrl(name, config))
+    const { protocol, host } = new URL(url)
     log.info({ database: `${protocol}//${host}` }, 'service started')
   }
 
@@ -128,6 +138,7 @@ export async function startServices(
       for (const { consumers } of services) await Promise.all(consumers.map((c) => c.stop()))
       await Promise.all(services.map((s) => s.relay.stop()))
       for (const { database } of services) database.client.close()
+      await Promise.all(checkpointers.map((c) => c.stop()))
       await bus.close()
     },
   }

@@ -108,6 +108,21 @@ describe('POST /api/workshop/planning/{date}/jobs', () => {
     expect(await written()).toEqual(before)
   })
 
+  it('plans for a customer and vehicle refused a moment ago once the reference data has them', async () => {
+    const day = '2026-12-03'
+    const slot = { startTime: at('08:00', day), endTime: at('09:00', day) }
+    const plan = () =>
+      host.post(
+        `/api/workshop/planning/${day}/jobs`,
+        job({ customerId: 'late', licenseNumber: 'LA-12-TE', ...slot }),
+      )
+    expect((await plan()).status).toBe(422)
+
+    await host.post('/api/customers', sampleCustomer('late'))
+    await host.post('/api/vehicles', sampleVehicle('LA-12-TE', 'late'))
+    await vi.waitFor(async () => expect((await plan()).status).toBe(201), { timeout: 5000 })
+  })
+
   it.each([
     ['a date that does not exist', '2026-02-30', job(), '/param/date'],
     ['a malformed date', '01-12-2026', job(), '/param/date'],

@@ -10,7 +10,7 @@ import {
 } from '../../shared/contracts/index.ts'
 import { EventStore } from '../../shared/event-store/event-store.ts'
 import { handleCommand } from '../../shared/event-store/handle-command.ts'
-import { NotFound, RuleViolation } from '../../shared/errors.ts'
+import { NotFound } from '../../shared/errors.ts'
 import { createApp } from '../../shared/http/create-app.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
 import { eventMetadata } from '../../shared/http/request-context.ts'
@@ -18,6 +18,7 @@ import { validate } from '../../shared/http/validate.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { decide, type WorkshopCommand } from './decider.ts'
 import { workshopPlanning, type WorkshopPlanning } from './events.ts'
+import { createReferences } from './references.ts'
 import { inbox, jobs, refCustomers, refVehicles } from './schema.ts'
 
 export const WORKSHOP_GROUP = 'workshop'
@@ -32,16 +33,7 @@ const findJob = (state: WorkshopPlanning, jobId: string) => jobsOf(state).find((
 export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
   const store = new EventStore(db)
   const policy = { workstations: settings.workstations, timeZone: settings.timeZone }
-  // Prepared once: planning a job looks up its customer and vehicle in one query.
-  const referencesOf = db
-    .select({
-      customer: { name: refCustomers.name, telephoneNumber: refCustomers.telephoneNumber },
-      vehicle: { brand: refVehicles.brand, type: refVehicles.type },
-    })
-    .from(refCustomers)
-    .leftJoin(refVehicles, eq(refVehicles.licenseNumber, sql.placeholder('licenseNumber')))
-    .where(eq(refCustomers.customerId, sql.placeholder('customerId')))
-    .prepare()
+  const referencesOf = createReferences(db)
   const refCustomer = db
     .select()
     .from(refCustomers)
@@ -74,29 +66,10 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
         async (c) => {
           const { date } = c.req.valid('param')
           const { customerId, licenseNumber, jobId = newId(), ...slot } = c.req.valid('json')
-          const [references] = await referencesOf.all({ customerId, licenseNumber })
-          if (!references)
-            throw new RuleViolation(
-              'unknown-customer',
-              `Customer ${customerId} is not known to the workshop`,
-              422,
-            )
-          const { customer, vehicle } = references
-          if (!vehicle)
-            throw new RuleViolation(
-              'unknown-vehicle',
-              `Vehicle ${licenseNumber} is not known to the workshop`,
-              422,
-            )
+          const { customer, vehicle } = await referencesOf(customerId, licenseNumber)
           const { state } = await execute(c, {
             type: 'PlanMaintenanceJob',
-            data: {
-              date,
-              jobId,
-              ...slot,
-              customer: { customerId, name: customer.name, telephoneNumber: customer.telephoneNumber },
-              vehicle: { licenseNumber, brand: vehicle.brand, type: vehicle.type },
-            },
+            data: { date, jobId, ...slot, customer, vehicle },
           })
           return c.json(findJob(state, jobId)!, 201, {
             location: `/api/workshop/planning/${date}/jobs/${jobId}`,

@@ -22,8 +22,10 @@ export function evolve(state: WorkshopPlanning, event: WorkshopEvent): WorkshopP
       return { status: 'open', date: event.data.date, jobs: [] }
     case 'MaintenanceJobPlanned': {
       if (state.status !== 'open') return state
-      const { planningId: _, ...job } = event.data
-      return { ...state, jobs: [...state.jobs, { ...job, status: 'planned' }] }
+      // Built field by field: every job then shares one object shape, and the rules read them fast.
+      const { jobId, startTime, endTime, description, customer, vehicle } = event.data
+      const job: Job = { jobId, startTime, endTime, description, customer, vehicle, status: 'planned' }
+      return { ...state, jobs: [...state.jobs, job] }
     }
     case 'MaintenanceJobFinished': {
       if (state.status !== 'open') return state

@@ -1,4 +1,5 @@
 import { TZDate } from '@date-fns/tz'
+import { LRUCache } from 'lru-cache'
 import { RuleViolation } from '../../shared/errors.ts'
 import type { Job } from './events.ts'
 
@@ -7,23 +8,55 @@ interface Slot {
   endTime: string
 }
 
-const ms = (time: string) => Date.parse(time)
+interface Span {
+  start: number
+  end: number
+}
+
+// Every command compares its slot with every job of the day, so the same times are parsed over and
+// over; looking them up by their text is several times cheaper than parsing. (Not a WeakMap keyed by
+// job: that gives every job object a hidden class of its own, and reading their fields turns slow.)
+const parsed = new Map<string, number>()
+function ms(time: string): number {
+  let value = parsed.get(time)
+  if (value === undefined) {
+    if (parsed.size >= 100_000) parsed.clear()
+    value = Date.parse(time)
+    parsed.set(time, value)
+  }
+  return value
+}
+const spanOf = (slot: Slot): Span => ({ start: ms(slot.startTime), end: ms(slot.endTime) })
 
 /** Slots are half-open, [start, end): two that only touch do not overlap. */
-export const overlaps = (a: Slot, b: Slot) =>
-  ms(a.startTime) < ms(b.endTime) && ms(b.startTime) < ms(a.endTime)
+const overlap = (a: Span, b: Span) => a.start < b.end && b.start < a.end
 
 export function startBeforeEnd(slot: Slot): void {
-  if (ms(slot.startTime) >= ms(slot.endTime))
-    throw new RuleViolation('start-before-end', 'A job must start before it ends')
+  const { start, end } = spanOf(slot)
+  if (start >= end) throw new RuleViolation('start-before-end', 'A job must start before it ends')
+}
+
+// Time-zone arithmetic costs tens of µs, and the commands of a date all ask for the same day.
+const days = new LRUCache<string, Span>({ max: 10_000 })
+function dayIn(timeZone: string, date: string): Span {
+  const key = `${timeZone} ${date}`
+  let day = days.get(key)
+  if (!day) {
+    const [year, month, dayOfMonth] = date.split('-').map(Number) as [number, number, number]
+    day = {
+      start: new TZDate(year, month - 1, dayOfMonth, timeZone).getTime(),
+      end: new TZDate(year, month - 1, dayOfMonth + 1, timeZone).getTime(),
+    }
+    days.set(key, day)
+  }
+  return day
 }
 
 /** The job lies within the planning's day, from its midnight to the next, in the workshop's time zone. */
 export function withinPlanningDay(date: string, slot: Slot, timeZone: string): void {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number]
-  const dayStart = new TZDate(year, month - 1, day, timeZone).getTime()
-  const dayEnd = new TZDate(year, month - 1, day + 1, timeZone).getTime()
-  if (ms(slot.startTime) < dayStart || ms(slot.endTime) > dayEnd) {
+  const day = dayIn(timeZone, date)
+  const { start, end } = spanOf(slot)
+  if (start < day.start || end > day.end) {
     throw new RuleViolation('job-within-planning-day', `A job must lie within ${date} (${timeZone})`)
   }
 }
@@ -34,7 +67,9 @@ export function jobIdUnique(jobs: Job[], jobId: string): void {
 }
 
 export function vehicleNotDoubleBooked(jobs: Job[], slot: Slot & { licenseNumber: string }): void {
-  if (jobs.some((job) => job.vehicle.licenseNumber === slot.licenseNumber && overlaps(job, slot))) {
+  const wanted = spanOf(slot)
+  const sameVehicle = jobs.filter((job) => job.vehicle.licenseNumber === slot.licenseNumber)
+  if (sameVehicle.some((job) => overlap(spanOf(job), wanted))) {
     throw new RuleViolation(
       'vehicle-not-double-booked',
       `${slot.licenseNumber} already has a job at that time`,
@@ -44,11 +79,13 @@ export function vehicleNotDoubleBooked(jobs: Job[], slot: Slot & { licenseNumber
 
 /** Counts, at the busiest moment of the new slot, the jobs already running; the new one must still fit. */
 export function workstationAvailable(jobs: Job[], slot: Slot, workstations: number): void {
+  const wanted = spanOf(slot)
   const changes = jobs
-    .filter((job) => overlaps(job, slot))
-    .flatMap((job) => [
-      { at: Math.max(ms(job.startTime), ms(slot.startTime)), delta: 1 },
-      { at: Math.min(ms(job.endTime), ms(slot.endTime)), delta: -1 },
+    .map(spanOf)
+    .filter((span) => overlap(span, wanted))
+    .flatMap(({ start, end }) => [
+      { at: Math.max(start, wanted.start), delta: 1 },
+      { at: Math.min(end, wanted.end), delta: -1 },
     ])
     // A job ending when another starts frees its workstation first.
     .sort((a, b) => a.at - b.at || a.delta - b.delta)
