@@ -1,8 +1,6 @@
+import { tempDatabase } from '../testing/temp-database.ts'
 import { asc, eq } from 'drizzle-orm'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   decide,
   type FinishMaintenanceJob,
@@ -17,7 +15,7 @@ import {
   type WorkshopPlanning,
 } from '../../workers/workshop/events.ts'
 import { newUuidV7, systemClock, type NewId } from '../clock.ts'
-import { openDatabase, type Db } from '../db/database.ts'
+import type { Db } from '../db/database.ts'
 import { events, outbox as outboxTable, snapshots } from '../db/kernel-schema.ts'
 import { toEnvelopes } from '../envelope.ts'
 import { RuleViolation } from '../errors.ts'
@@ -52,19 +50,9 @@ const finish = (jobId: string, slot = 0): FinishMaintenanceJob => ({
   data: { date, jobId, startTime: at(slot * 30), endTime: at(slot * 30 + 25), notes: `Done ${jobId}` },
 })
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-/** A migrated workshop database in a fresh directory, closed and removed after the test. */
+/** A migrated workshop database, with an outbox and an event store on it. */
 async function setup() {
-  const dir = await mkdtemp(join(tmpdir(), 'pitstop-store-'))
-  const { client, db } = await openDatabase('workshop', `file:${join(dir, 'workshop.db')}`)
-  cleanups.push(async () => {
-    client.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  const { db } = await tempDatabase('workshop')
   let kicks = 0
   const outbox = createOutbox(db, () => kicks++)
   const store = new EventStore(db)

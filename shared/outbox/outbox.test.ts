@@ -1,31 +1,18 @@
 import { asc } from 'drizzle-orm'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { customers } from '../../workers/customers/schema.ts'
 import { newUuidV7, systemClock } from '../clock.ts'
-import { openDatabase } from '../db/database.ts'
 import { outbox as outboxTable } from '../db/kernel-schema.ts'
 import { toEnvelopes } from '../envelope.ts'
 import { sampleCustomer } from '../testing/test-host.ts'
+import { tempDatabase } from '../testing/temp-database.ts'
 import { createOutbox } from './outbox.ts'
 
 const metadata = { correlationId: 'outbox-test', causationId: 'outbox-test', actor: 'test' }
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
 /** A migrated customers database and an outbox on it that counts its kicks. */
 async function setup() {
-  const dir = await mkdtemp(join(tmpdir(), 'pitstop-outbox-'))
-  const { client, db } = await openDatabase('customers', `file:${join(dir, 'customers.db')}`)
-  cleanups.push(async () => {
-    client.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  const { client, db } = await tempDatabase('customers')
   let kicks = 0
   const outbox = createOutbox(db, () => kicks++)
   const register = (customerId: string, name?: string) => {

@@ -1,25 +1,12 @@
 import { asc, eq, sql } from 'drizzle-orm'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { jobs, refCustomers } from '../../workers/workshop/schema.ts'
-import { openDatabase } from '../db/database.ts'
 import { sampleCustomer } from '../testing/test-host.ts'
+import { tempDatabase } from '../testing/temp-database.ts'
 import { commitWrites, compileInsert, placeholders } from './statements.ts'
 
-const cleanups: (() => Promise<unknown>)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
 async function setup() {
-  const dir = await mkdtemp(join(tmpdir(), 'pitstop-statements-'))
-  const { client, db } = await openDatabase('workshop', `file:${join(dir, 'workshop.db')}`)
-  cleanups.push(async () => {
-    client.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  const { client, db } = await tempDatabase('workshop')
   const insertCustomers = compileInsert<typeof refCustomers.$inferInsert>(
     db.insert(refCustomers).values(placeholders(refCustomers)).onConflictDoNothing(),
   )
