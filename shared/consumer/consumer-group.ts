@@ -5,7 +5,7 @@ import { Envelope, events as contracts } from '../contracts/index.ts'
 import type { Db } from '../db/database.ts'
 import { inbox } from '../db/kernel-schema.ts'
 import type { Logger } from '../logger.ts'
-import { commitWrites, compileInsert, placeholders, type Write } from '../outbox/statements.ts'
+import { commitWrites, compileInsert, placeholders, type Write } from '../db/statements.ts'
 
 /** Turns one event into the statements that apply it; runs inside the same batch as the inbox row. */
 export type EventHandler = (event: Envelope) => Write[] | Promise<Write[]>

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Envelope } from '../contracts/envelope.ts'
 import { isUniqueViolation, type Db } from '../db/database.ts'
 import { events, snapshots } from '../db/kernel-schema.ts'
-import { compileInsert, placeholders, type Write } from '../outbox/statements.ts'
+import { compileInsert, placeholders, type Write } from '../db/statements.ts'
 
 /** An event-sourced aggregate: its state is a left fold of `evolve` over its events. */
 export interface Aggregate<TState, TEvent extends { type: string; data: unknown }> {

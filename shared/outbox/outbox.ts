@@ -2,7 +2,7 @@ import { setImmediate } from 'node:timers'
 import type { Envelope } from '../contracts/envelope.ts'
 import type { Db } from '../db/database.ts'
 import { outbox } from '../db/kernel-schema.ts'
-import { commitWrites, compileInsert, placeholders, type Write } from './statements.ts'
+import { commitWrites, compileInsert, placeholders, type Write } from '../db/statements.ts'
 
 /** Writes a state change and the events describing it in one atomic batch. */
 export interface Outbox {

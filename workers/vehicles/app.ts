@@ -8,7 +8,7 @@ import { createApp } from '../../shared/http/create-app.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
 import { eventMetadata } from '../../shared/http/request-context.ts'
 import { validate } from '../../shared/http/validate.ts'
-import { compileInsert, placeholders } from '../../shared/outbox/statements.ts'
+import { compileInsert, placeholders } from '../../shared/db/statements.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { vehicles } from './schema.ts'
 

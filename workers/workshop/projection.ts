@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm'
 import type { AnyEvent, Envelope } from '../../shared/contracts/index.ts'
 import type { EventHandler } from '../../shared/consumer/consumer-group.ts'
 import type { Db } from '../../shared/db/database.ts'
-import { compileInsert, placeholders, type Write } from '../../shared/outbox/statements.ts'
+import { compileInsert, placeholders, type Write } from '../../shared/db/statements.ts'
 import { jobs, refCustomers, refVehicles } from './schema.ts'
 
 const plannedColumns = [

@@ -1,6 +1,6 @@
 import type { Client, InValue } from '@libsql/client'
 import { getTableColumns, is, Param, Placeholder, sql, type Table } from 'drizzle-orm'
-import type { Db } from '../db/database.ts'
+import type { Db } from './database.ts'
 
 /** SQL and its arguments, ready for libSQL. */
 export interface Statement {
