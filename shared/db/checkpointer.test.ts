@@ -1,9 +1,9 @@
 import { createClient, type Client } from '@libsql/client'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startCheckpointer } from './checkpointer.ts'
+import { checkpointInBackground } from './checkpointer.ts'
 
 let dir: string
 let path: string
@@ -11,10 +11,9 @@ let client: Client
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pitstop-checkpointer-'))
   path = join(dir, 'service.db')
-  client = createClient({ url: `file:${path}` })
+  // Relative, as a LIBSQL_URL_<SERVICE> may be: the checkpointer must find the very same file.
+  client = createClient({ url: `file:${relative(process.cwd(), path)}` })
   await client.execute('PRAGMA journal_mode = WAL')
-  // This connection never checkpoints, so only the checkpointer moves pages into the database file.
-  await client.execute('PRAGMA wal_autocheckpoint = 0')
   await client.execute('CREATE TABLE t (v TEXT NOT NULL)')
 })
 afterEach(async () => {
@@ -27,33 +26,33 @@ const writeAMegabyte = async () => {
     await client.execute({ sql: 'INSERT INTO t (v) VALUES (?)', args: ['x'.repeat(5000)] })
 }
 const fileSize = async () => (await stat(path)).size
+const autocheckpoint = async () => (await client.execute('PRAGMA wal_autocheckpoint')).rows[0]![0]
 
-describe('startCheckpointer', () => {
+describe('checkpointInBackground', () => {
   it('moves committed pages from the WAL into the database file from its own thread', async () => {
+    const checkpointer = await checkpointInBackground(client, { intervalMs: 10 })
     await writeAMegabyte()
-    expect(await fileSize()).toBeLessThan(100_000)
 
-    const checkpointer = startCheckpointer(path, { intervalMs: 10 })
     await expect.poll(fileSize).toBeGreaterThan(1_000_000)
     await checkpointer.stop()
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(200)
   })
 
-  it('checkpoints once more when it stops', async () => {
-    const checkpointer = startCheckpointer(path, { intervalMs: 60_000 })
+  it("leaves checkpoints to its thread: the connection's own come only after 10,000 pages", async () => {
+    expect(await autocheckpoint()).toBe(1000)
+    const checkpointer = await checkpointInBackground(client, { intervalMs: 60_000 })
+    expect(await autocheckpoint()).toBe(10_000)
+
     await writeAMegabyte()
     expect(await fileSize()).toBeLessThan(100_000)
-
     await checkpointer.stop()
+    // Stopping checkpoints once more.
     expect(await fileSize()).toBeGreaterThan(1_000_000)
   })
 
-  it('reports a database it cannot open, and still stops', async () => {
-    const errors: Error[] = []
-    const checkpointer = startCheckpointer(join(dir, 'missing', 'nowhere.db'), {
-      onError: (e) => errors.push(e),
-    })
-    await expect.poll(() => errors.length).toBe(1)
-    await checkpointer.stop()
+  it('refuses to start, changing nothing, when its thread cannot open the database', async () => {
+    await rm(dir, { recursive: true, force: true })
+    await expect(checkpointInBackground(client)).rejects.toThrow()
+    expect(await autocheckpoint()).toBe(1000)
   })
 })

@@ -1,3 +1,4 @@
+import type { Client } from '@libsql/client'
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 
@@ -7,6 +8,7 @@ const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.libsql)
 const db = new Database(workerData.path)
 db.pragma('busy_timeout = 5000')
+parentPort.postMessage('ready')
 const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')
 const timer = setInterval(() => {
   try {
@@ -28,30 +30,42 @@ export interface Checkpointer {
   stop(): Promise<void>
 }
 
+/** The service connection's limit, should the checkpointer fall behind: 10,000 pages of WAL. */
+const fallbackAutocheckpoint = 10_000
+
 /**
  * Checkpoints an embedded database's WAL from a worker thread, every `intervalMs`. SQLite otherwise
  * checkpoints inside the commit that fills the WAL, and an embedded libSQL runs that commit on the
  * event loop: copying the WAL into the database and syncing it stalls every request for milliseconds.
- * A passive checkpoint never blocks the service's own connection. Set that connection's
- * `wal_autocheckpoint` high rather than off, as a limit should this thread ever fall behind.
+ * A passive checkpoint never blocks the service's connection, `client`, whose own checkpoints are
+ * moved far out (not off, as a limit should this thread fall behind) once the thread has the file open.
+ * Rejects when the thread cannot open the database; `onError` hears of failures after that.
  *
  * @example
- * const checkpointer = startCheckpointer('.data/workshop.db', { onError: (e) => log.warn(e) })
+ * const checkpointer = await checkpointInBackground(database.client, { onError: (e) => log.warn(e) })
  * await checkpointer.stop()
  */
-export function startCheckpointer(
-  path: string,
+export async function checkpointInBackground(
+  client: Client,
   { intervalMs = 100, onError }: { intervalMs?: number; onError?: (error: Error) => void } = {},
-): Checkpointer {
+): Promise<Checkpointer> {
+  // The file as the connection resolved it: a relative `file:` URL means different paths to libSQL and to URL parsers.
+  const main = await client.execute("SELECT file FROM pragma_database_list WHERE name = 'main'")
+  const path = String(main.rows[0]!.file)
   const libsql = createRequire(import.meta.url).resolve('libsql')
   const worker = new Worker(checkpointLoop, { eval: true, workerData: { path, libsql, intervalMs } })
   // It must not keep a process alive that has nothing else to do.
   worker.unref()
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve())
+    worker.once('error', reject)
+  })
+  worker.on('error', (error) => onError?.(error))
+  await client.execute(`PRAGMA wal_autocheckpoint = ${fallbackAutocheckpoint}`)
   const ended = new Promise<void>((resolve) => {
     worker.once('message', () => resolve())
     worker.once('exit', () => resolve())
   })
-  worker.on('error', (error) => onError?.(error))
   return {
     async stop() {
       worker.postMessage('stop')

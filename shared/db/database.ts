@@ -53,3 +53,16 @@ export function isUniqueViolation(error: unknown, columns: string): boolean {
   }
   return false
 }
+
+/**
+ * True when a write failed on a constraint (UNIQUE, NOT NULL, CHECK…): the database refused it, so
+ * its transaction certainly did not commit. Other failures (a lost connection to a server) may leave
+ * the outcome unknown.
+ */
+export function isConstraintViolation(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const { code } = e as { code?: unknown }
+    if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) return true
+  }
+  return false
+}

@@ -90,7 +90,13 @@ function valueOf(row: Record<string, unknown>, name: string): unknown {
   return row[name]
 }
 
-/** `{ column: sql.placeholder('column') }` for the named columns of `table` (all of them when none are named). */
+/**
+ * `{ column: sql.placeholder('column') }` for the named columns of `table` (all of them when none are
+ * named): the values of an insert for `compileInsert`.
+ *
+ * @example
+ * const insertInbox = compileInsert<InboxRow>(db.insert(inbox).values(placeholders(inbox, ['eventId', 'type'])))
+ */
 export function placeholders<TTable extends Table, TColumn extends keyof TTable['$inferInsert'] & string>(
   table: TTable,
   columns: TColumn[] = Object.keys(getTableColumns(table)) as TColumn[],

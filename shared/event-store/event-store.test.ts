@@ -117,8 +117,9 @@ class SameVersionStore extends EventStore {
   override async load<TState, TEvent extends { type: string; data: unknown }>(
     streamId: string,
     aggregate: Aggregate<TState, TEvent>,
+    options?: { trustCache?: boolean },
   ) {
-    const loaded = await super.load(streamId, aggregate)
+    const loaded = await super.load(streamId, aggregate, options)
     if (this.waitingFor > 0 && --this.waitingFor > 0)
       await new Promise<void>((resolve) => this.held.push(resolve))
     else for (const release of this.held.splice(0)) release()

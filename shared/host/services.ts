@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import { customersService } from '../../workers/customers/index.ts'
 import { vehiclesService } from '../../workers/vehicles/index.ts'
 import { workshopService } from '../../workers/workshop/index.ts'
@@ -9,7 +9,7 @@ import { serviceStream, type Bus } from '../bus/bus.ts'
 import { createRedisBus } from '../bus/redis-bus.ts'
 import { newUuidV7, systemClock, type Clock } from '../clock.ts'
 import { ConsumerGroup } from '../consumer/consumer-group.ts'
-import { startCheckpointer, type Checkpointer } from '../db/checkpointer.ts'
+import { checkpointInBackground, type Checkpointer } from '../db/checkpointer.ts'
 import { openDatabase, type Database } from '../db/database.ts'
 import type { Logger } from '../logger.ts'
 import { createOutbox } from '../outbox/outbox.ts'
@@ -109,11 +109,11 @@ export async function startServices(
     const service = await buildService(name, config, { bus, logger: log, clock, consumerName })
     const url = databaseUrl(name, config)
     if (url.startsWith('file:')) {
-      const onError = (err: Error) =>
-        log.warn({ err }, 'WAL checkpointer failed; commits checkpoint at 10,000 WAL pages instead')
-      checkpointers.push(startCheckpointer(fileURLToPath(url), { onError }))
-      // The checkpointer keeps the WAL short; this is only the limit should it fall behind.
-      await service.database.client.execute('PRAGMA wal_autocheckpoint = 10000')
+      const onError = (err: Error) => log.warn({ err }, 'WAL checkpointer failed; commits checkpoint instead')
+      await checkpointInBackground(service.database.client, { onError }).then(
+        (checkpointer) => checkpointers.push(checkpointer),
+        onError,
+      )
     }
     service.relay.start()
     for (const consumer of service.consumers) await consumer.start()

@@ -69,6 +69,20 @@ describe('the outbox', () => {
     expect(await t.customerIds()).toEqual(['c-1', 'c-2', 'c-3'])
   })
 
+  it('gives the whole group a failure that is not a refusal, without committing anything again', async () => {
+    const t = await setup()
+    const batch = vi.spyOn(t.client, 'batch')
+    // A connection that is gone: unlike a refused constraint, such a failure may leave the outcome in
+    // doubt on a server, so committing again could apply a command twice.
+    t.client.close()
+
+    const results = await Promise.allSettled(['c-1', 'c-2', 'c-3'].map((id) => t.register(id)))
+
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected'])
+    expect(batch).toHaveBeenCalledTimes(1)
+    expect(t.kicks()).toBe(0)
+  })
+
   it('commits alone what is requested in separate turns', async () => {
     const t = await setup()
     const batch = vi.spyOn(t.client, 'batch')

@@ -1,6 +1,6 @@
 import { setImmediate } from 'node:timers'
 import type { Envelope } from '../contracts/envelope.ts'
-import type { Db } from '../db/database.ts'
+import { isConstraintViolation, type Db } from '../db/database.ts'
 import { outbox } from '../db/kernel-schema.ts'
 import { commitWrites, compileInsert, placeholders, type Write } from '../db/statements.ts'
 
@@ -21,8 +21,8 @@ interface Commit {
 /**
  * Group commit: commits requested in the same turn of the event loop share one transaction, since
  * committing costs far more than the statements. Every commit's state change and outbox rows are in
- * that transaction; when it fails, its commits are retried one by one, so each gets the outcome it
- * would have had alone.
+ * that transaction. When the database refuses it (one command breaking a constraint), its commits are
+ * retried one by one, so each gets the outcome it would have had alone; any other failure goes to all.
  *
  * @param onCommitted called after every commit, to kick the relay so events leave at once.
  * @example
@@ -46,11 +46,14 @@ export function createOutbox(db: Db, onCommitted: () => void): Outbox {
     try {
       await commitWrites(db, writesOf(group))
     } catch (error) {
-      if (group.length === 1) return group[0]!.reject(error)
-      return commitOneByOne(group)
+      // Only a refusal is certain not to have committed; after any other failure (a lost reply from a
+      // server) committing again could apply a command twice, so the whole group gets the error.
+      if (group.length > 1 && isConstraintViolation(error)) return commitOneByOne(group)
+      for (const commit of group) commit.reject(error)
+      return
     }
-    onCommitted()
     for (const commit of group) commit.resolve()
+    onCommitted()
   }
 
   async function commitOneByOne(group: Commit[]): Promise<void> {
@@ -61,8 +64,8 @@ export function createOutbox(db: Db, onCommitted: () => void): Outbox {
         commit.reject(error)
         continue
       }
-      onCommitted()
       commit.resolve()
+      onCommitted()
     }
   }
 

@@ -6,8 +6,8 @@ import type { Db } from '../../shared/db/database.ts'
 import { RuleViolation } from '../../shared/errors.ts'
 import { refCustomers, refVehicles } from './schema.ts'
 
-type Customer = Omit<v.InferOutput<typeof JobCustomer>, 'customerId'>
-type Vehicle = Omit<v.InferOutput<typeof JobVehicle>, 'licenseNumber'>
+type CustomerReference = Omit<v.InferOutput<typeof JobCustomer>, 'customerId'>
+type VehicleReference = Omit<v.InferOutput<typeof JobVehicle>, 'licenseNumber'>
 
 /**
  * Looks up the customer and vehicle a job is planned for in the reference data; unknown ones are
@@ -25,8 +25,8 @@ export function createReferences(db: Db) {
     .leftJoin(refVehicles, eq(refVehicles.licenseNumber, sql.placeholder('licenseNumber')))
     .where(eq(refCustomers.customerId, sql.placeholder('customerId')))
     .prepare()
-  const customers = new LRUCache<string, Customer>({ max: 10_000 })
-  const vehicles = new LRUCache<string, Vehicle>({ max: 10_000 })
+  const customers = new LRUCache<string, CustomerReference>({ max: 10_000 })
+  const vehicles = new LRUCache<string, VehicleReference>({ max: 10_000 })
 
   return async function referencesOf(customerId: string, licenseNumber: string) {
     let customer = customers.get(customerId)
