@@ -216,6 +216,25 @@ function watchedReads(bus: Bus, onRead: (blocking: boolean) => void): Bus {
   }
 }
 
+/**
+ * The real bus on a slow link: each XACK goes out `ms` late and a read waits behind it, as commands
+ * written to one connection do.
+ */
+function slowAcks(bus: Bus, ms: number): Bus {
+  let sent: Promise<unknown> = Promise.resolve()
+  return {
+    ...bus,
+    ack(stream, group, entryIds) {
+      const due = sent.then(() => sleep(ms))
+      sent = due
+      return due.then(() => bus.ack(stream, group, entryIds))
+    },
+    readGroup(request) {
+      return sent.then(() => bus.readGroup(request))
+    },
+  }
+}
+
 /** A promise the test opens when it likes. */
 function gate() {
   let open!: () => void
@@ -549,6 +568,36 @@ describe('ConsumerGroup', () => {
     await consumer.stop()
     expect(Date.now() - startedAt).toBeLessThan(500)
     expect(await t.pending()).toBe(0)
+  })
+
+  it('stop() while blocked in the next read acknowledges the batch applied before it, even when its XACK goes out late', async () => {
+    const t = await setup()
+    const events = [customerRegistered('cust-1'), customerRegistered('cust-2'), vehicleRegistered('AB-12-CD')]
+    await t.publish(t.streams.customers, events[0]!)
+    await t.publish(t.streams.customers, events[1]!)
+    await t.publish(t.streams.vehicles, events[2]!)
+    // The first blocking read takes all three; the second starts only once their batch is committed
+    // and its XACKs are on their way. Held back, those XACKs reach Redis only after stop() has begun:
+    // closing the connection before they have their replies would leave the entries pending.
+    let blockingReads = 0
+    const nextRead = gate()
+    const consumer = t.consumer('c1', {
+      bus: watchedReads(
+        slowAcks(createRedisBus(TEST_REDIS_URL), 50),
+        (blocking) => blocking && ++blockingReads === 2 && nextRead.open(),
+      ),
+      blockMs: 10_000,
+      claimIdleMs: 60_000,
+    })
+    await consumer.start()
+    await nextRead.opened
+
+    const startedAt = Date.now()
+    await consumer.stop()
+    // Waiting for the acknowledgement must not mean waiting out the read.
+    expect(Date.now() - startedAt).toBeLessThan(1_000)
+    expect(await t.pending()).toBe(0)
+    for (const event of events) expect(await t.effectsOf(event.id)).toBe(1)
   })
 
   describe('poll() (hosts that cannot block: workerd cron and alarms)', () => {
