@@ -2,9 +2,10 @@ import type { Server, ServerResponse } from 'node:http'
 
 /**
  * Prepares `server` for a graceful stop and returns the function that stops it: no new connections,
- * requests in flight answered (with `Connection: close`), then every connection closed.
- * `server.close()` alone waits for keep-alive clients to let go of their connections, which a busy
- * client does not do for seconds.
+ * requests in flight answered in full (with `Connection: close` where their headers are not sent yet),
+ * then, once none is in flight, every connection closed. `server.close()` alone closes only the
+ * connections idle at that moment and waits for the others, which a busy keep-alive client holds on to
+ * for seconds.
  * @example
  * const close = gracefulClose(serve({ fetch, port }) as Server)
  * process.on('SIGTERM', async () => { await close(); process.exit(0) })
