@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm'
 import * as v from 'valibot'
-import type { Bus, StreamEntry } from '../bus/bus.ts'
+import type { Bus, ReadRequest, StreamBatch, StreamEntry } from '../bus/bus.ts'
 import { Envelope, events as contracts } from '../contracts/index.ts'
 import type { Db } from '../db/database.ts'
 import { inbox } from '../db/kernel-schema.ts'
@@ -125,13 +125,7 @@ export class ConsumerGroup {
     let acknowledged = await this.drainOwnPending()
     acknowledged += await this.claimIdle()
     while (Date.now() < deadline) {
-      const batches = await this.options.bus.readGroup({
-        ...this.identity(),
-        streams: this.options.streams,
-        from: '>',
-        count: this.batchSize,
-      })
-      const read = batches.filter((b) => b.entries.length > 0)
+      const read = await this.read('>')
       if (read.length === 0) break
       for (const { stream, entries } of read)
         acknowledged += await this.process(stream, entries, { firstDelivery: true })
@@ -185,13 +179,7 @@ export class ConsumerGroup {
         // stop() may have come while a claimed batch was in hand: it found no read to interrupt.
         if (this.stopping) break
         this.reading = true
-        const batches = await this.options.bus.readGroup({
-          ...this.identity(),
-          streams: this.options.streams,
-          from: '>',
-          count: this.batchSize,
-          blockMs: Math.min(this.options.blockMs ?? 5_000, this.claimIdleMs),
-        })
+        const batches = await this.read('>', Math.min(this.options.blockMs ?? 5_000, this.claimIdleMs))
         this.reading = false
         // The acknowledgement goes out right before the next read on the same connection, which Redis
         // serves in order: waiting for its reply first would cost a round trip per batch.
@@ -222,17 +210,18 @@ export class ConsumerGroup {
     for (const stream of this.options.streams) await this.options.bus.ensureGroup(stream, this.options.group)
   }
 
+  /** One read of every stream, a batch at most, `blockMs` waiting for new entries; only the streams that had some. */
+  private async read(from: ReadRequest['from'], blockMs?: number): Promise<StreamBatch[]> {
+    const { bus, streams } = this.options
+    const batches = await bus.readGroup({ ...this.identity(), streams, from, count: this.batchSize, blockMs })
+    return batches.filter((b) => b.entries.length > 0)
+  }
+
   /** Entries this consumer received before a crash or restart, not yet acknowledged. */
   private async drainOwnPending(): Promise<number> {
     let total = 0
     for (;;) {
-      const batches = await this.options.bus.readGroup({
-        ...this.identity(),
-        streams: this.options.streams,
-        from: '0',
-        count: this.batchSize,
-      })
-      const pending = batches.filter((b) => b.entries.length > 0)
+      const pending = await this.read('0')
       if (pending.length === 0) return total
       let acknowledged = 0
       for (const { stream, entries } of pending) acknowledged += await this.process(stream, entries)
