@@ -46,3 +46,44 @@ export const snapshots = sqliteTable('snapshots', {
   position: integer('position').notNull(),
   state: text('state').notNull(),
 })
+
+/**
+ * Facts about the database itself. `origin` is a random id made when the database was created: a copy
+ * restored from a backup keeps it, another deployment's database has its own. The relay stamps it on
+ * every stream entry, so it can tell its own entries from a stranger's.
+ */
+export const kernelMeta = sqliteTable('kernel_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+})
+
+/**
+ * How far a consumer group has applied each stream it reads (the highest entry seq), written in the
+ * same batch as the effects. Lives here, not only in Redis, so a flushed Redis or a restored database
+ * shows what is missing.
+ */
+export const consumerPositions = sqliteTable(
+  'consumer_positions',
+  {
+    consumerGroup: text('consumer_group').notNull(),
+    sourceStream: text('source_stream').notNull(),
+    seq: integer('seq').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.consumerGroup, t.sourceStream] })],
+)
+
+/**
+ * Ranges of a stream a group never received (trimmed, or lost with Redis) and could not fetch from the
+ * producer's outbox. Reported by `/health` until a catch-up fills them.
+ */
+export const consumerGaps = sqliteTable(
+  'consumer_gaps',
+  {
+    consumerGroup: text('consumer_group').notNull(),
+    sourceStream: text('source_stream').notNull(),
+    fromSeq: integer('from_seq').notNull(),
+    toSeq: integer('to_seq').notNull(),
+    detectedAt: text('detected_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.consumerGroup, t.sourceStream, t.fromSeq] })],
+)

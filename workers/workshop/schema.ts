@@ -1,6 +1,14 @@
 import { index, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
-export { events, inbox, outbox, snapshots } from '../../shared/db/kernel-schema.ts'
+export {
+  consumerGaps,
+  consumerPositions,
+  events,
+  inbox,
+  kernelMeta,
+  outbox,
+  snapshots,
+} from '../../shared/db/kernel-schema.ts'
 
 // Reference data copied from the customers and vehicles streams, so planning works while they are down.
 export const refCustomers = sqliteTable('ref_customers', {
