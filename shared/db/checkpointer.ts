@@ -8,6 +8,10 @@ const { parentPort, workerData } = require('node:worker_threads')
 const Database = require(workerData.libsql)
 const db = new Database(workerData.path)
 db.pragma('busy_timeout = 5000')
+// This connection commits nothing: its setting only decides whether a checkpoint syncs, and under FULL
+// and NORMAL alike it syncs the WAL before copying it and the database file after (OFF alone would not).
+// Whichever mode the service's connection runs, its checkpoints here are as durable as its own would be.
+db.pragma('synchronous = FULL')
 parentPort.postMessage('ready')
 const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')
 const timer = setInterval(() => {

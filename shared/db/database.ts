@@ -10,6 +10,18 @@ export interface Database {
 }
 
 /**
+ * How an embedded database syncs its WAL. `full` (the default): every commit is on disk before it is
+ * answered, so a power cut loses nothing acknowledged. `normal`: the WAL is synced only at checkpoints,
+ * so a process crash loses nothing but a power cut may lose the last commits answered 2xx.
+ */
+export type Synchronous = 'full' | 'normal'
+
+export interface DatabaseOptions {
+  /** Embedded (`file:`) databases only; a server decides for itself. Default `full`. */
+  synchronous?: Synchronous
+}
+
+/**
  * Connects to a service's libSQL database: an embedded file (`file:`) or a server over HTTP
  * (`http(s):`/`libsql:`, e.g. sqld or Turso; a token may ride in the URL as `?authToken=`).
  * Applies no migrations: hosts without a file system (workerd) rely on `openDatabase` having run at deploy.
@@ -17,16 +29,20 @@ export interface Database {
  * @example
  * const { db } = await connectDatabase('http://127.0.0.1:8081/customers')
  */
-export async function connectDatabase(url: string, authToken?: string): Promise<Database> {
+export async function connectDatabase(
+  url: string,
+  authToken?: string,
+  { synchronous = 'full' }: DatabaseOptions = {},
+): Promise<Database> {
   const local = url.startsWith('file:')
   // An embedded database runs every statement synchronously, so one connection serves all requests;
   // more would each need the pragmas below and would only contend for the write lock.
   const client = createClient({ url, authToken, ...(local ? { concurrency: 1 } : {}) })
   if (local) {
-    // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, so a commit survives a
-    // process crash (not a power cut) at a fraction of the cost of FULL.
+    // WAL lets readers run beside the writer. FULL syncs the WAL in every commit, before the answer
+    // (group commit shares that sync among the commands of one event-loop turn); NORMAL only at checkpoints.
     await client.execute('PRAGMA journal_mode = WAL')
-    await client.execute('PRAGMA synchronous = NORMAL')
+    await client.execute(`PRAGMA synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
     await client.execute('PRAGMA busy_timeout = 5000')
   }
   return { client, db: drizzle(client) }
@@ -36,10 +52,15 @@ export async function connectDatabase(url: string, authToken?: string): Promise<
  * Connects to a service's database and applies its migrations from `migrations/<service>/`.
  *
  * @example
- * const { db } = await openDatabase('customers', 'file:.data/customers.db')
+ * const { db } = await openDatabase('customers', 'file:.data/customers.db', undefined, { synchronous: 'full' })
  */
-export async function openDatabase(service: string, url: string, authToken?: string): Promise<Database> {
-  const database = await connectDatabase(url, authToken)
+export async function openDatabase(
+  service: string,
+  url: string,
+  authToken?: string,
+  options?: DatabaseOptions,
+): Promise<Database> {
+  const database = await connectDatabase(url, authToken, options)
   await migrate(database.db, {
     migrationsFolder: fileURLToPath(new URL(`../../migrations/${service}`, import.meta.url)),
   })

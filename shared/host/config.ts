@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import type { Synchronous } from '../db/database.ts'
 import { serviceNames, type ServiceName } from '../service.ts'
 
 export const Port = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65535))
@@ -28,6 +29,7 @@ const Services = v.pipe(
 
 export const StreamPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]+$/))
 export const LogLevel = v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+const SynchronousMode = v.picklist(['full', 'normal'] satisfies Synchronous[], 'must be full or normal')
 
 const Environment = v.object({
   PORT: v.optional(Port, '8080'),
@@ -42,6 +44,7 @@ const Environment = v.object({
   MAX_DELIVERIES: v.optional(Positive, '5'),
   SHUTDOWN_TIMEOUT_MS: v.optional(Positive, '10000'),
   LIBSQL_AUTH_TOKEN: v.optional(v.string()),
+  DB_SYNCHRONOUS: v.optional(SynchronousMode, 'full'),
 })
 
 export interface HostConfig {
@@ -60,6 +63,8 @@ export interface HostConfig {
   databaseUrls: Partial<Record<ServiceName, string>>
   /** For libSQL servers that want one (Turso); a URL may also carry its own `?authToken=`. */
   databaseAuthToken: string | undefined
+  /** How embedded database files sync: `full` (a 2xx survives a power cut) or the opt-in `normal`. */
+  synchronous: Synchronous
 }
 
 /** Reads the environment once; a bad value stops the host with a message naming the variable. */
@@ -84,6 +89,7 @@ export function parseConfig(env: Record<string, string | undefined>): HostConfig
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     databaseUrls,
     databaseAuthToken: e.LIBSQL_AUTH_TOKEN,
+    synchronous: e.DB_SYNCHRONOUS,
   }
 }
 

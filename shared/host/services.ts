@@ -58,7 +58,9 @@ export async function buildService(
     consumerName,
   }: { bus: Bus; logger: Logger; clock?: Clock; consumerName: string },
 ): Promise<RunningService> {
-  const database = await openDatabase(name, databaseUrl(name, config), config.databaseAuthToken)
+  const database = await openDatabase(name, databaseUrl(name, config), config.databaseAuthToken, {
+    synchronous: config.synchronous,
+  })
   const relay = new OutboxRelay({
     db: database.db,
     bus,

@@ -436,6 +436,12 @@ describe('the libSQL dev server serving database files', () => {
     expect((await local.execute('PRAGMA journal_mode')).rows[0]![0]).toBe('wal')
   })
 
+  it('syncs every commit before answering it, as the Node host does by default (synchronous FULL)', async () => {
+    const { client } = await withTable()
+
+    expect((await client.execute('PRAGMA synchronous')).rows[0]![0]).toBe(2)
+  })
+
   it('tells a client whose URL lacks the trailing slash where databases are served', async () => {
     const client = createClient({ url: server.databaseUrl('customers').replace(/\/$/, '') })
     cleanups.push(() => client.close())
