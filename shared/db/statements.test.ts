@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { jobs, refCustomers } from '../../workers/workshop/schema.ts'
 import { sampleCustomer } from '../testing/test-host.ts'
 import { tempDatabase } from '../testing/temp-database.ts'
-import { commitWrites, compileInsert, placeholders } from './statements.ts'
+import { commitWrites, compileInsert, maxParameters, placeholders } from './statements.ts'
 
 async function setup() {
   const { client, db } = await tempDatabase('workshop')
@@ -53,6 +53,29 @@ describe('compiled inserts', () => {
     expect(await t.db.select({ notes: jobs.notes }).from(jobs).where(eq(jobs.jobId, 'j-1'))).toEqual([
       { notes: 'second' },
     ])
+  })
+
+  it('split rows binding more parameters than SQLite takes into several statements of one transaction', async () => {
+    const t = await setup()
+    const batch = vi.spyOn(t.client, 'batch')
+    // Seven columns a row: 5,000 rows bind 35,000 parameters, past SQLite's limit of 32,766.
+    const rows = Array.from({ length: 5000 }, (_, i) => sampleCustomer(`c-${i}`))
+
+    await commitWrites(t.db, [t.insertCustomers(rows.slice(0, 4000)), t.insertCustomers(rows.slice(4000))])
+
+    const statements = batch.mock.calls[0]![0] as { args: unknown[] }[]
+    expect(statements.map((s) => s.args.length)).toEqual([32_760, 2_240])
+    expect(Math.max(...statements.map((s) => s.args.length))).toBeLessThanOrEqual(maxParameters)
+    expect(await t.db.$count(refCustomers)).toBe(5000)
+  })
+
+  it('commit one call with more rows than one statement takes', async () => {
+    const t = await setup()
+    const rows = Array.from({ length: 5000 }, (_, i) => sampleCustomer(`c-${i}`))
+
+    await commitWrites(t.db, [t.insertCustomers(rows)])
+
+    expect(await t.db.$count(refCustomers)).toBe(5000)
   })
 
   it('refuse a conflict clause with values of its own, which rows could not repeat', async () => {

@@ -18,6 +18,12 @@ export type Write = Statement | Query
 // of µs each. Hot paths therefore compile their inserts once and hand over rows; adjacent rows for the
 // same insert then run as one multi-row statement.
 
+/**
+ * The most parameters one statement binds. SQLite refuses more than SQLITE_MAX_VARIABLE_NUMBER ("too
+ * many SQL variables"): 32,766 by default since 3.32, in the embedded libSQL as in sqld and Turso.
+ */
+export const maxParameters = 32_766
+
 /** An insert drizzle wrote once for one row of placeholders, split around its VALUES tuple. */
 interface CompiledInsert {
   head: string
@@ -25,6 +31,8 @@ interface CompiledInsert {
   tail: string
   /** Per parameter of the tuple, its value taken from a row. */
   slots: ((row: Record<string, unknown>) => InValue)[]
+  /** The most rows one statement takes, keeping within `maxParameters`. */
+  rowsPerStatement: number
 }
 
 /** Rows for a compiled insert. */
@@ -51,7 +59,7 @@ class InsertRows implements Statement {
  * Compiles `db.insert(t).values(placeholders(t))` once, with any `onConflict…` clause (its values
  * taken from `excluded.<column>`); each call gives the statement inserting `rows`. Several rows, or
  * adjacent calls in one `commitWrites`, make one multi-row insert, which SQLite applies row by row
- * just as separate inserts.
+ * just as separate inserts; `commitWrites` splits them into as many statements as `maxParameters` needs.
  *
  * @example
  * const insertCustomers = compileInsert<Customer>(db.insert(customers).values(placeholders(customers)))
@@ -71,6 +79,7 @@ export function compileInsert<TRow extends object>(query: Query): (rows: TRow[])
     tuple: sql.slice(start, end),
     tail: sql.slice(end),
     slots: params.map(slotOf),
+    rowsPerStatement: Math.max(1, Math.floor(maxParameters / params.length)),
   }
   return (rows) => new InsertRows(insert, rows)
 }
@@ -116,17 +125,27 @@ export async function commitWrites(db: Db, writes: Write[]): Promise<void> {
 }
 
 /**
- * Joins runs of rows for the same compiled insert into one statement. Into copies: the outbox commits
- * the same writes again one by one when a group fails.
+ * Joins runs of rows for the same compiled insert into statements of at most `rowsPerStatement` rows
+ * each, so none binds more than `maxParameters`. Into copies: the outbox commits the same writes again
+ * one by one when a group fails.
  */
 function coalesce(writes: Write[]): Write[] {
   const result: Write[] = []
   for (const write of writes) {
+    if (!(write instanceof InsertRows)) {
+      result.push(write)
+      continue
+    }
+    const { insert } = write
     const last = result.at(-1)
-    if (write instanceof InsertRows && last instanceof InsertRows && last.insert === write.insert) {
-      last.rows.push(...write.rows)
-    } else {
-      result.push(write instanceof InsertRows ? new InsertRows(write.insert, [...write.rows]) : write)
+    // Every InsertRows in `result` is a copy made here, free to grow.
+    let open = last instanceof InsertRows && last.insert === insert ? last : undefined
+    for (const row of write.rows) {
+      if (open === undefined || open.rows.length === insert.rowsPerStatement) {
+        open = new InsertRows(insert, [])
+        result.push(open)
+      }
+      open.rows.push(row)
     }
   }
   return result

@@ -3,10 +3,11 @@ import { describe, expect, it, vi } from 'vitest'
 import { customers } from '../../workers/customers/schema.ts'
 import { newUuidV7, systemClock } from '../clock.ts'
 import { outbox as outboxTable } from '../db/kernel-schema.ts'
+import { compileInsert, placeholders } from '../db/statements.ts'
 import { toEnvelopes } from '../envelope.ts'
 import { sampleCustomer } from '../testing/test-host.ts'
 import { tempDatabase } from '../testing/temp-database.ts'
-import { createOutbox } from './outbox.ts'
+import { createOutbox, maxGroupSize } from './outbox.ts'
 
 const metadata = { correlationId: 'outbox-test', causationId: 'outbox-test', actor: 'test' }
 
@@ -15,6 +16,10 @@ async function setup() {
   const { client, db } = await tempDatabase('customers')
   let kicks = 0
   const outbox = createOutbox(db, () => kicks++)
+  // As the customers service writes them: seven parameters a row.
+  const insertCustomers = compileInsert<typeof customers.$inferInsert>(
+    db.insert(customers).values(placeholders(customers)),
+  )
   const register = (customerId: string, name?: string) => {
     const data = sampleCustomer(customerId, name)
     const events = toEnvelopes([{ type: 'CustomerRegistered', data }], {
@@ -24,7 +29,7 @@ async function setup() {
       clock: systemClock,
       newId: newUuidV7,
     })
-    return outbox.commit([db.insert(customers).values(data)], events).then(() => events[0]!.id)
+    return outbox.commit([insertCustomers([data])], events).then(() => events[0]!.id)
   }
   const outboxIds = async () =>
     (await db.select().from(outboxTable).orderBy(asc(outboxTable.seq))).map((row) => row.eventId)
@@ -43,6 +48,21 @@ describe('the outbox', () => {
     expect(await t.outboxIds()).toEqual(ids)
     expect(await t.customerIds()).toEqual(['c-1', 'c-2', 'c-3'])
     expect(t.kicks()).toBe(1)
+  })
+
+  it('commits thousands requested in one turn in groups of at most 1,000, one after the other', async () => {
+    const t = await setup()
+    const batch = vi.spyOn(t.client, 'batch')
+    // One transaction for all would bind 5,001 × 7 customer parameters, past SQLite's 32,766.
+    const customerIds = Array.from({ length: 5001 }, (_, i) => `c-${String(i).padStart(4, '0')}`)
+
+    const ids = await Promise.all(customerIds.map((id) => t.register(id)))
+
+    expect(maxGroupSize).toBe(1000)
+    expect(batch).toHaveBeenCalledTimes(6)
+    expect(await t.outboxIds()).toEqual(ids)
+    expect(await t.customerIds()).toEqual(customerIds)
+    expect(t.kicks()).toBe(6)
   })
 
   it('refuses only the commit that fails when it shares a transaction with others', async () => {

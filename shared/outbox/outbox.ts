@@ -18,18 +18,27 @@ interface Commit {
   reject(error: unknown): void
 }
 
+/** How many commits share one transaction at most, unless `createOutbox` is told otherwise. */
+export const maxGroupSize = 1000
+
 /**
  * Group commit: commits requested in the same turn of the event loop share one transaction, since
  * committing costs far more than the statements. Every commit's state change and outbox rows are in
  * that transaction. When the database refuses it (one command breaking a constraint), its commits are
  * retried one by one, so each gets the outcome it would have had alone; any other failure goes to all.
+ * A group takes at most `maxGroupSize` commits, in the order requested; the rest make the next group,
+ * in the next turn, so a burst neither builds one huge transaction nor holds the event loop for it.
  *
  * @param onCommitted called after every commit, to kick the relay so events leave at once.
  * @example
  * const outbox = createOutbox(db, () => relay.kick())
  * await outbox.commit([db.insert(customers).values(row)], [registered])
  */
-export function createOutbox(db: Db, onCommitted: () => void): Outbox {
+export function createOutbox(
+  db: Db,
+  onCommitted: () => void,
+  { maxGroup = maxGroupSize }: { maxGroup?: number } = {},
+): Outbox {
   const insertRows = compileInsert<OutboxRow>(
     db.insert(outbox).values(placeholders(outbox, ['eventId', 'type', 'envelope'])),
   )
@@ -38,11 +47,12 @@ export function createOutbox(db: Db, onCommitted: () => void): Outbox {
     const changes = commits.flatMap((c) => c.changes)
     return rows.length === 0 ? changes : [...changes, insertRows(rows)]
   }
-  let pending: Commit[] = []
+  const pending: Commit[] = []
 
   async function commitPending(): Promise<void> {
-    const group = pending
-    pending = []
+    const group = pending.splice(0, maxGroup)
+    // The rest make the next group: a turn with commits waiting always has one scheduled.
+    if (pending.length > 0) setImmediate(commitPending)
     try {
       await commitWrites(db, writesOf(group))
     } catch (error) {
