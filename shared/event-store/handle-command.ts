@@ -1,5 +1,6 @@
 import type { Clock, NewId } from '../clock.ts'
 import type { Envelope, EventMetadata } from '../contracts/envelope.ts'
+import type { Write } from '../db/statements.ts'
 import { toEnvelopes } from '../envelope.ts'
 import { RuleViolation } from '../errors.ts'
 import type { Outbox } from '../outbox/outbox.ts'
@@ -19,6 +20,12 @@ export interface HandleCommandOptions<TState, TEvent extends EventsOf[number]> {
   newId: NewId
   /** How often to load and decide again when another writer got in first. */
   retries?: number
+  /**
+   * More writes for the batch that appends the decided events, e.g. claiming a key that must be unique
+   * beyond one aggregate. A constraint they break refuses the whole command (nothing is written); the
+   * database error reaches the caller, which names the rule.
+   */
+  alsoWrite?: (events: Envelope[]) => Write[]
 }
 
 /**
@@ -51,7 +58,12 @@ export async function handleCommand<TState, TEvent extends EventsOf[number]>(
     const next = decided.reduce(aggregate.evolve, state)
     const envelopes = toEnvelopes(decided, { ...options, stream: streamId, after: version })
     try {
-      await outbox.commit(store.append(streamId, version, envelopes, next), envelopes)
+      // After the append: a batch that breaks both fails on the version, and is decided again.
+      const changes = store.append(streamId, version, envelopes, next)
+      await outbox.commit(
+        options.alsoWrite ? [...changes, ...options.alsoWrite(envelopes)] : changes,
+        envelopes,
+      )
       store.remember(streamId, next, version + decided.length)
       return { state: next, version: version + decided.length, events: envelopes }
     } catch (error) {

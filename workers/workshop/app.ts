@@ -18,6 +18,7 @@ import { validate } from '../../shared/http/validate.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { decide, type WorkshopCommand } from './decider.ts'
 import { workshopPlanning, type WorkshopPlanning } from './events.ts'
+import { jobIdClaims, jobIdTaken } from './job-ids.ts'
 import { createReferences } from './references.ts'
 import { inbox, jobs, refCustomers, refVehicles } from './schema.ts'
 
@@ -34,6 +35,7 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
   const store = new EventStore(db)
   const policy = { workstations: settings.workstations, timeZone: settings.timeZone }
   const referencesOf = createReferences(db)
+  const claimJobIds = jobIdClaims(db)
   const refCustomer = db
     .select()
     .from(refCustomers)
@@ -55,6 +57,9 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
       metadata: eventMetadata(c),
       clock,
       newId,
+      alsoWrite: claimJobIds,
+    }).catch((error: unknown) => {
+      throw jobIdTaken(error, command.data.jobId)
     })
 
   return (

@@ -40,6 +40,9 @@ export function workshopProjection(db: Db): EventHandler {
         .onConflictDoUpdate({
           target: jobs.jobId,
           set: Object.fromEntries(columns.map((c) => [c, sql`excluded.${sql.identifier(jobs[c].name)}`])),
+          // A row is one job: an event of the same id on another date (planned twice before job ids
+          // were unique) leaves it alone rather than mixing two jobs.
+          setWhere: sql`${jobs.date} = excluded.${sql.identifier(jobs.date.name)}`,
         }),
     )
   const upsertPlanned = upsertJob(plannedColumns)

@@ -29,8 +29,19 @@ export const refVehicles = sqliteTable('ref_vehicles', {
 })
 
 /**
+ * Every job id ever planned, with its planning's date: a job id is unique across all plannings (repairs
+ * refer to a job by its id alone). A plan inserts its row in the same batch as its event, so the primary
+ * key refuses a second planning of the id atomically, whichever planning it goes to.
+ */
+export const jobIds = sqliteTable('job_ids', {
+  jobId: text('job_id').primaryKey(),
+  date: text('date').notNull(),
+})
+
+/**
  * Jobs per day. Planned and finished columns are written by different events that may be applied in
- * either order (several consumers), so each event upserts only its own columns.
+ * either order (several consumers), so each event upserts only its own columns, and only into the row
+ * of its own date (a job id planned on two dates before `job_ids` existed must not mix two jobs).
  */
 export const jobs = sqliteTable(
   'jobs',
