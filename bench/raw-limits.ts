@@ -1,12 +1,17 @@
 import { createClient } from '@libsql/client'
 import { Redis } from 'ioredis'
 import { join } from 'node:path'
+import type { Synchronous } from '../shared/db/database.ts'
 
-/** libSQL commits per second, one insert per transaction, with the pragmas the services use. */
-export async function libsqlCommitsPerSecond(dir: string, commits = 5000): Promise<number> {
-  const client = createClient({ url: `file:${join(dir, 'raw.db')}` })
+/** libSQL commits per second, one insert per transaction, with the pragmas the services use in `synchronous` mode. */
+export async function libsqlCommitsPerSecond(
+  dir: string,
+  synchronous: Synchronous,
+  commits = 5000,
+): Promise<number> {
+  const client = createClient({ url: `file:${join(dir, `raw-${synchronous}.db`)}` })
   await client.execute('PRAGMA journal_mode = WAL')
-  await client.execute('PRAGMA synchronous = NORMAL')
+  await client.execute(`PRAGMA synchronous = ${synchronous.toUpperCase()}`)
   await client.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)')
   const payload = 'x'.repeat(400)
   const started = performance.now()
