@@ -1,3 +1,4 @@
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Hono } from 'hono'
 import type { Clock, NewId } from './clock.ts'
 import type { EventHandler } from './consumer/consumer-group.ts'
@@ -30,6 +31,8 @@ export interface ConsumerSpec {
   group: string
   reads: ServiceName[]
   handle: EventHandler
+  /** The tables `handle` writes, emptied when the read model is rebuilt from the producers' history. */
+  readModel: SQLiteTable[]
 }
 
 /** A service as every host sees it. */

@@ -6,15 +6,44 @@ export interface Bus {
   /** Seq of the newest entry in `stream`, 0 when the stream is empty or missing. */
   lastSeq(stream: string): Promise<number>
   /**
-   * Appends entries with ids `<seq>-0`, atomically and only if the stream still ends at `expectedSeq`.
-   * Returns the seq it really ends at otherwise (another relay published, or Redis lost the stream).
+   * Appends entries with ids `<seq>-0` (stamped with the publisher's `origin` when given), atomically
+   * and only if the stream still ends at `expectedSeq`. Returns the seq it really ends at otherwise
+   * (another relay published, or Redis lost the stream).
    */
-  appendAfter(stream: string, expectedSeq: number, entries: OutboxEntry[]): Promise<AppendResult>
+  appendAfter(
+    stream: string,
+    expectedSeq: number,
+    entries: OutboxEntry[],
+    origin?: string,
+  ): Promise<AppendResult>
+  /** Up to `count` entries, newest first, before the entry with seq `beforeSeq` (from the end when absent). */
+  readBack(stream: string, count: number, beforeSeq?: number): Promise<StreamEntry[]>
+  /** Up to `count` entries with seqs in `[fromSeq, toSeq]`, oldest first. */
+  range(stream: string, fromSeq: number, toSeq: number, count: number): Promise<StreamEntry[]>
+  /** Deletes every entry with a seq below `minSeq`. */
+  trimBefore(stream: string, minSeq: number): Promise<void>
+  /**
+   * Makes `owner` the owner of `key` unless someone else already is; returns the owner. A deployment
+   * claims its streams and groups this way, so a second one on the same prefix is noticed.
+   */
+  claim(key: string, owner: string): Promise<string>
   /** Creates the group reading from the start of the stream (and the stream itself) unless it exists. */
   ensureGroup(stream: string, group: string): Promise<void>
+  /** The stream's groups: how far each was delivered and how many entries it has not acknowledged. */
+  groups(stream: string): Promise<GroupInfo[]>
+  /** Seq of the oldest entry the group has not acknowledged, undefined when none is pending. */
+  oldestPending(stream: string, group: string): Promise<number | undefined>
+  /** Moves the group's delivery position back (or on) to `seq`: entries after it are delivered again. */
+  setGroupPosition(stream: string, group: string, seq: number): Promise<void>
+  /** The group's consumers, with their pending entries and idle time. */
+  consumers(stream: string, group: string): Promise<ConsumerInfo[]>
+  deleteConsumer(stream: string, group: string, consumer: string): Promise<void>
   /** XREADGROUP: new entries with `from: '>'`, this consumer's pending entries with `from: '0'`. */
   readGroup(request: ReadRequest): Promise<StreamBatch[]>
-  /** XAUTOCLAIM: entries pending longer than `minIdleMs` in any consumer of the group become ours. */
+  /**
+   * XAUTOCLAIM: entries pending longer than `minIdleMs` in any consumer of the group become ours.
+   * Pending entries no longer in the stream come back as `{ id, fields: {}, trimmed: true }`.
+   */
   claimIdle(
     stream: string,
     group: string,
@@ -25,10 +54,14 @@ export interface Bus {
   /** How many times the entry has been delivered to the group (0 when it is no longer pending). */
   deliveries(stream: string, group: string, entryId: string): Promise<number>
   ack(stream: string, group: string, entryIds: string[]): Promise<void>
-  /** Appends to `<stream>.dlq` with the reason, for inspection and re-drive. */
+  /** Appends to `<stream>.dlq` with the reason and acknowledges the entry, in one step. */
   deadLetter(stream: string, letter: DeadLetter): Promise<void>
-  readDeadLetters(stream: string, count: number): Promise<StreamEntry[]>
+  /** Up to `count` dead letters of `stream`, oldest first, after the letter `afterId` when given. */
+  readDeadLetters(stream: string, count: number, afterId?: string): Promise<StreamEntry[]>
+  countDeadLetters(stream: string): Promise<number>
   deleteDeadLetters(stream: string, entryIds: string[]): Promise<void>
+  /** Ends a blocking read in progress on this bus early, as if it had timed out; the connection stays open. */
+  interrupt(): Promise<void>
   ping(): Promise<void>
   close(): Promise<void>
 }
@@ -51,6 +84,8 @@ export interface ReadRequest {
 export interface StreamEntry {
   id: string
   fields: Record<string, string>
+  /** A pending entry deleted from the stream (trimmed) before it was acknowledged. */
+  trimmed?: true
 }
 export interface StreamBatch {
   stream: string
@@ -62,6 +97,18 @@ export interface DeadLetter {
   error: string
   deliveries: number
 }
+export interface GroupInfo {
+  name: string
+  lastDeliveredSeq: number
+  pending: number
+}
+export interface ConsumerInfo {
+  name: string
+  pending: number
+  idleMs: number
+}
 
 export const deadLetterStream = (stream: string) => `${stream}.dlq`
 export const serviceStream = (prefix: string, service: string) => `${prefix}.${service}`
+/** The seq of a stream entry id `<seq>-0`. */
+export const seqOf = (id: string) => Number(id.slice(0, id.indexOf('-')))

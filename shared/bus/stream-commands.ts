@@ -1,34 +1,67 @@
-import { deadLetterStream, type Bus, type StreamEntry } from './bus.ts'
+import { APPEND_AFTER, DEAD_LETTER } from './scripts.lua.ts'
+import { deadLetterStream, seqOf, type Bus, type StreamEntry } from './bus.ts'
 
 /** Sends one Redis command and resolves with its raw (RESP2-shaped) reply. */
 export type SendCommand = <T>(...command: [string, ...(string | number)[]]) => Promise<T>
 
+/** The Lua scripts the bus runs; each adapter loads them its own way (EVALSHA over TCP or REST). */
+export const scripts = { appendAfter: APPEND_AFTER, deadLetter: DEAD_LETTER }
+export type RunScript = (name: keyof typeof scripts, keys: string[], args: string[]) => Promise<unknown>
+
 type RawEntry = [id: string, fields: string[] | null]
 
 function toEntry([id, fields]: RawEntry): StreamEntry {
+  if (fields === null) return { id, fields: {}, trimmed: true }
   const record: Record<string, string> = {}
-  for (let i = 0; fields && i < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!
+  for (let i = 0; i < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!
   return { id, fields: record }
 }
 
-const seqOf = (id: string) => Number(id.slice(0, id.indexOf('-')))
+/** XINFO replies are flat `[key, value, key, value…]` lists. */
+function toRecord(flat: unknown[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {}
+  for (let i = 0; i < flat.length; i += 2) record[String(flat[i])] = flat[i + 1]
+  return record
+}
 
 /**
- * The bus operations that are plain Redis commands, over whatever sends them: each adapter adds only
- * what differs between transports (running the append script, closing). `blocking: false` drops
- * `blockMs` for transports that must not hold a request open (REST).
+ * The bus operations, as plain Redis commands and scripts over whatever sends them: each adapter adds
+ * only what differs between transports (sending, running scripts, interrupting, closing).
+ * `blocking: false` drops `blockMs` for transports that must not hold a request open (REST).
  *
  * @example
- * const bus: Bus = { ...streamCommands(send, { blocking: true }), appendAfter, close }
+ * const bus: Bus = { ...streamCommands(send, runScript, { blocking: true }), interrupt, close }
  */
 export function streamCommands(
   call: SendCommand,
+  runScript: RunScript,
   { blocking }: { blocking: boolean },
-): Omit<Bus, 'appendAfter' | 'close'> {
+): Omit<Bus, 'interrupt' | 'close'> {
   return {
     async lastSeq(stream) {
       const top = await call<RawEntry[]>('XREVRANGE', stream, '+', '-', 'COUNT', 1)
       return top.length === 0 ? 0 : seqOf(top[0]![0])
+    },
+    async appendAfter(stream, expectedSeq, entries, origin = '') {
+      const args = entries.flatMap((e) => [String(e.seq), e.type, e.envelope])
+      const result = String(await runScript('appendAfter', [stream], [String(expectedSeq), origin, ...args]))
+      return result === 'ok' ? { ok: true } : { ok: false, lastSeq: Number(result) }
+    },
+    async readBack(stream, count, beforeSeq) {
+      const end = beforeSeq === undefined ? '+' : `(${beforeSeq}-0`
+      return (await call<RawEntry[]>('XREVRANGE', stream, end, '-', 'COUNT', count)).map(toEntry)
+    },
+    async range(stream, fromSeq, toSeq, count) {
+      return (await call<RawEntry[]>('XRANGE', stream, `${fromSeq}-0`, `${toSeq}-0`, 'COUNT', count)).map(
+        toEntry,
+      )
+    },
+    async trimBefore(stream, minSeq) {
+      await call('XTRIM', stream, 'MINID', `${minSeq}-0`)
+    },
+    async claim(key, owner) {
+      await call('SET', key, owner, 'NX')
+      return String(await call<string | null>('GET', key))
     },
     async ensureGroup(stream, group) {
       try {
@@ -36,6 +69,37 @@ export function streamCommands(
       } catch (error) {
         if (!String(error).includes('BUSYGROUP')) throw error
       }
+    },
+    async groups(stream) {
+      try {
+        return (await call<unknown[][]>('XINFO', 'GROUPS', stream)).map((flat) => {
+          const info = toRecord(flat)
+          return {
+            name: String(info.name),
+            lastDeliveredSeq: seqOf(String(info['last-delivered-id'])),
+            pending: Number(info.pending),
+          }
+        })
+      } catch (error) {
+        if (String(error).includes('no such key')) return []
+        throw error
+      }
+    },
+    async oldestPending(stream, group) {
+      const [count, smallest] = await call<[number, string | null]>('XPENDING', stream, group)
+      return Number(count) > 0 && smallest ? seqOf(smallest) : undefined
+    },
+    async setGroupPosition(stream, group, seq) {
+      await call('XGROUP', 'SETID', stream, group, `${seq}-0`)
+    },
+    async consumers(stream, group) {
+      return (await call<unknown[][]>('XINFO', 'CONSUMERS', stream, group)).map((flat) => {
+        const info = toRecord(flat)
+        return { name: String(info.name), pending: Number(info.pending), idleMs: Number(info.idle) }
+      })
+    },
+    async deleteConsumer(stream, group, consumer) {
+      await call('XGROUP', 'DELCONSUMER', stream, group, consumer)
     },
     async readGroup({ group, consumer, streams, from, count, blockMs }) {
       const block = blocking && blockMs !== undefined ? ['BLOCK', blockMs] : []
@@ -50,11 +114,12 @@ export function streamCommands(
       const claimed: StreamEntry[] = []
       let cursor = '0-0'
       do {
-        const [next, entries] = await call<[string, RawEntry[]]>(
+        const [next, entries, deleted = []] = await call<[string, RawEntry[], string[]?]>(
           ...(['XAUTOCLAIM', stream, group, consumer, minIdleMs, cursor, 'COUNT', count] as const),
         )
-        // Entries deleted from the stream while pending come back without fields.
-        claimed.push(...entries.filter(([, fields]) => fields !== null).map(toEntry))
+        // Redis 7 drops pending entries that are no longer in the stream and names them apart;
+        // Redis 6.2 returns them without fields.
+        claimed.push(...entries.map(toEntry), ...deleted.map((id) => toEntry([id, null])))
         cursor = next
       } while (cursor !== '0-0' && claimed.length < count)
       return claimed
@@ -74,29 +139,30 @@ export function streamCommands(
       if (entryIds.length > 0) await call('XACK', stream, group, ...entryIds)
     },
     async deadLetter(stream, { group, entry, error, deliveries }) {
-      await call(
-        'XADD',
-        deadLetterStream(stream),
-        '*',
-        ...[
-          'group',
-          group,
-          'stream',
-          stream,
-          'entryId',
-          entry.id,
-          'deliveries',
-          String(deliveries),
-          'error',
-          error,
-        ],
-        ...Object.entries(entry.fields).flat(),
+      // The bus's own fields last: an entry cannot pass off other values for them.
+      const letter = {
+        ...entry.fields,
+        group,
+        stream,
+        entryId: entry.id,
+        deliveries: String(deliveries),
+        error,
+        ...(entry.trimmed ? { trimmed: 'true' } : {}),
+      }
+      await runScript(
+        'deadLetter',
+        [stream, deadLetterStream(stream)],
+        [group, entry.id, ...Object.entries(letter).flat()],
       )
     },
-    async readDeadLetters(stream, count) {
-      return (await call<RawEntry[]>('XRANGE', deadLetterStream(stream), '-', '+', 'COUNT', count)).map(
+    async readDeadLetters(stream, count, afterId) {
+      const start = afterId === undefined ? '-' : `(${afterId}`
+      return (await call<RawEntry[]>('XRANGE', deadLetterStream(stream), start, '+', 'COUNT', count)).map(
         toEntry,
       )
+    },
+    async countDeadLetters(stream) {
+      return Number(await call<number>('XLEN', deadLetterStream(stream)))
     },
     async deleteDeadLetters(stream, entryIds) {
       if (entryIds.length > 0) await call('XDEL', deadLetterStream(stream), ...entryIds)

@@ -1,7 +1,6 @@
 import { Redis } from '@upstash/redis/cloudflare'
-import { APPEND_AFTER } from './append-after.lua.ts'
-import type { AppendResult, Bus, OutboxEntry } from './bus.ts'
-import { streamCommands, type SendCommand } from './stream-commands.ts'
+import type { Bus } from './bus.ts'
+import { scripts, streamCommands, type RunScript, type SendCommand } from './stream-commands.ts'
 
 export interface UpstashBusOptions {
   /** The REST endpoint, e.g. `https://eu1-example.upstash.io` (or the local bridge). */
@@ -33,17 +32,17 @@ export function createUpstashBus({ url, token }: UpstashBusOptions): Bus {
     // A function, so that aborting makes requests fail rather than answer the reason as their result.
     signal: () => closed.signal,
   })
-  const appendAfter = redis.createScript<string>(APPEND_AFTER)
+  const loaded = Object.fromEntries(
+    Object.entries(scripts).map(([name, lua]) => [name, redis.createScript<string>(lua)]),
+  )
   const call: SendCommand = (...command) => redis.exec(command)
+  // EVALSHA first, EVAL once when Redis does not know the script yet.
+  const runScript: RunScript = (script, keys, args) => loaded[script]!.exec(keys, args)
 
   return {
-    ...streamCommands(call, { blocking: false }),
-    async appendAfter(stream, expectedSeq, entries: OutboxEntry[]): Promise<AppendResult> {
-      const args = entries.flatMap((e) => [String(e.seq), e.type, e.envelope])
-      // EVALSHA first, EVAL once when Redis does not know the script yet.
-      const result = await appendAfter.exec([stream], [String(expectedSeq), ...args])
-      return result === 'ok' ? { ok: true } : { ok: false, lastSeq: Number(result) }
-    },
+    ...streamCommands(call, runScript, { blocking: false }),
+    // Reads never block here, so there is nothing to interrupt.
+    async interrupt() {},
     // Nothing stays open between requests; closing only makes requests in flight and later ones fail.
     async close() {
       closed.abort()

@@ -115,6 +115,7 @@ async function setup(redisUrl = TEST_REDIS_URL) {
   const all = Object.values(streams)
   const redis = new Redis(redisUrl)
   const consumers: ConsumerGroup[] = []
+  const seqs = new Map<string, number>()
   cleanups.push(async () => {
     for (const consumer of consumers) await consumer.stop()
     redis.disconnect()
@@ -151,11 +152,16 @@ async function setup(redisUrl = TEST_REDIS_URL) {
       clients.push(database)
       return database.db
     },
-    /** XADDs like the relay does: `type` and the JSON envelope (or any text) in `event`. */
-    async publish(stream: string, event: Envelope | string, id = '*'): Promise<string> {
+    /**
+     * XADDs like the relay does: the next outbox seq as id (unless given), `type` and the JSON envelope
+     * (or any text) in `event`.
+     */
+    async publish(stream: string, event: Envelope | string, id?: string): Promise<string> {
       const [type, body] =
         typeof event === 'string' ? ['VehicleRegistered', event] : [event.type, JSON.stringify(event)]
-      return (await redis.xadd(stream, id, 'type', type, 'event', body))!
+      const seq = id ? Number(id.split('-')[0]) : (seqs.get(stream) ?? 0) + 1
+      seqs.set(stream, Math.max(seqs.get(stream) ?? 0, seq))
+      return (await redis.xadd(stream, id ?? `${seq}-0`, 'type', type, 'event', body))!
     },
     /** Entries of the group delivered but not acknowledged, over all streams. */
     async pending(): Promise<number> {

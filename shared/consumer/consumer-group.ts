@@ -1,14 +1,28 @@
 import { and, eq, sql } from 'drizzle-orm'
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import * as v from 'valibot'
-import type { Bus, ReadRequest, StreamBatch, StreamEntry } from '../bus/bus.ts'
+import { seqOf, type Bus, type ReadRequest, type StreamBatch, type StreamEntry } from '../bus/bus.ts'
 import { Envelope, events as contracts } from '../contracts/index.ts'
 import type { Db } from '../db/database.ts'
-import { inbox } from '../db/kernel-schema.ts'
+import { consumerGaps, consumerPositions, inbox } from '../db/kernel-schema.ts'
+import { databaseOrigin } from '../db/origin.ts'
+import { commitWrites, compileInsert, placeholders, type Statement, type Write } from '../db/statements.ts'
 import type { Logger } from '../logger.ts'
-import { commitWrites, compileInsert, placeholders, type Write } from '../db/statements.ts'
 
 /** Turns one event into the statements that apply it; runs inside the same batch as the inbox row. */
 export type EventHandler = (event: Envelope) => Write[] | Promise<Write[]>
+
+/**
+ * Reads a producer's outbox as stream entries (ids `<seq>-0`): up to `count` with seqs in
+ * `[fromSeq, toSeq]`, oldest first; undefined when the producer's database cannot be reached from here.
+ * Through it a consumer fetches what the stream no longer (or never) held.
+ */
+export type CatchUp = (
+  stream: string,
+  fromSeq: number,
+  toSeq: number,
+  count: number,
+) => Promise<StreamEntry[] | undefined>
 
 export interface ConsumerGroupOptions {
   db: Db
@@ -19,6 +33,10 @@ export interface ConsumerGroupOptions {
   streams: string[]
   handle: EventHandler
   logger: Logger
+  /** Where missing entries come from; without it a gap is reported and waits for `npm run catch-up`. */
+  catchUp?: CatchUp
+  /** The tables `handle` writes, emptied by `rebuild`. */
+  readModel?: SQLiteTable[]
   batchSize?: number
   blockMs?: number
   /** Entries pending this long (their consumer died or failed) are claimed. */
@@ -26,6 +44,14 @@ export interface ConsumerGroupOptions {
   /** After this many deliveries a failing event goes to the dead-letter stream. */
   maxDeliveries?: number
   now?: () => Date
+}
+
+/** What `/health` says of a group: ranges it never received, dead letters, a second deployment. */
+export interface GroupHealth {
+  group: string
+  gaps: { stream: string; fromSeq: number; toSeq: number }[]
+  deadLetters: Record<string, number>
+  problem?: string
 }
 
 interface Delivery {
@@ -37,9 +63,15 @@ interface Delivery {
 class MalformedEvent extends Error {}
 
 /**
- * Reads a set of streams as one consumer of a group and applies each event exactly once: the effect
- * and an inbox row go into one libSQL batch, the XACK follows. A redelivered event finds its inbox row
- * and is only acknowledged.
+ * Reads a set of streams as one consumer of a group and applies each event exactly once: the effect,
+ * an inbox row and the group's position in the stream go into one libSQL batch, the XACK follows. A
+ * redelivered event finds its inbox row and is only acknowledged.
+ *
+ * Entry ids are the producer's outbox seqs, so what never arrived shows as a jump. A jump over entries
+ * the stream does not hold (trimmed before this group read them, lost with Redis) is a gap: it is
+ * fetched from the producer's outbox when `catchUp` can, else logged and recorded for `/health` and
+ * the catch-up command. On start, a group whose position in Redis is ahead of the one in its database
+ * (the database was restored from a backup) is moved back, so what the database lost is applied again.
  *
  * @example
  * const consumer = new ConsumerGroup({ db, bus, group: 'workshop', consumer: 'host-1', streams, handle, logger })
@@ -53,6 +85,9 @@ export class ConsumerGroup {
   private nextClaimAt = 0
   /** The last acknowledgement `run` sent without waiting for its reply. */
   private acknowledging: Promise<void> = Promise.resolve()
+  /** Per stream, the highest seq this group is done with, as its database says. */
+  private readonly positions = new Map<string, number>()
+  private problem: string | undefined
   private readonly batchSize: number
   private readonly claimIdleMs: number
   private readonly maxDeliveries: number
@@ -98,7 +133,7 @@ export class ConsumerGroup {
   }
 
   async start(): Promise<void> {
-    await this.ensureGroups()
+    if (!(await this.prepare())) return
     await this.drainOwnPending()
     this.loop = this.run()
   }
@@ -106,10 +141,15 @@ export class ConsumerGroup {
   /** Stops reading, lets the batch in hand finish and be acknowledged, then closes the connection. */
   async stop(): Promise<void> {
     this.stopping = true
-    // Closing interrupts a blocking read, and with it the acknowledgement queued before that read.
-    await this.acknowledging
-    if (this.reading) await this.options.bus.close()
+    // A blocking read is ended early rather than by closing the connection: a read that has already
+    // returned entries must still be able to acknowledge them.
+    const deadline = Date.now() + 2_000
+    while (this.loop && !(await settlesWithin(this.loop, 100)) && Date.now() < deadline)
+      if (this.reading) await this.options.bus.interrupt().catch(() => {})
+    // Redis does not answer: closing is the only way left to end the read.
+    if (this.loop && !(await settlesWithin(this.loop, 0))) await this.options.bus.close()
     await this.loop
+    await this.acknowledging
     await this.options.bus.close()
   }
 
@@ -121,7 +161,7 @@ export class ConsumerGroup {
    */
   async poll(budgetMs: number): Promise<number> {
     const deadline = Date.now() + budgetMs
-    await this.ensureGroups()
+    if (!(await this.prepare())) return 0
     let acknowledged = await this.drainOwnPending()
     acknowledged += await this.claimIdle()
     while (Date.now() < deadline) {
@@ -133,12 +173,86 @@ export class ConsumerGroup {
     return acknowledged
   }
 
+  /**
+   * Fetches the recorded gaps from the producers' outboxes.
+   * @returns how many were filled and how many remain (their producer unreachable from here).
+   */
+  async fillGaps(): Promise<{ filled: number; remaining: number }> {
+    const { db, group } = this.options
+    const gaps = await db.select().from(consumerGaps).where(eq(consumerGaps.consumerGroup, group))
+    let filled = 0
+    for (const gap of gaps) {
+      if (!(await this.fetch(gap.sourceStream, gap.fromSeq, gap.toSeq))) continue
+      filled++
+      await db
+        .delete(consumerGaps)
+        .where(
+          and(
+            eq(consumerGaps.consumerGroup, group),
+            eq(consumerGaps.sourceStream, gap.sourceStream),
+            eq(consumerGaps.fromSeq, gap.fromSeq),
+          ),
+        )
+    }
+    return { filled, remaining: gaps.length - filled }
+  }
+
+  /**
+   * Applies the producers' whole history from their outboxes, skipping what is applied: a group added
+   * later starts from the beginning.
+   * @returns the streams whose producer could not be reached.
+   */
+  async replayHistory(): Promise<string[]> {
+    const unreachable: string[] = []
+    for (const stream of this.options.streams)
+      if (!(await this.fetch(stream, 1, Number.MAX_SAFE_INTEGER))) unreachable.push(stream)
+    return unreachable
+  }
+
+  /**
+   * Empties the read model and the group's inbox, positions and gaps in one transaction, then applies
+   * the producers' whole history again.
+   * @returns the streams whose producer could not be reached (their events are missing until a catch-up).
+   */
+  async rebuild(): Promise<string[]> {
+    const { db, group, readModel = [] } = this.options
+    await commitWrites(db, [
+      ...readModel.map((table) => db.delete(table)),
+      db.delete(inbox).where(eq(inbox.consumerGroup, group)),
+      db.delete(consumerPositions).where(eq(consumerPositions.consumerGroup, group)),
+      db.delete(consumerGaps).where(eq(consumerGaps.consumerGroup, group)),
+    ])
+    this.positions.clear()
+    return this.replayHistory()
+  }
+
+  /** Gaps come from the database; dead letters from Redis, when `redis` says it answers. */
+  async health({ redis = true } = {}): Promise<GroupHealth> {
+    const { db, group, bus, streams } = this.options
+    const gaps = await db
+      .select({ stream: consumerGaps.sourceStream, fromSeq: consumerGaps.fromSeq, toSeq: consumerGaps.toSeq })
+      .from(consumerGaps)
+      .where(eq(consumerGaps.consumerGroup, group))
+    const deadLetters: Record<string, number> = {}
+    for (const stream of redis ? streams : []) {
+      const count = await bus.countDeadLetters(stream)
+      if (count > 0) deadLetters[stream] = count
+    }
+    return { group, gaps, deadLetters, ...(this.problem ? { problem: this.problem } : {}) }
+  }
+
   /** This group's dead letters on each stream it reads, oldest first (fields: error, deliveries, entryId, ...). */
-  async deadLetters(count = 10_000): Promise<{ stream: string; letter: StreamEntry }[]> {
+  async deadLetters(): Promise<{ stream: string; letter: StreamEntry }[]> {
     const found: { stream: string; letter: StreamEntry }[] = []
     for (const stream of this.options.streams) {
-      for (const letter of await this.options.bus.readDeadLetters(stream, count))
-        if (letter.fields.group === this.options.group) found.push({ stream, letter })
+      let after: string | undefined
+      for (;;) {
+        const page = await this.options.bus.readDeadLetters(stream, 1000, after)
+        for (const letter of page)
+          if (letter.fields.group === this.options.group) found.push({ stream, letter })
+        if (page.length < 1000) break
+        after = page.at(-1)!.id
+      }
     }
     return found
   }
@@ -161,6 +275,39 @@ export class ConsumerGroup {
       }
     }
     return applied
+  }
+
+  /**
+   * Creates the groups, claims them for this database, loads the positions and moves a group back
+   * where Redis is ahead of them. False when another deployment's database owns the group.
+   */
+  private async prepare(): Promise<boolean> {
+    const { db, bus, group, streams, logger } = this.options
+    const origin = await databaseOrigin(db)
+    const rows = await db.select().from(consumerPositions).where(eq(consumerPositions.consumerGroup, group))
+    for (const row of rows) this.positions.set(row.sourceStream, row.seq)
+    for (const stream of streams) {
+      await bus.ensureGroup(stream, group)
+      const owner = await bus.claim(`${stream}.group.${group}`, origin)
+      if (owner !== origin) {
+        this.problem = `group ${group} on ${stream} belongs to another database (origin ${owner}): two deployments share the stream prefix`
+        logger.error({ group, stream, owner, origin }, 'consumer group not started')
+        return false
+      }
+      const position = this.positions.get(stream) ?? 0
+      const info = (await bus.groups(stream)).find((g) => g.name === group)
+      // Entries delivered past the database's position are pending (in flight when a consumer died:
+      // they are delivered again or claimed) or acknowledged. Acknowledged ones the database does not
+      // know of were lost with it (restored from a backup): the group goes back to apply them again.
+      if (info && info.lastDeliveredSeq - position > info.pending) {
+        await bus.setGroupPosition(stream, group, position)
+        logger.warn(
+          { group, stream, from: position, redis: info.lastDeliveredSeq },
+          'the database is behind its consumer group (restored from a backup?); applying again from its position',
+        )
+      }
+    }
+    return true
   }
 
   private async run(): Promise<void> {
@@ -192,7 +339,7 @@ export class ConsumerGroup {
         if (String(error).includes('NOGROUP')) {
           // The stream or group vanished (Redis flushed or restarted empty): recreate and read from the start.
           this.options.logger.warn({ group: this.options.group }, 'consumer group missing; recreating it')
-          await this.ensureGroups().catch(() => {})
+          await this.prepare().catch(() => {})
           continue
         }
         this.options.logger.warn({ err: error, group: this.options.group }, 'consumer read failed; retrying')
@@ -204,10 +351,6 @@ export class ConsumerGroup {
 
   private identity() {
     return { group: this.options.group, consumer: this.options.consumer }
-  }
-
-  private async ensureGroups(): Promise<void> {
-    for (const stream of this.options.streams) await this.options.bus.ensureGroup(stream, this.options.group)
   }
 
   /** One read of every stream, a batch at most, `blockMs` waiting for new entries; only the streams that had some. */
@@ -231,28 +374,29 @@ export class ConsumerGroup {
     }
   }
 
+  /** Takes over entries left pending by others, and forgets consumers gone for good. */
   private async claimIdle(): Promise<number> {
     this.nextClaimAt = Date.now() + this.claimIdleMs / 2
+    const { bus, group, consumer } = { bus: this.options.bus, ...this.identity() }
     let acknowledged = 0
     for (const stream of this.options.streams) {
-      const { group, consumer } = this.identity()
-      const entries = await this.options.bus.claimIdle(
-        stream,
-        group,
-        consumer,
-        this.claimIdleMs,
-        this.batchSize,
-      )
+      const entries = await bus.claimIdle(stream, group, consumer, this.claimIdleMs, this.batchSize)
       if (entries.length > 0) acknowledged += await this.process(stream, entries)
+      // A consumer with nothing pending that has not read for two claim periods is gone (a restart
+      // under another name, a host scaled away); one still alive is simply made again when it reads.
+      for (const other of await bus.consumers(stream, group))
+        if (other.name !== consumer && other.pending === 0 && other.idleMs > 2 * this.claimIdleMs)
+          await bus.deleteConsumer(stream, group, other.name)
     }
     return acknowledged
   }
 
   /**
-   * Applies a batch and acknowledges what is done. `firstDelivery` skips looking the entries up in the
-   * inbox: an entry read for the first time is there only if it was published twice, and then the
-   * inbox's unique index refuses the batch and the one-by-one path recognises it. `ackInBackground`
-   * sends the acknowledgement without waiting for its reply (see `readUntilStopped`).
+   * Applies a batch and acknowledges what is done. `firstDelivery` skips looking up in the inbox the
+   * entries past the group's position: an entry read for the first time is there only if it was
+   * published twice, and then the inbox's unique index refuses the batch and the one-by-one path
+   * recognises it. `ackInBackground` sends the acknowledgement without waiting for its reply (see
+   * `readUntilStopped`).
    * @returns how many entries were acknowledged.
    */
   private async process(
@@ -262,17 +406,41 @@ export class ConsumerGroup {
   ): Promise<number> {
     const done: string[] = []
     const fresh: Delivery[] = []
+    let last = this.positions.get(stream) ?? 0
     for (const entry of entries) {
+      if (entry.trimmed) {
+        await this.missing(
+          stream,
+          seqOf(entry.id),
+          seqOf(entry.id),
+          'a pending entry was trimmed from the stream before it was applied',
+        )
+        done.push(entry.id)
+        continue
+      }
       try {
         fresh.push({ stream, entry, event: this.parse(entry) })
       } catch (error) {
+        await this.advance(stream, [entry])
         await this.deadLetter(stream, entry, error, await this.deliveriesOf(stream, entry))
-        done.push(entry.id)
+        done.push(entry.id) // acknowledged with its letter already; counted as done
+        continue
       }
+      const seq = seqOf(entry.id)
+      if (seq > last + 1) await this.checkGap(stream, last + 1, seq - 1)
+      last = Math.max(last, seq)
     }
-    const seen = firstDelivery ? new Set<string>() : await this.alreadyApplied(fresh)
+    const position = this.positions.get(stream) ?? 0
+    const recheck = fresh.filter((d) => !firstDelivery || seqOf(d.entry.id) <= position)
+    const seen = await this.alreadyApplied(recheck)
     const unseen = fresh.filter((d) => !seen.has(d.event.id))
-    done.push(...fresh.filter((d) => seen.has(d.event.id)).map((d) => d.entry.id))
+    const skipped = fresh.filter((d) => seen.has(d.event.id))
+    if (skipped.length > 0)
+      await this.advance(
+        stream,
+        skipped.map((d) => d.entry),
+      )
+    done.push(...skipped.map((d) => d.entry.id))
     try {
       await this.apply(unique(unseen))
       done.push(...unseen.map((d) => d.entry.id))
@@ -290,9 +458,89 @@ export class ConsumerGroup {
     return done.length
   }
 
+  /**
+   * Entries `[fromSeq, toSeq]` never reached this consumer. Not a gap while the stream holds them:
+   * other consumers of the group have them. Otherwise fetched from the producer's outbox, or reported.
+   */
+  private async checkGap(stream: string, fromSeq: number, toSeq: number): Promise<void> {
+    if ((await this.options.bus.range(stream, fromSeq, toSeq, 1)).length > 0) return
+    // Another consumer of the group may have applied them (and trimming removed them) since.
+    const [row] = await this.options.db
+      .select({ seq: consumerPositions.seq })
+      .from(consumerPositions)
+      .where(
+        and(
+          eq(consumerPositions.consumerGroup, this.options.group),
+          eq(consumerPositions.sourceStream, stream),
+        ),
+      )
+    const from = Math.max(fromSeq, (row?.seq ?? 0) + 1)
+    if (from <= toSeq) await this.missing(stream, from, toSeq, 'entries missing from the stream')
+  }
+
+  private async missing(stream: string, fromSeq: number, toSeq: number, reason: string): Promise<void> {
+    const { group, logger } = this.options
+    if (await this.fetch(stream, fromSeq, toSeq)) {
+      logger.warn({ stream, group, fromSeq, toSeq }, `${reason}; fetched them from the producer's outbox`)
+      return
+    }
+    logger.error(
+      { stream, group, fromSeq, toSeq },
+      `${reason}; run npm run catch-up where the producer's database is reachable`,
+    )
+    await this.options.db
+      .insert(consumerGaps)
+      .values({
+        consumerGroup: group,
+        sourceStream: stream,
+        fromSeq,
+        toSeq,
+        detectedAt: new Date().toISOString(),
+      })
+      .onConflictDoUpdate({
+        target: [consumerGaps.consumerGroup, consumerGaps.sourceStream, consumerGaps.fromSeq],
+        set: { toSeq: sql`max(${consumerGaps.toSeq}, excluded.to_seq)` },
+      })
+  }
+
+  /**
+   * Applies the producer's outbox rows `[fromSeq, toSeq]` that this group has not applied.
+   * @returns false when the producer's database cannot be reached from here.
+   */
+  private async fetch(stream: string, fromSeq: number, toSeq: number): Promise<boolean> {
+    const { catchUp } = this.options
+    for (let from = fromSeq; from <= toSeq;) {
+      const entries = await catchUp?.(stream, from, toSeq, this.batchSize)
+      if (!entries) return false
+      if (entries.length === 0) break
+      const deliveries: Delivery[] = []
+      for (const entry of entries) {
+        try {
+          deliveries.push({ stream, entry, event: this.parse(entry) })
+        } catch (error) {
+          this.options.logger.error(
+            { err: error, stream, entryId: entry.id },
+            'outbox row does not match its contract',
+          )
+        }
+      }
+      const seen = await this.alreadyApplied(deliveries)
+      const unseen = unique(deliveries.filter((d) => !seen.has(d.event.id)))
+      try {
+        await this.apply(unseen)
+      } catch {
+        for (const delivery of unseen) await this.applyOne(delivery)
+      }
+      await this.advance(stream, entries)
+      from = seqOf(entries.at(-1)!.id) + 1
+    }
+    return true
+  }
+
   private async applyOne(delivery: Delivery): Promise<boolean> {
     try {
       if (!(await this.alreadyApplied([delivery])).size) await this.apply([delivery])
+      else await this.advance(delivery.stream, [delivery.entry])
       return true
     } catch (error) {
       const deliveries = await this.deliveriesOf(delivery.stream, delivery.entry)
@@ -303,6 +551,7 @@ export class ConsumerGroup {
         )
         return false
       }
+      await this.advance(delivery.stream, [delivery.entry])
       await this.deadLetter(delivery.stream, delivery.entry, error, deliveries)
       return true
     }
@@ -324,7 +573,36 @@ export class ConsumerGroup {
       appliedAt,
     }))
     // One multi-row insert for the inbox: a redelivered event in it fails the whole batch on the unique index.
-    await commitWrites(db, [...effects, this.insertInbox(received)])
+    const positions = this.positionWrites(
+      deliveries.map((d) => d.entry),
+      deliveries[0]!.stream,
+    )
+    await commitWrites(db, [...effects, this.insertInbox(received), ...positions.writes])
+    positions.commit()
+  }
+
+  /** Records that the group is done with `entries` (skipped or dead-lettered), before acknowledging them. */
+  private async advance(stream: string, entries: StreamEntry[]): Promise<void> {
+    const positions = this.positionWrites(entries, stream)
+    if (positions.writes.length === 0) return
+    await commitWrites(this.options.db, positions.writes)
+    positions.commit()
+  }
+
+  /** The statement moving the group's position in `stream` up to the highest of `entries`, if that is ahead. */
+  private positionWrites(entries: StreamEntry[], stream: string): { writes: Statement[]; commit(): void } {
+    const highest = Math.max(...entries.map((e) => seqOf(e.id)))
+    const current = this.positions.get(stream) ?? 0
+    if (!(highest > current)) return { writes: [], commit() {} }
+    return {
+      writes: [
+        {
+          sql: 'insert into consumer_positions (consumer_group, source_stream, seq) values (?, ?, ?) on conflict do update set seq = max(seq, excluded.seq)',
+          args: [this.options.group, stream, highest],
+        },
+      ],
+      commit: () => this.positions.set(stream, Math.max(this.positions.get(stream) ?? 0, highest)),
+    }
   }
 
   private async alreadyApplied(deliveries: Delivery[]): Promise<Set<string>> {
@@ -356,6 +634,7 @@ export class ConsumerGroup {
     return this.options.bus.deliveries(stream, this.options.group, entry.id)
   }
 
+  /** Moves the entry to the dead-letter stream, acknowledging it in the same step. */
   private async deadLetter(
     stream: string,
     entry: StreamEntry,
@@ -380,4 +659,18 @@ export class ConsumerGroup {
 function unique(deliveries: Delivery[]): Delivery[] {
   const ids = new Set<string>()
   return deliveries.filter((d) => !ids.has(d.event.id) && ids.add(d.event.id))
+}
+
+/** Whether `promise` settles within `ms` (its failure counts as settling). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ])
+  clearTimeout(timer)
+  return settled
 }

@@ -1,29 +1,76 @@
 import { sql } from 'drizzle-orm'
 import type { Bus } from '../bus/bus.ts'
 import type { Db } from '../db/database.ts'
-import type { OutboxRelay } from '../outbox/relay.ts'
+import type { ConsumerGroup, GroupHealth } from '../consumer/consumer-group.ts'
+import type { OutboxRelay, RelayHealth } from '../outbox/relay.ts'
 
-/** What `/health` says of one service: can it reach its database, and how far is its relay behind. */
+/**
+ * What `/health` says of one service: can it reach its database, how far is its relay behind and is it
+ * publishing, and what its consumer groups miss (gaps, dead letters, a second deployment).
+ */
 export interface ServiceHealth {
   status: 'ok' | 'failing'
   database: string
   /** Events committed but not yet in the stream; unknown while Redis is unreachable. */
   unpublishedEvents?: number
+  /** Why events stopped flowing, one line each; empty when they flow. */
+  problems: string[]
+  consumers: GroupHealth[]
 }
 
-/** `ok`, or why Redis cannot be reached. */
-export async function checkRedis(bus: Bus): Promise<string> {
-  return bus.ping().then(
-    () => 'ok',
-    (error: Error) => `unreachable: ${error.message}`,
-  )
+/**
+ * `ok`, or why Redis cannot be reached: also when it does not answer within `timeoutMs`, so `/health`
+ * answers at once while the connection waits to be re-established or Redis hangs.
+ */
+export async function checkRedis(bus: Bus, timeoutMs = 500): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer to PING within ${timeoutMs} ms`)), timeoutMs)
+  })
+  return Promise.race([bus.ping(), silence])
+    .then(
+      () => 'ok',
+      (error: Error) => `unreachable: ${error.message}`,
+    )
+    .finally(() => clearTimeout(timer))
 }
 
-export async function checkService(db: Db, relay: OutboxRelay, redis: string): Promise<ServiceHealth> {
+export async function checkService(
+  db: Db,
+  relay: OutboxRelay,
+  consumers: ConsumerGroup[],
+  redis: string,
+): Promise<ServiceHealth> {
   const database = await db.run(sql`select 1`).then(
     () => 'ok',
     (error: Error) => `failing: ${error.message}`,
   )
-  const unpublishedEvents = redis === 'ok' ? await relay.lag().catch(() => undefined) : undefined
-  return { status: database === 'ok' ? 'ok' : 'failing', database, unpublishedEvents }
+  const problems: string[] = database === 'ok' ? [] : [`database ${database}`]
+  let unpublishedEvents: number | undefined
+  const groups: GroupHealth[] = []
+  // Without Redis only the database is asked: its answers come at once, Redis's would time out.
+  if (redis === 'ok') {
+    const published = await relay
+      .health()
+      .catch((error: Error) => ({ lastError: error.message }) as RelayHealth)
+    unpublishedEvents = published.unpublishedEvents
+    if (published.problem) problems.push(`${published.problem.problem}: ${published.problem.detail}`)
+    if (published.lastError) problems.push(`relay failing: ${published.lastError}`)
+  }
+  for (const consumer of consumers) {
+    const group = await consumer.health({ redis: redis === 'ok' })
+    groups.push(group)
+    if (group.problem) problems.push(group.problem)
+    for (const gap of group.gaps)
+      problems.push(`gap: group ${group.group} never received ${gap.stream} ${gap.fromSeq}..${gap.toSeq}`)
+    for (const [stream, count] of Object.entries(group.deadLetters))
+      problems.push(`dead letters: ${count} on ${stream} (npm run dead-letters -- list)`)
+  }
+  return {
+    status: problems.length === 0 ? 'ok' : 'failing',
+    database,
+    unpublishedEvents,
+    problems,
+    consumers: groups,
+  }
 }

@@ -1,21 +1,23 @@
+import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { customersService } from '../../workers/customers/index.ts'
 import { vehiclesService } from '../../workers/vehicles/index.ts'
 import { workshopService } from '../../workers/workshop/index.ts'
 import { serviceStream, type Bus } from '../bus/bus.ts'
 import { createRedisBus } from '../bus/redis-bus.ts'
 import { newUuidV7, systemClock, type Clock } from '../clock.ts'
-import { ConsumerGroup } from '../consumer/consumer-group.ts'
+import { ConsumerGroup, type CatchUp } from '../consumer/consumer-group.ts'
 import { checkpointInBackground, type Checkpointer } from '../db/checkpointer.ts'
-import { openDatabase, type Database } from '../db/database.ts'
+import { connectDatabase, openDatabase, type Database } from '../db/database.ts'
 import type { Logger } from '../logger.ts'
 import { createOutbox } from '../outbox/outbox.ts'
+import { readOutbox } from '../outbox/outbox-reader.ts'
 import { OutboxRelay } from '../outbox/relay.ts'
-import type { ServiceDefinition, ServiceName } from '../service.ts'
+import { serviceNames, type ServiceDefinition, type ServiceName } from '../service.ts'
 import type { HostConfig } from './config.ts'
+import { holdConsumerName } from './consumer-name.ts'
 import { checkRedis, checkService, type ServiceHealth } from './health.ts'
 
 const definitions: Record<ServiceName, ServiceDefinition> = {
@@ -56,7 +58,8 @@ export async function buildService(
     logger,
     clock = systemClock,
     consumerName,
-  }: { bus: Bus; logger: Logger; clock?: Clock; consumerName: string },
+    producers,
+  }: { bus: Bus; logger: Logger; clock?: Clock; consumerName: string; producers: ProducerDatabases },
 ): Promise<RunningService> {
   const database = await openDatabase(name, databaseUrl(name, config), config.databaseAuthToken, {
     synchronous: config.synchronous,
@@ -89,9 +92,57 @@ export async function buildService(
         logger,
         claimIdleMs: config.claimIdleMs,
         maxDeliveries: config.maxDeliveries,
+        catchUp: producers.catchUp,
+        readModel: spec.readModel,
       }),
   )
+  producers.add(name, database)
   return { name, fetch: service.app.fetch, database, relay, consumers }
+}
+
+/**
+ * The producers' databases, from whose outboxes consumers catch up on what their streams no longer
+ * hold: a service's own when it runs in this process, else its `LIBSQL_URL_<SERVICE>` or its file
+ * under DATA_DIR when there is one (a process running a subset of the services on the same data).
+ */
+export class ProducerDatabases {
+  private readonly reached = new Map<string, Promise<Database | undefined>>()
+  private readonly own = new Set<Database>()
+
+  constructor(private readonly config: HostConfig) {}
+
+  add(name: ServiceName, database: Database): void {
+    this.reached.set(serviceStream(this.config.streamPrefix, name), Promise.resolve(database))
+    this.own.add(database)
+  }
+
+  readonly catchUp: CatchUp = async (stream, fromSeq, toSeq, count) => {
+    const database = await this.databaseOf(stream)
+    return database && readOutbox(database.db, fromSeq, toSeq, count)
+  }
+
+  /** Closes the connections opened to catch up, not those of the services running here. */
+  close(): void {
+    for (const reached of this.reached.values())
+      void reached.then((database) => database && !this.own.has(database) && database.client.close())
+  }
+
+  private databaseOf(stream: string): Promise<Database | undefined> {
+    let reached = this.reached.get(stream)
+    if (!reached) {
+      const name = serviceNames.find((n) => serviceStream(this.config.streamPrefix, n) === stream)
+      reached = name ? this.connect(name) : Promise.resolve(undefined)
+      this.reached.set(stream, reached)
+    }
+    return reached
+  }
+
+  private async connect(name: ServiceName): Promise<Database | undefined> {
+    const url = databaseUrl(name, this.config)
+    // Never create a producer's file: where it is absent, the producer's data lives elsewhere.
+    if (url.startsWith('file:') && !existsSync(fileURLToPath(url))) return undefined
+    return connectDatabase(url, this.config.databaseAuthToken)
+  }
 }
 
 /** Builds and starts the configured services in this process: relays publishing, consumers reading. */
@@ -102,13 +153,20 @@ export async function startServices(
 ): Promise<RunningServices> {
   await mkdir(config.dataDir, { recursive: true })
   const bus = createRedisBus(config.redisUrl, 'pitstop-host')
-  const consumerName = `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  const consumerName = await holdConsumerName(config.redisUrl, config.streamPrefix)
+  const producers = new ProducerDatabases(config)
   const services: RunningService[] = []
   const checkpointers: Checkpointer[] = []
 
   for (const name of config.services) {
     const log = logger.child({ service: name })
-    const service = await buildService(name, config, { bus, logger: log, clock, consumerName })
+    const service = await buildService(name, config, {
+      bus,
+      logger: log,
+      clock,
+      consumerName: consumerName.name,
+      producers,
+    })
     const url = databaseUrl(name, config)
     if (url.startsWith('file:')) {
       const onError = (err: Error) => log.warn({ err }, 'WAL checkpointer failed; commits checkpoint instead')
@@ -131,17 +189,19 @@ export async function startServices(
     async health() {
       const redis = await checkRedis(bus)
       const report: Record<string, ServiceHealth> = {}
-      for (const { name, database, relay } of services)
-        report[name] = await checkService(database.db, relay, redis)
+      for (const { name, database, relay, consumers } of services)
+        report[name] = await checkService(database.db, relay, consumers, redis)
       const ok = redis === 'ok' && Object.values(report).every((s) => s.status === 'ok')
       return { ok, redis, services: report }
     },
     async stop() {
       for (const { consumers } of services) await Promise.all(consumers.map((c) => c.stop()))
       await Promise.all(services.map((s) => s.relay.stop()))
+      producers.close()
       for (const { database } of services) database.client.close()
       await Promise.all(checkpointers.map((c) => c.stop()))
       await bus.close()
+      consumerName.release()
     },
   }
 }

@@ -179,7 +179,7 @@ describe('the outbox relay', () => {
     expect(t.stream).toMatch(/^test-relay-[a-z0-9]+\.customers$/)
     const entries = await t.readStream()
     expect(entries.map((e) => e.id)).toEqual(['1-0', '2-0', '3-0', '4-0'])
-    expect(entries.map((e) => Object.keys(e.fields).sort())).toEqual(Array(4).fill(['event', 'type']))
+    expect(entries.map((e) => Object.keys(e.fields).sort())).toEqual(Array(4).fill(['event', 'origin', 'type']))
     expect(entries.map((e) => e.fields.type)).toEqual(Array(4).fill('CustomerRegistered'))
     expect(entries.map((e) => JSON.parse(e.fields.event!))).toEqual([first, second, ...both])
   })

@@ -1,7 +1,9 @@
-import { asc, gt, sql } from 'drizzle-orm'
-import type { Bus } from '../bus/bus.ts'
+import { asc, eq, gt, inArray, sql } from 'drizzle-orm'
+import { seqOf, type Bus, type StreamEntry } from '../bus/bus.ts'
 import type { Db } from '../db/database.ts'
 import { outbox } from '../db/kernel-schema.ts'
+import { databaseOrigin } from '../db/origin.ts'
+import { commitWrites } from '../db/statements.ts'
 import type { Logger } from '../logger.ts'
 
 export interface RelayOptions {
@@ -10,14 +12,38 @@ export interface RelayOptions {
   stream: string
   logger: Logger
   batchSize?: number
-  /** Backstop: how often the relay runs without being kicked (and notices a lost stream). */
+  /** Backstop: how often the relay runs without being kicked (notices a lost stream, trims). */
   intervalMs?: number
+  /** Entries kept in the stream beyond those some group has not acknowledged (`STREAM_KEEP`). */
+  keep?: number
+}
+
+/** Why the relay does not publish: the stream holds entries this database did not write. */
+export interface RelayProblem {
+  problem: 'foreign-entry' | 'another-deployment'
+  detail: string
+}
+
+export interface RelayHealth {
+  /** Events committed but not yet in the stream. */
+  unpublishedEvents: number
+  problem?: RelayProblem
+  /** Why the last pass failed, until one succeeds. */
+  lastError?: string
 }
 
 /**
  * Tails the outbox into the service's stream in commit order. The stream entry id is the outbox seq,
- * so the stream itself says how far publishing got: nothing else to store, and when Redis loses the
- * stream the relay finds it shorter than the outbox and publishes again from there.
+ * so the stream itself says how far publishing got, and every entry carries the database's origin, so
+ * the relay can tell where that came from:
+ * - the stream ends before the outbox (Redis lost entries): publish again, the last `keep` events at
+ *   most; consumers further behind fetch the rest from the outbox;
+ * - it ends in an entry of this database that the outbox no longer holds (the database was restored
+ *   from a backup, or lost its last commits): the rows committed since are renumbered after the
+ *   stream's end and published;
+ * - it ends in an entry of another database, or of no database: nothing is published, loudly, until
+ *   an operator removes the stream.
+ * On each backstop pass the relay also trims what every group has acknowledged, beyond `keep`.
  *
  * @example
  * const relay = new OutboxRelay({ db, bus, stream: 'pitstop.customers', logger })
@@ -30,13 +56,18 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined
   /** Where the stream ended after this relay's last pass; kicked passes go on from there. */
   private published: number | undefined
-  /** Whether the next pass asks Redis where the stream ends (backstop and flush do, to notice a lost stream). */
+  /** Whether the next pass checks where and in what the stream ends (backstop and failures do). */
   private recheck = true
+  private origin: string | undefined
+  private problem: RelayProblem | undefined
+  private lastError: string | undefined
   private readonly batchSize: number
+  private readonly keep: number
   private readonly pendingRows
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = options.batchSize ?? 500
+    this.keep = options.keep ?? 1000
     this.pendingRows = options.db
       .select({ seq: outbox.seq, type: outbox.type, envelope: outbox.envelope })
       .from(outbox)
@@ -75,10 +106,20 @@ export class OutboxRelay {
 
   /** Events committed but not yet in the stream. */
   async lag(): Promise<number> {
-    const [row] = await this.options.db
-      .select({ max: sql<number>`coalesce(max(${outbox.seq}), 0)` })
-      .from(outbox)
-    return Math.max(0, (row?.max ?? 0) - (await this.options.bus.lastSeq(this.options.stream)))
+    const top = await this.outboxEnd()
+    // A stream ending in another's entry says nothing of ours: count from what this relay published.
+    const published = this.problem
+      ? (this.published ?? 0)
+      : await this.options.bus.lastSeq(this.options.stream)
+    return Math.max(0, top - published)
+  }
+
+  async health(): Promise<RelayHealth> {
+    return {
+      unpublishedEvents: await this.lag(),
+      ...(this.problem ? { problem: this.problem } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    }
   }
 
   private recheckAndKick(): void {
@@ -92,8 +133,10 @@ export class OutboxRelay {
         this.again = false
         try {
           await this.publishPending()
+          this.lastError = undefined
         } catch (error) {
           this.recheck = true
+          this.lastError = (error as Error).message
           this.options.logger.warn(
             { err: error, stream: this.options.stream },
             'relay pass failed; retrying on the next tick',
@@ -110,28 +153,175 @@ export class OutboxRelay {
   private async publishPending(): Promise<void> {
     const { bus, stream } = this.options
     let published = this.published
-    if (published === undefined || this.recheck) {
+    const checking = published === undefined || this.recheck
+    if (checking) {
       this.recheck = false
-      published = await bus.lastSeq(stream)
+      published = await this.locate()
+      if (published === undefined) return
     }
     for (;;) {
       const rows = await this.pendingRows.all({ after: published })
       if (rows.length === 0) break
       // Appends only if the stream still ends at `published`, so a stale position is corrected here.
-      const result = await bus.appendAfter(stream, published, rows)
+      const result = await bus.appendAfter(stream, published!, rows, await this.originOf())
       if (result.ok) {
         published = rows.at(-1)!.seq
         // A short page was the end of the outbox; commits after it kick another pass.
         if (rows.length < this.batchSize) break
       } else {
-        if (result.lastSeq < published)
-          this.options.logger.warn(
-            { stream, from: result.lastSeq },
-            'stream lost entries; republishing from the outbox',
-          )
-        published = result.lastSeq
+        published = await this.locate()
+        if (published === undefined) return
       }
     }
     this.published = published
+    if (checking) await this.trim()
+  }
+
+  /**
+   * Where publishing goes on from, judged by the entry the stream ends in; undefined (and a problem
+   * reported) when that entry is not this database's.
+   */
+  private async locate(): Promise<number | undefined> {
+    const { bus, stream, logger } = this.options
+    const [top] = await bus.readBack(stream, 1)
+    const seq = top ? seqOf(top.id) : 0
+    const ours = !top || (await this.isOurs(top))
+    if (ours === 'foreign') return this.report(top!)
+    this.resolveProblem()
+    if (ours === 'unknown') return this.rebase(seq)
+    if (this.published !== undefined && seq >= this.published) return seq
+    const end = await this.outboxEnd()
+    if (seq >= end) return seq
+    // The stream lost entries (a flush, a restart without persistence). Publishing all of history
+    // again would hold up what is new behind it: the last `keep` events go out again, and consumers
+    // further behind fetch the rest from the outbox.
+    const from = Math.max(seq, end - this.keep)
+    logger.warn({ stream, streamEnd: seq, from }, 'stream lost entries; publishing again from the outbox')
+    return from
+  }
+
+  /**
+   * 'ours' when the entry is one this outbox wrote; 'unknown' when it carries this database's origin
+   * but the outbox no longer holds it (restored, or its last commits lost); else 'foreign'.
+   */
+  private async isOurs(entry: StreamEntry): Promise<'ours' | 'unknown' | 'foreign'> {
+    const origin = await this.originOf()
+    const { origin: stamped } = entry.fields
+    if (stamped !== undefined && stamped !== origin) return 'foreign'
+    const [row] = await this.options.db
+      .select({ eventId: outbox.eventId })
+      .from(outbox)
+      .where(eq(outbox.seq, seqOf(entry.id)))
+    if (row && row.eventId === eventIdOf(entry)) return 'ours'
+    // Entries from before origins were stamped count as ours only where the outbox agrees.
+    return stamped === origin ? 'unknown' : 'foreign'
+  }
+
+  private report(top: StreamEntry): undefined {
+    const { stream, logger } = this.options
+    const problem: RelayProblem =
+      top.fields.origin === undefined
+        ? {
+            problem: 'foreign-entry',
+            detail: `${stream} ends in entry ${top.id}, which this service did not write; delete the stream (DEL ${stream}) to publish again`,
+          }
+        : {
+            problem: 'another-deployment',
+            detail: `${stream} ends in an entry of another database (origin ${top.fields.origin}): two deployments share the stream prefix; give one another STREAM_PREFIX, or delete the stream if the other is gone`,
+          }
+    if (this.problem?.detail !== problem.detail)
+      logger.error({ stream, ...problem }, 'relay stopped publishing')
+    this.problem = problem
+    return undefined
+  }
+
+  private resolveProblem(): void {
+    if (!this.problem) return
+    this.options.logger.info({ stream: this.options.stream }, 'the stream is ours again; publishing')
+    this.problem = undefined
+  }
+
+  /**
+   * The stream ends at `streamEnd` in an entry of this database that its outbox no longer holds: the
+   * database went back in time. Rows committed since the last entry both agree on are renumbered after
+   * the stream's end, so they are published instead of hiding behind seqs the stream already has.
+   * Consumers dedupe by event id whatever is published twice.
+   */
+  private async rebase(streamEnd: number): Promise<number> {
+    const { db, stream, logger } = this.options
+    const agreed = await this.lastAgreedSeq(streamEnd)
+    const shift = streamEnd - agreed
+    // Guarded by the stream end it rebased after: a second relay on this database does it only once.
+    // Two steps through negative seqs, since SQLite checks the key row by row as it updates.
+    const notYet = `coalesce((select cast(value as integer) from kernel_meta where key = 'rebased-after'), 0) < ?`
+    await commitWrites(db, [
+      { sql: `update outbox set seq = -seq where seq > ? and ${notYet}`, args: [agreed, streamEnd] },
+      { sql: 'update outbox set seq = ? - seq where seq < 0', args: [shift] },
+      {
+        sql: `insert into sqlite_sequence (name, seq) select 'outbox', ? where not exists (select 1 from sqlite_sequence where name = 'outbox')`,
+        args: [streamEnd],
+      },
+      { sql: `update sqlite_sequence set seq = max(seq, ?) where name = 'outbox'`, args: [streamEnd] },
+      {
+        sql: `insert into kernel_meta (key, value) values ('rebased-after', ?) on conflict (key) do update set value = excluded.value`,
+        args: [String(streamEnd)],
+      },
+    ])
+    logger.warn(
+      { stream, streamEnd, lastAgreed: agreed },
+      'the database is behind its stream (restored from a backup?); publishing what it committed since after the stream end',
+    )
+    return streamEnd
+  }
+
+  /** The newest seq where the stream and the outbox hold the same event; 0 when none is found. */
+  private async lastAgreedSeq(streamEnd: number): Promise<number> {
+    const { bus, stream, db } = this.options
+    for (let before: number | undefined = streamEnd + 1; ;) {
+      const page = await bus.readBack(stream, 200, before)
+      if (page.length === 0) return 0
+      const rows = await db
+        .select({ seq: outbox.seq, eventId: outbox.eventId })
+        .from(outbox)
+        .where(
+          inArray(
+            outbox.seq,
+            page.map((e) => seqOf(e.id)),
+          ),
+        )
+      const held = new Map(rows.map((r) => [r.seq, r.eventId]))
+      for (const entry of page) if (held.get(seqOf(entry.id)) === eventIdOf(entry)) return seqOf(entry.id)
+      before = seqOf(page.at(-1)!.id)
+    }
+  }
+
+  /** Deletes what every group has acknowledged, keeping the last `keep` entries in any case. */
+  private async trim(): Promise<void> {
+    const { bus, stream } = this.options
+    let keepFrom = (this.published ?? 0) - this.keep + 1
+    for (const group of await bus.groups(stream)) {
+      const oldest = group.pending > 0 ? await bus.oldestPending(stream, group.name) : undefined
+      keepFrom = Math.min(keepFrom, oldest ?? group.lastDeliveredSeq + 1)
+    }
+    if (keepFrom > 1) await bus.trimBefore(stream, keepFrom)
+  }
+
+  private async outboxEnd(): Promise<number> {
+    const [row] = await this.options.db
+      .select({ max: sql<number>`coalesce(max(${outbox.seq}), 0)` })
+      .from(outbox)
+    return row?.max ?? 0
+  }
+
+  private async originOf(): Promise<string> {
+    return (this.origin ??= await databaseOrigin(this.options.db))
+  }
+}
+
+function eventIdOf(entry: StreamEntry): string | undefined {
+  try {
+    return (JSON.parse(entry.fields.event ?? '') as { id?: string }).id
+  } catch {
+    return undefined
   }
 }

@@ -1,6 +1,7 @@
 import type { ServiceDefinition } from '../../shared/service.ts'
 import { createWorkshopApp, WORKSHOP_GROUP } from './app.ts'
 import { workshopProjection } from './projection.ts'
+import { jobs, refCustomers, refVehicles } from './schema.ts'
 
 /**
  * The workshop plans maintenance jobs per day (event-sourced `WorkshopPlanning`) and keeps its own copy
@@ -15,6 +16,7 @@ export const workshopService: ServiceDefinition = {
         group: WORKSHOP_GROUP,
         reads: ['customers', 'vehicles', 'workshop'],
         handle: workshopProjection(deps.db),
+        readModel: [refCustomers, refVehicles, jobs],
       },
     ],
   }),

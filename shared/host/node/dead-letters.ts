@@ -1,8 +1,4 @@
-import { pino } from 'pino'
-import { createRedisBus } from '../../bus/redis-bus.ts'
-import { createLogger } from '../../logger.ts'
-import { configOrExit } from '../config.ts'
-import { buildService } from '../services.ts'
+import { forEachConsumer } from './each-consumer.ts'
 
 // `npm run dead-letters -- list` prints, one JSON object per line, the events each consumer group of
 // the configured services (SERVICES) gave up on, with the error; `npm run dead-letters -- redrive`
@@ -14,40 +10,20 @@ if (command !== 'list' && command !== 'redrive') {
   process.exit(2)
 }
 
-const config = configOrExit(process.env)
-const logger = createLogger(config.logLevel, { tool: 'dead-letters' }, pino.destination(2))
-const bus = createRedisBus(config.redisUrl, 'pitstop-dead-letters')
 let remaining = 0
-try {
-  for (const name of config.services) {
-    const service = await buildService(name, config, { bus, logger, consumerName: 'dead-letters' })
-    for (const consumer of service.consumers) {
-      if (command === 'redrive') {
-        const applied = await consumer.redrive()
-        console.log(JSON.stringify({ service: name, group: consumer.group, redriven: applied }))
-      }
-      for (const { stream, letter } of await consumer.deadLetters()) {
-        remaining++
-        const { error, deliveries, entryId, type } = letter.fields
-        if (command === 'list')
-          console.log(
-            JSON.stringify({
-              service: name,
-              group: consumer.group,
-              stream,
-              entryId,
-              type,
-              deliveries,
-              error,
-            }),
-          )
-      }
-      await consumer.stop()
-    }
-    service.database.client.close()
+await forEachConsumer('dead-letters', async (service, consumer) => {
+  if (command === 'redrive') {
+    const applied = await consumer.redrive()
+    console.log(JSON.stringify({ service, group: consumer.group, redriven: applied }))
   }
-} finally {
-  await bus.close()
-}
+  for (const { stream, letter } of await consumer.deadLetters()) {
+    remaining++
+    const { error, deliveries, entryId, type, trimmed } = letter.fields
+    if (command === 'list')
+      console.log(
+        JSON.stringify({ service, group: consumer.group, stream, entryId, type, deliveries, error, trimmed }),
+      )
+  }
+})
 if (command === 'redrive' && remaining > 0) console.error(`${remaining} dead letters still fail`)
 process.exit(command === 'redrive' && remaining > 0 ? 1 : 0)

@@ -11,7 +11,14 @@ async function healthOf(binding: Fetcher): Promise<WorkerHealth> {
   try {
     return (await (await binding.fetch('http://service/health')).json()) as WorkerHealth
   } catch (error) {
-    return { status: 'failing', database: 'unknown', redis: `unknown: ${(error as Error).message}` }
+    const reason = `unknown: ${(error as Error).message}`
+    return {
+      status: 'failing',
+      database: 'unknown',
+      redis: reason,
+      problems: [`worker ${reason}`],
+      consumers: [],
+    }
   }
 }
 

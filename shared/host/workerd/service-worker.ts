@@ -6,7 +6,7 @@ import { connectDatabase, type Database } from '../../db/database.ts'
 import { createLogger, type Logger } from '../../logger.ts'
 import { createOutbox } from '../../outbox/outbox.ts'
 import { OutboxRelay } from '../../outbox/relay.ts'
-import type { ServiceDefinition } from '../../service.ts'
+import type { ConsumerSpec, ServiceDefinition } from '../../service.ts'
 import { checkRedis, checkService } from '../health.ts'
 import type { DurableObjectNamespace, DurableObjectState, ExecutionContext } from './runtime.ts'
 import { parseWorkerEnv, type WorkerConfig } from './worker-env.ts'
@@ -38,31 +38,40 @@ function relayOf(definition: ServiceDefinition, { config, database, logger }: In
 
 /** Publishes what was committed, then runs each consumer group for at most the poll budget. */
 async function backgroundPass(definition: ServiceDefinition, invocation: Invocation): Promise<number> {
-  const { config, database, logger } = invocation
+  const { config } = invocation
   const bus = config.openBus(`pitstop-${definition.name}-background`)
   try {
     await relayOf(definition, invocation, bus).flush()
     const service = definition.create(serviceDeps(invocation, () => {}))
     let applied = 0
     for (const spec of service.consumers) {
-      const group = new ConsumerGroup({
-        db: database.db,
-        bus,
-        group: spec.group,
-        // A stable name: the next invocation drains what this one left pending.
-        consumer: `${definition.name}-edge`,
-        streams: spec.reads.map((source) => serviceStream(config.STREAM_PREFIX, source)),
-        handle: spec.handle,
-        logger,
-        claimIdleMs: config.CLAIM_IDLE_MS,
-        maxDeliveries: config.MAX_DELIVERIES,
-      })
+      const group = consumerOf(spec, definition, invocation, bus)
       applied += await group.poll(config.POLL_BUDGET_MS)
     }
     return applied
   } finally {
     await bus.close()
   }
+}
+
+function consumerOf(
+  spec: ConsumerSpec,
+  definition: ServiceDefinition,
+  { config, database, logger }: Invocation,
+  bus: Bus,
+) {
+  return new ConsumerGroup({
+    db: database.db,
+    bus,
+    group: spec.group,
+    // A stable name: the next invocation drains what this one left pending.
+    consumer: `${definition.name}-edge`,
+    streams: spec.reads.map((source) => serviceStream(config.STREAM_PREFIX, source)),
+    handle: spec.handle,
+    logger,
+    claimIdleMs: config.CLAIM_IDLE_MS,
+    maxDeliveries: config.MAX_DELIVERIES,
+  })
 }
 
 function serviceDeps({ config, database, logger }: Invocation, onCommitted: () => void) {
@@ -164,7 +173,12 @@ async function health(definition: ServiceDefinition, invocation: Invocation): Pr
   const bus = invocation.config.openBus(`pitstop-${definition.name}-health`)
   try {
     const redis = await checkRedis(bus)
-    const report = await checkService(invocation.database.db, relayOf(definition, invocation, bus), redis)
+    // A relay of this invocation knows whether it may publish only once it has looked at the stream.
+    const relay = relayOf(definition, invocation, bus)
+    if (redis === 'ok') await relay.flush()
+    const service = definition.create(serviceDeps(invocation, () => {}))
+    const consumers = service.consumers.map((spec) => consumerOf(spec, definition, invocation, bus))
+    const report = await checkService(invocation.database.db, relay, consumers, redis)
     const ok = redis === 'ok' && report.status === 'ok'
     return Response.json({ ...report, redis }, { status: ok ? 200 : 503 })
   } finally {

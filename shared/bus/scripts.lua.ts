@@ -1,0 +1,40 @@
+/**
+ * The Lua script behind `Bus.appendAfter`, shared by every adapter so they cannot drift apart.
+ * KEYS[1] is the stream; ARGV[1] the seq it must end at; ARGV[2] the publisher's origin ('' for none);
+ * then `seq, type, envelope` per entry. Returns 'ok', or the seq the stream really ends at ('0' when
+ * empty or missing).
+ *
+ * Checks the stream's last entry and appends in one step, so a flush between the check and the append
+ * cannot leave a gap: Redis either holds the whole prefix of the outbox or tells us where it ends.
+ *
+ * @example
+ * redis.defineCommand('appendAfter', { numberOfKeys: 1, lua: APPEND_AFTER })
+ */
+export const APPEND_AFTER = `
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local last = '0'
+if #top > 0 then last = string.match(top[1][1], '^(%d+)') end
+if last ~= ARGV[1] then return last end
+for i = 3, #ARGV, 3 do
+  if ARGV[2] == '' then
+    redis.call('XADD', KEYS[1], ARGV[i] .. '-0', 'type', ARGV[i + 1], 'event', ARGV[i + 2])
+  else
+    redis.call('XADD', KEYS[1], ARGV[i] .. '-0', 'type', ARGV[i + 1], 'event', ARGV[i + 2], 'origin', ARGV[2])
+  end
+end
+return 'ok'
+`
+
+/**
+ * The Lua script behind `Bus.deadLetter`: the letter and the acknowledgement of its entry in one step,
+ * so a crash can never leave a letter whose entry is delivered (and dead-lettered) again.
+ * KEYS[1] the stream, KEYS[2] its dead-letter stream; ARGV[1] the group, ARGV[2] the entry id, then
+ * the letter's field/value pairs.
+ */
+export const DEAD_LETTER = `
+local fields = {}
+for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('XADD', KEYS[2], '*', unpack(fields))
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return 'ok'
+`

@@ -1,0 +1,32 @@
+import { pino } from 'pino'
+import { createRedisBus } from '../../bus/redis-bus.ts'
+import type { ConsumerGroup } from '../../consumer/consumer-group.ts'
+import { createLogger } from '../../logger.ts'
+import type { ServiceName } from '../../service.ts'
+import { configOrExit } from '../config.ts'
+import { buildService, ProducerDatabases } from '../services.ts'
+
+/**
+ * For operator commands: builds every configured service (SERVICES) the way `npm start` does, from the
+ * same environment, and hands each of its consumer groups to `visit`, without starting them. Logs go to
+ * stderr, so stdout stays for the command's own output. Safe beside a running host.
+ */
+export async function forEachConsumer(
+  tool: string,
+  visit: (service: ServiceName, consumer: ConsumerGroup) => Promise<void>,
+): Promise<void> {
+  const config = configOrExit(process.env)
+  const logger = createLogger(config.logLevel, { tool }, pino.destination(2))
+  const bus = createRedisBus(config.redisUrl, `pitstop-${tool}`)
+  const producers = new ProducerDatabases(config)
+  try {
+    for (const name of config.services) {
+      const service = await buildService(name, config, { bus, logger, consumerName: tool, producers })
+      for (const consumer of service.consumers) await visit(name, consumer)
+      service.database.client.close()
+    }
+  } finally {
+    producers.close()
+    await bus.close()
+  }
+}
