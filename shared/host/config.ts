@@ -42,6 +42,7 @@ const Environment = v.object({
   LOG_LEVEL: v.optional(LogLevel, 'info'),
   CLAIM_IDLE_MS: v.optional(Positive, '30000'),
   MAX_DELIVERIES: v.optional(Positive, '5'),
+  STREAM_KEEP: v.optional(Positive, '1000'),
   SHUTDOWN_TIMEOUT_MS: v.optional(Positive, '10000'),
   LIBSQL_AUTH_TOKEN: v.optional(v.string()),
   DB_SYNCHRONOUS: v.optional(SynchronousMode, 'full'),
@@ -58,6 +59,8 @@ export interface HostConfig {
   logLevel: string
   claimIdleMs: number
   maxDeliveries: number
+  /** Entries a stream keeps beyond those some group has not acknowledged. */
+  streamKeep: number
   shutdownTimeoutMs: number
   /** `LIBSQL_URL_<SERVICE>` when set, else a file under the data directory. */
   databaseUrls: Partial<Record<ServiceName, string>>
@@ -86,6 +89,7 @@ export function parseConfig(env: Record<string, string | undefined>): HostConfig
     logLevel: e.LOG_LEVEL,
     claimIdleMs: e.CLAIM_IDLE_MS,
     maxDeliveries: e.MAX_DELIVERIES,
+    streamKeep: e.STREAM_KEEP,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     databaseUrls,
     databaseAuthToken: e.LIBSQL_AUTH_TOKEN,

@@ -69,6 +69,7 @@ export async function buildService(
     bus,
     stream: serviceStream(config.streamPrefix, name),
     logger,
+    keep: config.streamKeep,
   })
   const outbox = createOutbox(database.db, () => relay.kick())
   const settings = { workstations: config.workstations, timeZone: config.timeZone }

@@ -33,6 +33,7 @@ function relayOf(definition: ServiceDefinition, { config, database, logger }: In
     bus,
     stream: serviceStream(config.STREAM_PREFIX, definition.name),
     logger,
+    keep: config.STREAM_KEEP,
   })
 }
 

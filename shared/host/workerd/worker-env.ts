@@ -18,6 +18,7 @@ const WorkerEnvironment = v.object({
   LOG_LEVEL: v.optional(LogLevel, 'info'),
   CLAIM_IDLE_MS: v.optional(Positive, '30000'),
   MAX_DELIVERIES: v.optional(Positive, '5'),
+  STREAM_KEEP: v.optional(Positive, '1000'),
   /** How long one `scheduled` or alarm invocation may keep consuming. */
   POLL_BUDGET_MS: v.optional(Positive, '5000'),
   /** How soon the consumer alarm fires again after a pass. */
