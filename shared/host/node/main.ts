@@ -12,7 +12,7 @@ const config = configOrExit(process.env)
 // The same entry runs under Deno (`npm run start:deno`); its logs should say so.
 const logger = createLogger(config.logLevel, { host: process.versions.deno ? 'deno' : 'node' })
 
-let stopRedis: () => Promise<void>
+let stopRedis: (graceMs?: number) => Promise<void>
 try {
   stopRedis = await ensureRedis(config.redisUrl, config.dataDir, logger)
 } catch (error) {
@@ -34,6 +34,8 @@ async function shutdown(signal: string) {
   if (stopping) return
   stopping = true
   logger.info({ signal }, 'shutting down')
+  const startedAt = Date.now()
+  // Exiting kills a redis-server this host started (see ensureRedis), also when the deadline fires.
   const deadline = setTimeout(() => {
     logger.error('shutdown took too long; exiting')
     process.exit(1)
@@ -41,7 +43,8 @@ async function shutdown(signal: string) {
   // Stop taking requests and let those in flight finish; then the consumers and relays.
   await closeServer()
   await running.stop()
-  await stopRedis()
+  // Whatever time is left is the redis-server's to write its append-only file and exit.
+  await stopRedis(Math.max(0, config.shutdownTimeoutMs - (Date.now() - startedAt) - 200))
   clearTimeout(deadline)
   logger.info('stopped')
   process.exit(0)
