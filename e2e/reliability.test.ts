@@ -5,45 +5,8 @@ import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { startPrivateRedis } from '../shared/testing/redis.ts'
 import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { burst, expectAllInWorkshop } from './burst.ts'
 import { startNodeHost } from './node-host.ts'
-
-type Host = Awaited<ReturnType<typeof startNodeHost>>
-
-/** Registers customers from `workers` parallel loops until `until()` says stop; returns the ids answered 2xx. */
-async function burst(host: Host, prefix: string, until: () => boolean, workers = 16): Promise<string[]> {
-  const acknowledged: string[] = []
-  let next = 0
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (!until()) {
-        const id = `${prefix}-${next++}`
-        const res = await host.post('/api/customers', sampleCustomer(id)).catch(() => undefined)
-        if (res?.ok) acknowledged.push(id)
-        else if (!res) return // connection refused: the host is gone
-      }
-    }),
-  )
-  return acknowledged
-}
-
-async function expectAllInWorkshop(host: Host, ids: string[]) {
-  await vi.waitFor(
-    async () => {
-      const known = (await (await host.get('/api/workshop/refdata/customers?limit=1000')).json()) as {
-        customerId: string
-      }[]
-      expect(new Set(known.map((c) => c.customerId))).toEqual(new Set(ids))
-    },
-    { timeout: 20_000, interval: 200 },
-  )
-  const log = (await (await host.get('/api/workshop/events?limit=1000')).json()) as {
-    id: string
-    type: string
-  }[]
-  const registered = log.filter((e) => e.type === 'CustomerRegistered')
-  expect(registered).toHaveLength(ids.length)
-  expect(new Set(registered.map((e) => e.id)).size).toBe(ids.length)
-}
 
 describe('graceful shutdown', () => {
   it('loses nothing acknowledged with 2xx when SIGTERM arrives during a burst of commands', async () => {

@@ -66,6 +66,8 @@ export function createRedisBus(
         connectionName: `${name}-interrupt`,
         lazyConnect: true,
         connectTimeout: 1000,
+        // TCP may connect to a Redis that never answers: bound the commands too.
+        commandTimeout: 1000,
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
       })

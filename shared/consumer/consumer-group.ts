@@ -88,6 +88,8 @@ export class ConsumerGroup {
   /** Per stream, the highest seq this group is done with, as its database says. */
   private readonly positions = new Map<string, number>()
   private problem: string | undefined
+  /** Ends the wait between failed reads early, for `stop()`. */
+  private wake = () => {}
   private readonly batchSize: number
   private readonly claimIdleMs: number
   private readonly maxDeliveries: number
@@ -141,15 +143,20 @@ export class ConsumerGroup {
   /** Stops reading, lets the batch in hand finish and be acknowledged, then closes the connection. */
   async stop(): Promise<void> {
     this.stopping = true
+    this.wake()
     // A blocking read is ended early rather than by closing the connection: a read that has already
     // returned entries must still be able to acknowledge them.
     const deadline = Date.now() + 2_000
-    while (this.loop && !(await settlesWithin(this.loop, 100)) && Date.now() < deadline)
-      if (this.reading) await this.options.bus.interrupt().catch(() => {})
-    // Redis does not answer: closing is the only way left to end the read.
-    if (this.loop && !(await settlesWithin(this.loop, 0))) await this.options.bus.close()
+    while (this.loop && !(await settlesWithin(this.loop, 100))) {
+      if (!this.reading) continue // a batch in hand: it finishes and is acknowledged
+      if (Date.now() >= deadline) {
+        // Redis does not answer: closing is the only way left to end the read.
+        await this.options.bus.close()
+        break
+      }
+      await settlesWithin(this.options.bus.interrupt(), deadline - Date.now())
+    }
     await this.loop
-    await this.acknowledging
     await this.options.bus.close()
   }
 
@@ -226,16 +233,16 @@ export class ConsumerGroup {
     return this.replayHistory()
   }
 
-  /** Gaps come from the database; dead letters from Redis, when `redis` says it answers. */
-  async health({ redis = true } = {}): Promise<GroupHealth> {
-    const { db, group, bus, streams } = this.options
+  /** Gaps come from the database; dead letters from Redis through `bus`, when given (Redis answers). */
+  async health(bus?: Bus): Promise<GroupHealth> {
+    const { db, group, streams } = this.options
     const gaps = await db
       .select({ stream: consumerGaps.sourceStream, fromSeq: consumerGaps.fromSeq, toSeq: consumerGaps.toSeq })
       .from(consumerGaps)
       .where(eq(consumerGaps.consumerGroup, group))
     const deadLetters: Record<string, number> = {}
-    for (const stream of redis ? streams : []) {
-      const count = await bus.countDeadLetters(stream)
+    for (const stream of bus ? streams : []) {
+      const count = await bus!.countDeadLetters(stream)
       if (count > 0) deadLetters[stream] = count
     }
     return { group, gaps, deadLetters, ...(this.problem ? { problem: this.problem } : {}) }
@@ -343,7 +350,10 @@ export class ConsumerGroup {
           continue
         }
         this.options.logger.warn({ err: error, group: this.options.group }, 'consumer read failed; retrying')
-        await new Promise((resolve) => setTimeout(resolve, backoffMs))
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoffMs)
+          this.wake = () => (clearTimeout(timer), resolve())
+        })
         backoffMs = Math.min(backoffMs * 2, 5_000)
       }
     }
@@ -418,15 +428,20 @@ export class ConsumerGroup {
         done.push(entry.id)
         continue
       }
+      const seq = seqOf(entry.id)
       try {
         fresh.push({ stream, entry, event: this.parse(entry) })
       } catch (error) {
-        await this.advance(stream, [entry])
+        // Past an entry where an outbox entry belongs; an entry out of sequence (a stray `XADD *`)
+        // must not carry the position off where gaps would go unnoticed.
+        if (seq === last + 1) {
+          await this.advance(stream, [entry])
+          last = seq
+        }
         await this.deadLetter(stream, entry, error, await this.deliveriesOf(stream, entry))
         done.push(entry.id) // acknowledged with its letter already; counted as done
         continue
       }
-      const seq = seqOf(entry.id)
       if (seq > last + 1) await this.checkGap(stream, last + 1, seq - 1)
       last = Math.max(last, seq)
     }

@@ -40,6 +40,8 @@ export async function checkService(
   relay: OutboxRelay,
   consumers: ConsumerGroup[],
   redis: string,
+  /** Asks Redis for the groups: their own connections may be held by blocking reads. */
+  bus: Bus,
 ): Promise<ServiceHealth> {
   const database = await db.run(sql`select 1`).then(
     () => 'ok',
@@ -58,7 +60,7 @@ export async function checkService(
     if (published.lastError) problems.push(`relay failing: ${published.lastError}`)
   }
   for (const consumer of consumers) {
-    const group = await consumer.health({ redis: redis === 'ok' })
+    const group = await consumer.health(redis === 'ok' ? bus : undefined)
     groups.push(group)
     if (group.problem) problems.push(group.problem)
     for (const gap of group.gaps)

@@ -153,7 +153,7 @@ export async function startServices(
   clock: Clock = systemClock,
 ): Promise<RunningServices> {
   await mkdir(config.dataDir, { recursive: true })
-  const bus = createRedisBus(config.redisUrl, 'pitstop-host')
+  const bus = createRedisBus(config.redisUrl, 'pitstop-host', { commandTimeoutMs: 2_000 })
   const consumerName = await holdConsumerName(config.redisUrl, config.streamPrefix)
   const producers = new ProducerDatabases(config)
   const services: RunningService[] = []
@@ -191,7 +191,7 @@ export async function startServices(
       const redis = await checkRedis(bus)
       const report: Record<string, ServiceHealth> = {}
       for (const { name, database, relay, consumers } of services)
-        report[name] = await checkService(database.db, relay, consumers, redis)
+        report[name] = await checkService(database.db, relay, consumers, redis, bus)
       const ok = redis === 'ok' && Object.values(report).every((s) => s.status === 'ok')
       return { ok, redis, services: report }
     },

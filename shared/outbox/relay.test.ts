@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm'
+import { asc, eq, gt, sql } from 'drizzle-orm'
 import { Redis } from 'ioredis'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -67,7 +67,7 @@ async function setup({ redisUrl = TEST_REDIS_URL, kick = true } = {}) {
   })
 
   const relays: OutboxRelay[] = []
-  const newRelay = (options: { intervalMs?: number; batchSize?: number } = {}) => {
+  const newRelay = (options: { intervalMs?: number; batchSize?: number; keep?: number } = {}) => {
     const bus = createRedisBus(redisUrl, 'relay-test')
     const relay = new OutboxRelay({
       db,
@@ -111,6 +111,7 @@ async function setup({ redisUrl = TEST_REDIS_URL, kick = true } = {}) {
 
   return {
     db,
+    reader,
     stream,
     outbox,
     newRelay,
@@ -179,7 +180,9 @@ describe('the outbox relay', () => {
     expect(t.stream).toMatch(/^test-relay-[a-z0-9]+\.customers$/)
     const entries = await t.readStream()
     expect(entries.map((e) => e.id)).toEqual(['1-0', '2-0', '3-0', '4-0'])
-    expect(entries.map((e) => Object.keys(e.fields).sort())).toEqual(Array(4).fill(['event', 'origin', 'type']))
+    expect(entries.map((e) => Object.keys(e.fields).sort())).toEqual(
+      Array(4).fill(['event', 'origin', 'type']),
+    )
     expect(entries.map((e) => e.fields.type)).toEqual(Array(4).fill('CustomerRegistered'))
     expect(entries.map((e) => JSON.parse(e.fields.event!))).toEqual([first, second, ...both])
   })
@@ -403,5 +406,137 @@ describe('the outbox relay when Redis loses the stream', () => {
     await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 10_000)
     expect(await t.published()).toHaveLength(2)
     expect(await relay.lag()).toBe(0)
+  })
+})
+
+describe('the outbox relay keeping the stream bounded', () => {
+  it('keeps only the last `keep` entries when every group has acknowledged them', async () => {
+    const t = await setup()
+    const { relay } = t.newRelay({ keep: 5 })
+    relay.start()
+    for (let i = 0; i < 12; i++) await t.register(`c-${i}`)
+    await relay.flush()
+
+    expect((await t.published()).map((e) => e.id)).toEqual([8, 9, 10, 11, 12].map((seq) => `${seq}-0`))
+  })
+
+  it('keeps every entry some group has not acknowledged, beyond the window', async () => {
+    const t = await setup()
+    const { relay } = t.newRelay({ keep: 2 })
+    await t.reader.xgroup('CREATE', t.stream, 'slow', '0', 'MKSTREAM')
+    await t.reader.xgroup('CREATE', t.stream, 'fast', '0')
+    for (let i = 0; i < 10; i++) await t.register(`c-${i}`)
+    await relay.flush()
+    // `slow` was handed 1..4 and acknowledged 1..2; `fast` has acknowledged everything.
+    await t.reader.xreadgroup('GROUP', 'slow', 's', 'COUNT', 4, 'STREAMS', t.stream, '>')
+    await t.reader.xack(t.stream, 'slow', '1-0', '2-0')
+    const all = (await t.reader.xreadgroup(
+      'GROUP',
+      'fast',
+      'f',
+      'COUNT',
+      100,
+      'STREAMS',
+      t.stream,
+      '>',
+    )) as unknown as [string, [string][]][]
+    await t.reader.xack(t.stream, 'fast', ...all[0]![1].map(([id]) => id))
+    await relay.flush()
+
+    expect((await t.published())[0]!.id).toBe('3-0')
+    expect(await t.published()).toHaveLength(8)
+  })
+
+  it('after a FLUSHALL publishes again only the last `keep` events, then what is new', async () => {
+    const redis = await privateRedis()
+    const t = await setup({ redisUrl: redis.url })
+    const { relay } = t.newRelay({ keep: 3 })
+    relay.start()
+    for (let i = 0; i < 10; i++) await t.register(`c-${i}`)
+    await relay.flush()
+
+    await redis.flushAll()
+    await t.register('c-new')
+    await relay.flush()
+
+    expect((await t.published()).map((e) => e.id)).toEqual(['9-0', '10-0', '11-0'])
+    expect(await relay.lag()).toBe(0)
+  })
+})
+
+describe('the outbox relay and entries it did not write', () => {
+  it('stops publishing after a stray XADD, reports it with the unpublished count, and resumes once the stream is deleted', async () => {
+    const t = await setup()
+    const { relay } = t.newRelay()
+    relay.start()
+    await t.register('c-1')
+    await relay.flush()
+    await t.reader.xadd(t.stream, '*', 'note', 'by hand')
+    await t.register('c-2')
+    await relay.flush()
+
+    const health = await relay.health()
+    expect(health.problem?.problem).toBe('foreign-entry')
+    expect(health.problem?.detail).toContain(t.stream)
+    expect(health.unpublishedEvents).toBe(1)
+    expect((await t.readStream()).map((e) => e.id)[0]).toBe('1-0')
+    expect(await t.readStream()).toHaveLength(2)
+
+    await t.reader.del(t.stream)
+    await relay.flush()
+    expect(await t.published()).toEqual(await t.expected())
+    expect((await relay.health()).problem).toBeUndefined()
+  })
+
+  it('refuses to publish into a stream another database publishes to', async () => {
+    const t = await setup()
+    const other = await setup()
+    const { relay } = t.newRelay()
+    relay.start()
+    await t.register('c-1')
+    await relay.flush()
+    const intruder = new OutboxRelay({
+      db: other.db,
+      bus: createRedisBus(TEST_REDIS_URL, 'relay-test'),
+      stream: t.stream,
+      logger: createLogger('silent'),
+      intervalMs: NEVER,
+    })
+    await other.register('x-1')
+    await intruder.flush()
+
+    expect((await intruder.health()).problem?.problem).toBe('another-deployment')
+    expect((await intruder.health()).unpublishedEvents).toBe(1)
+    expect(await t.published()).toEqual(await t.expected())
+  })
+
+  it('renumbers what a database restored from a backup commits, after the stream end, so it is published', async () => {
+    const t = await setup()
+    const { relay } = t.newRelay()
+    relay.start()
+    for (const id of ['a-1', 'a-2', 'a-3']) await t.register(id)
+    await relay.flush()
+    // The database goes back to before a-2 and a-3 (a backup restored): its outbox ends at 1.
+    await t.db.delete(outboxTable).where(gt(outboxTable.seq, 1))
+    await t.db.run(sql`update sqlite_sequence set seq = 1 where name = 'outbox'`)
+    const fresh = new OutboxRelay({
+      db: t.db,
+      bus: createRedisBus(TEST_REDIS_URL, 'relay-test'),
+      stream: t.stream,
+      logger: createLogger('silent'),
+      intervalMs: NEVER,
+    })
+    // Commits land before the relay looks at the stream: they took seqs 2 and 3 again.
+    const b1 = await t.register('b-1')
+    const b2 = await t.register('b-2')
+    await fresh.flush()
+
+    const published = await t.published()
+    expect(published.map((e) => e.id)).toEqual(['1-0', '2-0', '3-0', '4-0', '5-0'])
+    expect(published.slice(3).map((e) => e.eventId)).toEqual([b1.id, b2.id])
+    expect((await t.outboxRows()).map((r) => r.seq)).toEqual([1, 4, 5])
+    await t.register('b-3')
+    await fresh.flush()
+    expect((await t.published()).at(-1)!.id).toBe('6-0')
   })
 })

@@ -153,14 +153,17 @@ export class OutboxRelay {
   private async publishPending(): Promise<void> {
     const { bus, stream } = this.options
     let published = this.published
+    // Rows up to here are not published again (after a loss, only the last `keep` are).
+    let skip = 0
     const checking = published === undefined || this.recheck
     if (checking) {
       this.recheck = false
-      published = await this.locate()
-      if (published === undefined) return
+      const located = await this.locate()
+      if (!located) return
+      ;({ end: published, from: skip } = located)
     }
     for (;;) {
-      const rows = await this.pendingRows.all({ after: published })
+      const rows = await this.pendingRows.all({ after: Math.max(published!, skip) })
       if (rows.length === 0) break
       // Appends only if the stream still ends at `published`, so a stale position is corrected here.
       const result = await bus.appendAfter(stream, published!, rows, await this.originOf())
@@ -169,8 +172,9 @@ export class OutboxRelay {
         // A short page was the end of the outbox; commits after it kick another pass.
         if (rows.length < this.batchSize) break
       } else {
-        published = await this.locate()
-        if (published === undefined) return
+        const located = await this.locate()
+        if (!located) return
+        ;({ end: published, from: skip } = located)
       }
     }
     this.published = published
@@ -178,26 +182,26 @@ export class OutboxRelay {
   }
 
   /**
-   * Where publishing goes on from, judged by the entry the stream ends in; undefined (and a problem
-   * reported) when that entry is not this database's.
+   * Where the stream ends and from which seq publishing goes on, judged by the entry the stream ends
+   * in; undefined (and a problem reported) when that entry is not this database's.
    */
-  private async locate(): Promise<number | undefined> {
+  private async locate(): Promise<{ end: number; from: number } | undefined> {
     const { bus, stream, logger } = this.options
     const [top] = await bus.readBack(stream, 1)
-    const seq = top ? seqOf(top.id) : 0
+    const end = top ? seqOf(top.id) : 0
     const ours = !top || (await this.isOurs(top))
     if (ours === 'foreign') return this.report(top!)
     this.resolveProblem()
-    if (ours === 'unknown') return this.rebase(seq)
-    if (this.published !== undefined && seq >= this.published) return seq
-    const end = await this.outboxEnd()
-    if (seq >= end) return seq
+    if (ours === 'unknown') return { end: await this.rebase(end), from: end }
+    if (this.published !== undefined && end >= this.published) return { end, from: end }
+    const outboxEnd = await this.outboxEnd()
+    if (end >= outboxEnd) return { end, from: end }
     // The stream lost entries (a flush, a restart without persistence). Publishing all of history
     // again would hold up what is new behind it: the last `keep` events go out again, and consumers
     // further behind fetch the rest from the outbox.
-    const from = Math.max(seq, end - this.keep)
-    logger.warn({ stream, streamEnd: seq, from }, 'stream lost entries; publishing again from the outbox')
-    return from
+    const from = Math.max(end, outboxEnd - this.keep)
+    logger.warn({ stream, streamEnd: end, from }, 'stream lost entries; publishing again from the outbox')
+    return { end, from }
   }
 
   /**

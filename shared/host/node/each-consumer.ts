@@ -17,7 +17,7 @@ export async function forEachConsumer(
 ): Promise<void> {
   const config = configOrExit(process.env)
   const logger = createLogger(config.logLevel, { tool }, pino.destination(2))
-  const bus = createRedisBus(config.redisUrl, `pitstop-${tool}`)
+  const bus = createRedisBus(config.redisUrl, `pitstop-${tool}`, { commandTimeoutMs: 2_000 })
   const producers = new ProducerDatabases(config)
   try {
     for (const name of config.services) {

@@ -179,7 +179,7 @@ async function health(definition: ServiceDefinition, invocation: Invocation): Pr
     if (redis === 'ok') await relay.flush()
     const service = definition.create(serviceDeps(invocation, () => {}))
     const consumers = service.consumers.map((spec) => consumerOf(spec, definition, invocation, bus))
-    const report = await checkService(invocation.database.db, relay, consumers, redis)
+    const report = await checkService(invocation.database.db, relay, consumers, redis, bus)
     const ok = redis === 'ok' && report.status === 'ok'
     return Response.json({ ...report, redis }, { status: ok ? 200 : 503 })
   } finally {
