@@ -85,7 +85,16 @@ describe('the gateway worker', () => {
       status: 'ok',
       redis: 'ok',
       services: Object.fromEntries(
-        serviceNames.map((n) => [n, { status: 'ok', database: 'ok', unpublishedEvents: 0 }]),
+        serviceNames.map((n) => [
+          n,
+          {
+            status: 'ok',
+            database: 'ok',
+            unpublishedEvents: 0,
+            problems: [],
+            consumers: n === 'workshop' ? [{ group: 'workshop', gaps: [], deadLetters: {} }] : [],
+          },
+        ]),
       ),
     })
     expect(await (await get('/')).text()).toContain('GET /api/workshop/refdata/customers[/{id}]')
