@@ -207,6 +207,89 @@ function contract(createBus: () => Bus): void {
       await bus.deleteDeadLetters(stream(), [])
       expect(await bus.readDeadLetters(stream(), 10)).toEqual([])
     })
+
+    it('acknowledge the entry in the same step as the letter is written', async () => {
+      const bus = open()
+      await bus.appendAfter(stream(), 0, entries(1, 2))
+      await bus.ensureGroup(stream(), GROUP)
+      const [batch] = await read(bus, 'c1', [stream()], '>')
+      await bus.deadLetter(stream(), {
+        group: GROUP,
+        entry: batch!.entries[0]!,
+        error: 'boom',
+        deliveries: 1,
+      })
+      expect(await bus.deliveries(stream(), GROUP, '1-0')).toBe(0)
+      expect(await bus.deliveries(stream(), GROUP, '2-0')).toBe(1)
+      expect(await bus.countDeadLetters(stream())).toBe(1)
+    })
+
+    it('are read page by page after a given letter', async () => {
+      const bus = open()
+      for (let i = 1; i <= 5; i++) {
+        const entry = { id: `${i}-0`, fields: { type: 'CustomerRegistered', event: '{}' } }
+        await bus.deadLetter(stream(), { group: GROUP, entry, error: 'boom', deliveries: 1 })
+      }
+      const first = await bus.readDeadLetters(stream(), 2)
+      const second = await bus.readDeadLetters(stream(), 2, first.at(-1)!.id)
+      const last = await bus.readDeadLetters(stream(), 2, second.at(-1)!.id)
+      expect([...first, ...second, ...last].map((l) => l.fields.entryId)).toEqual([
+        '1-0',
+        '2-0',
+        '3-0',
+        '4-0',
+        '5-0',
+      ])
+      expect(await bus.readDeadLetters(stream(), 2, last.at(-1)!.id)).toEqual([])
+    })
+  })
+
+  describe('inspecting and bounding streams', () => {
+    it('reads back from the end or before a seq, and a range of seqs', async () => {
+      const bus = open()
+      await bus.appendAfter(stream(), 0, entries(1, 2, 3, 4), 'origin-a')
+      expect((await bus.readBack(stream(), 2)).map((e) => e.id)).toEqual(['4-0', '3-0'])
+      expect((await bus.readBack(stream(), 10, 3)).map((e) => e.id)).toEqual(['2-0', '1-0'])
+      expect((await bus.range(stream(), 2, 3, 10)).map((e) => e.id)).toEqual(['2-0', '3-0'])
+      expect((await bus.readBack(stream(), 1))[0]!.fields.origin).toBe('origin-a')
+    })
+
+    it('trims entries below a seq and reports groups, their oldest pending entry and their consumers', async () => {
+      const bus = open()
+      await bus.appendAfter(stream(), 0, entries(1, 2, 3, 4))
+      await bus.ensureGroup(stream(), GROUP)
+      await read(bus, 'c1', [stream()], '>')
+      await bus.ack(stream(), GROUP, ['1-0', '2-0'])
+      expect(await bus.groups(stream())).toEqual([{ name: GROUP, lastDeliveredSeq: 4, pending: 2 }])
+      expect(await bus.oldestPending(stream(), GROUP)).toBe(3)
+      expect(await bus.consumers(stream(), GROUP)).toEqual([
+        { name: 'c1', pending: 2, idleMs: expect.any(Number) },
+      ])
+
+      await bus.trimBefore(stream(), 3)
+      expect((await bus.range(stream(), 1, 4, 10)).map((e) => e.id)).toEqual(['3-0', '4-0'])
+      await bus.ack(stream(), GROUP, ['3-0', '4-0'])
+      expect(await bus.oldestPending(stream(), GROUP)).toBeUndefined()
+      await bus.deleteConsumer(stream(), GROUP, 'c1')
+      expect(await bus.consumers(stream(), GROUP)).toEqual([])
+      expect(await bus.groups(`${stream()}-missing`)).toEqual([])
+    })
+
+    it('moves a group back so that entries are delivered again', async () => {
+      const bus = open()
+      await bus.appendAfter(stream(), 0, entries(1, 2, 3))
+      await bus.ensureGroup(stream(), GROUP)
+      await read(bus, 'c1', [stream()], '>')
+      await bus.ack(stream(), GROUP, ['1-0', '2-0', '3-0'])
+      await bus.setGroupPosition(stream(), GROUP, 1)
+      expect(idsOf(await read(bus, 'c1', [stream()], '>'))).toEqual({ [stream()]: ['2-0', '3-0'] })
+    })
+
+    it('keeps the first owner of a claim', async () => {
+      const bus = open()
+      expect(await bus.claim(`${stream()}.owner`, 'a')).toBe('a')
+      expect(await bus.claim(`${stream()}.owner`, 'b')).toBe('a')
+    })
   })
 
   describe('connection', () => {

@@ -1,4 +1,4 @@
-import { asc, count, eq } from 'drizzle-orm'
+import { asc, count, eq, inArray } from 'drizzle-orm'
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { Redis } from 'ioredis'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -12,7 +12,7 @@ import { createRedisBus } from '../bus/redis-bus.ts'
 import { newUuidV7, systemClock } from '../clock.ts'
 import type { Envelope } from '../contracts/index.ts'
 import { openDatabase, type Db } from '../db/database.ts'
-import { inbox } from '../db/kernel-schema.ts'
+import { consumerPositions, inbox } from '../db/kernel-schema.ts'
 import { toEnvelopes } from '../envelope.ts'
 import { createLogger } from '../logger.ts'
 import { deleteKeys, startPrivateRedis, TEST_REDIS_URL, uniquePrefix } from '../testing/redis.ts'
@@ -655,5 +655,186 @@ describe('ConsumerGroup', () => {
       expect(await t.effectsOf(own.id)).toBe(1)
       expect(await t.effectsOf(orphaned.id)).toBe(1)
     })
+  })
+})
+
+describe('ConsumerGroup positions, gaps and catch-up', () => {
+  /** What the producer's outbox would hold: every event published so far, by stream. */
+  function outboxOf(t: Awaited<ReturnType<typeof setup>>) {
+    const rows = new Map<string, { id: string; fields: Record<string, string> }[]>()
+    return {
+      async publish(stream: string, event: Envelope) {
+        const id = await t.publish(stream, event)
+        rows.set(stream, [
+          ...(rows.get(stream) ?? []),
+          { id, fields: { type: event.type, event: JSON.stringify(event) } },
+        ])
+        return id
+      },
+      catchUp: (async (stream, fromSeq, toSeq, count) =>
+        (rows.get(stream) ?? [])
+          .filter(({ id }) => {
+            const seq = Number(id.split('-')[0])
+            return seq >= fromSeq && seq <= toSeq
+          })
+          .slice(0, count)) satisfies ConsumerGroupOptions['catchUp'],
+    }
+  }
+  const positionOf = async (t: Awaited<ReturnType<typeof setup>>, stream: string) =>
+    (await t.db.select().from(consumerPositions).where(eq(consumerPositions.sourceStream, stream)))[0]?.seq
+
+  it('records how far it applied each stream in its own database', async () => {
+    const t = await setup()
+    for (const plate of ['AB-12-1', 'AB-12-2', 'AB-12-3'])
+      await t.publish(t.streams.vehicles, vehicleRegistered(plate))
+    await t.consumer('c1').start()
+
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(3), waitLong)
+    expect(await positionOf(t, t.streams.customers)).toBeUndefined()
+  })
+
+  it('fetches from the producer what the stream had trimmed before the group joined, each event once', async () => {
+    const t = await setup()
+    const outbox = outboxOf(t)
+    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3', 'AB-12-4', 'AB-12-5'].map(vehicleRegistered)
+    for (const event of events) await outbox.publish(t.streams.vehicles, event)
+    await t.redis.xtrim(t.streams.vehicles, 'MINID', '4-0')
+
+    await t.consumer('c1', { catchUp: outbox.catchUp }).start()
+
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(5), waitLong)
+    for (const event of events) expect(await t.effectsOf(event.id)).toBe(1)
+    expect((await t.consumer('probe').health()).gaps).toEqual([])
+  })
+
+  it('without a way to the producer, applies what the stream holds, reports the gap, and fills it once the producer is reachable', async () => {
+    const t = await setup()
+    const outbox = outboxOf(t)
+    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3', 'AB-12-4', 'AB-12-5'].map(vehicleRegistered)
+    for (const event of events) await outbox.publish(t.streams.vehicles, event)
+    await t.redis.xtrim(t.streams.vehicles, 'MINID', '4-0')
+
+    const blind = t.consumer('c1')
+    await blind.start()
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(5), waitLong)
+    expect((await blind.health()).gaps).toEqual([{ stream: t.streams.vehicles, fromSeq: 1, toSeq: 3 }])
+    expect(await t.effectsOf(events[0]!.id)).toBe(0)
+    expect(await t.effectsOf(events[4]!.id)).toBe(1)
+
+    expect(await t.consumer('operator', { catchUp: outbox.catchUp }).fillGaps()).toEqual({
+      filled: 1,
+      remaining: 0,
+    })
+    for (const event of events) expect(await t.effectsOf(event.id)).toBe(1)
+    expect((await blind.health()).gaps).toEqual([])
+  })
+
+  it('does not take entries other consumers of the group hold for a gap', async () => {
+    const t = await setup()
+    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3'].map(vehicleRegistered)
+    for (const event of events) await t.publish(t.streams.vehicles, event)
+    // Another consumer holds 1 and 2; this one reads 3 first.
+    await t.redis.xgroup('CREATE', t.streams.vehicles, GROUP, '0')
+    await t.redis.xreadgroup('GROUP', GROUP, 'other', 'COUNT', 2, 'STREAMS', t.streams.vehicles, '>')
+
+    await t.consumer('c1', { claimIdleMs: 60_000 }).start()
+    await vi.waitFor(async () => expect(await t.effectsOf(events[2]!.id)).toBe(1), waitLong)
+    expect((await t.consumer('probe').health()).gaps).toEqual([])
+  })
+
+  it('fetches a pending entry trimmed from the stream instead of dead-lettering it as not JSON', async () => {
+    const t = await setup()
+    const outbox = outboxOf(t)
+    const events = ['AB-12-1', 'AB-12-2'].map(vehicleRegistered)
+    for (const event of events) await outbox.publish(t.streams.vehicles, event)
+    // A consumer dies holding entry 1, which is then trimmed away.
+    await t.redis.xgroup('CREATE', t.streams.vehicles, GROUP, '0')
+    await t.redis.xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 1, 'STREAMS', t.streams.vehicles, '>')
+    await t.redis.xtrim(t.streams.vehicles, 'MINID', '2-0')
+    await sleep(250) // past claimIdleMs
+
+    await t.consumer('c1', { catchUp: outbox.catchUp }).start()
+
+    await vi.waitFor(async () => expect(await t.effectsOf(events[0]!.id)).toBe(1), waitLong)
+    await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
+    expect(await t.deadLetters(t.streams.vehicles)).toEqual([])
+  })
+
+  it('applies again what a database restored from a backup lost, once', async () => {
+    const t = await setup()
+    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3'].map(vehicleRegistered)
+    for (const event of events) await t.publish(t.streams.vehicles, event)
+    const first = t.consumer('c1')
+    await first.start()
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(3), waitLong)
+    await first.stop()
+    // The database goes back to when only the first event was applied; Redis remembers all three acknowledged.
+    const lost = events.slice(1).map((e) => e.id)
+    await t.db.delete(effects).where(inArray(effects.eventId, lost))
+    await t.db.delete(inbox).where(inArray(inbox.eventId, lost))
+    await t.db.update(consumerPositions).set({ seq: 1 })
+
+    await t.consumer('c1').start()
+
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(3), waitLong)
+    for (const event of events) expect(await t.effectsOf(event.id)).toBe(1)
+  })
+
+  it('leaves the group where it is when the entries past its position are only in flight', async () => {
+    const t = await setup()
+    const events = ['AB-12-1', 'AB-12-2'].map(vehicleRegistered)
+    for (const event of events) await t.publish(t.streams.vehicles, event)
+    await t.redis.xgroup('CREATE', t.streams.vehicles, GROUP, '0')
+    await t.redis.xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 2, 'STREAMS', t.streams.vehicles, '>')
+
+    await t.consumer('c1', { claimIdleMs: 60_000 }).start()
+    await sleep(200)
+    expect(await t.lastDelivered(t.streams.vehicles)).toBe('2-0')
+    expect(await t.effectsOf(events[0]!.id)).toBe(0) // still the ghost's, until claimed
+  })
+
+  it('forgets consumers with nothing pending that have not read for two claim periods', async () => {
+    const t = await setup()
+    for (const plate of ['AB-12-1', 'AB-12-2', 'AB-12-3'])
+      await t.publish(t.streams.vehicles, vehicleRegistered(plate))
+    await t.redis.xgroup('CREATE', t.streams.vehicles, GROUP, '0')
+    // Each reads (and acknowledges) one entry, so both exist with nothing pending.
+    for (const [name, id] of [
+      ['gone', '1-0'],
+      ['recent', '2-0'],
+    ] as const) {
+      await t.redis.xreadgroup('GROUP', GROUP, name, 'COUNT', 1, 'STREAMS', t.streams.vehicles, '>')
+      await t.redis.xack(t.streams.vehicles, GROUP, id)
+    }
+    const names = async () =>
+      ((await t.redis.xinfo('CONSUMERS', t.streams.vehicles, GROUP)) as string[][]).map((c) => c[1]).sort()
+    expect(await names()).toEqual(['gone', 'recent'])
+    await sleep(300)
+    await t.redis.xreadgroup('GROUP', GROUP, 'recent', 'COUNT', 1, 'STREAMS', t.streams.vehicles, '0')
+    await sleep(150) // `gone` is now idle for more than two claim periods (2 × 200 ms), `recent` is not
+
+    await t.consumer('c1').start()
+
+    await vi.waitFor(async () => expect(await names()).toEqual(['c1', 'recent']), waitLong)
+  })
+})
+
+describe('ConsumerGroup dead letters', () => {
+  it('lists every dead letter of the group, past the first page, and not those of other groups', async () => {
+    const t = await setup()
+    const bus = createRedisBus(TEST_REDIS_URL)
+    cleanups.push(() => bus.close())
+    const letter = (i: number, group = GROUP) => ({
+      group,
+      entry: { id: `${i}-0`, fields: { type: 'VehicleRegistered', event: '{}' } },
+      error: 'boom',
+      deliveries: 1,
+    })
+    for (let i = 1; i <= 2_500; i++) await bus.deadLetter(t.streams.vehicles, letter(i))
+    await bus.deadLetter(t.streams.vehicles, letter(9_999, 'someone-else'))
+
+    const listed = await t.consumer('c1').deadLetters()
+    expect(listed).toHaveLength(2_500)
+    expect(listed.at(-1)!.letter.fields.entryId).toBe('2500-0')
   })
 })
