@@ -58,6 +58,8 @@ export class OutboxRelay {
   private published: number | undefined
   /** Whether the next pass checks where and in what the stream ends (backstop and failures do). */
   private recheck = true
+  /** Whether the next pass trims the stream (the backstop's passes do; those after a commit need not). */
+  private trimDue = false
   private origin: string | undefined
   private problem: RelayProblem | undefined
   private lastError: string | undefined
@@ -78,8 +80,12 @@ export class OutboxRelay {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => this.recheckAndKick(), this.options.intervalMs ?? 1000)
-    this.recheckAndKick()
+    const backstop = () => {
+      this.trimDue = true
+      this.recheckAndKick()
+    }
+    this.timer ??= setInterval(backstop, this.options.intervalMs ?? 1000)
+    backstop()
   }
 
   /** Publishes whatever is committed; calls arriving during a pass coalesce into one more pass. */
@@ -178,7 +184,10 @@ export class OutboxRelay {
       }
     }
     this.published = published
-    if (checking) await this.trim()
+    if (this.trimDue) {
+      this.trimDue = false
+      await this.trim()
+    }
   }
 
   /**
@@ -300,7 +309,11 @@ export class OutboxRelay {
   }
 
   /** Deletes what every group has acknowledged, keeping the last `keep` entries in any case. */
-  private async trim(): Promise<void> {
+  /**
+   * Deletes what every group has acknowledged, keeping the last `keep` entries in any case. Started
+   * relays do it on each backstop pass; hosts without a timer (workerd's cron) call it.
+   */
+  async trim(): Promise<void> {
     const { bus, stream } = this.options
     let keepFrom = (this.published ?? 0) - this.keep + 1
     for (const group of await bus.groups(stream)) {

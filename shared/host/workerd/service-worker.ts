@@ -42,7 +42,9 @@ async function backgroundPass(definition: ServiceDefinition, invocation: Invocat
   const { config } = invocation
   const bus = config.openBus(`pitstop-${definition.name}-background`)
   try {
-    await relayOf(definition, invocation, bus).flush()
+    const relay = relayOf(definition, invocation, bus)
+    await relay.flush()
+    await relay.trim()
     const service = definition.create(serviceDeps(invocation, () => {}))
     let applied = 0
     for (const spec of service.consumers) {
