@@ -8,8 +8,15 @@ import { commandThroughput, seedWorkshop, type LoadResult } from './commands.ts'
 import { commandToEffectLatency, waitUntilCaughtUp } from './effect-latency.ts'
 import { outboxToReadModel } from './pipeline.ts'
 import { libsqlCommitsPerSecond, redisStreamMessagesPerSecond } from './raw-limits.ts'
+import { recoveryAfterFlush, type RecoveryResult } from './recovery.ts'
 
 // npm run bench: the figures the foundation is held to, with the raw limits of this machine beside them.
+// `npm run bench -- recovery` runs only (f), which starts a redis-server of its own.
+const parts = process.argv.slice(2)
+if (parts.some((part) => part !== 'recovery')) {
+  console.error('usage: npm run bench [-- recovery]')
+  process.exit(2)
+}
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const prefix = `bench-${Date.now()}`
@@ -64,8 +71,8 @@ async function hostThroughput(name: string, synchronous: Synchronous) {
   }
 }
 
-try {
-  console.log('Pitstop Edge benchmark (2 cores expected; run nothing else meanwhile)\n')
+/** (a)–(e): raw limits, the outbox pipeline, and the host under load with FULL and NORMAL sync. */
+async function throughputAndLatency() {
   const rawLibsql = await libsqlCommitsPerSecond(dir, 'full')
   const rawLibsqlNormal = await libsqlCommitsPerSecond(dir, 'normal')
   const rawRedis = await redisStreamMessagesPerSecond(redisUrl, `${prefix}.raw`)
@@ -112,9 +119,40 @@ try {
         ` (raw libSQL commits FULL/NORMAL ${fmt(rawLibsql / rawLibsqlNormal, 2)})`,
     )
   }
+}
+
+/**
+ * (f) From a FLUSHALL of Redis to a new event's effect, with 20,000 and 100,000 events of history: it
+ * should not grow with the history, since only the last `STREAM_KEEP` events are published again.
+ */
+async function recoveryAfterFlushes() {
+  const results = []
+  for (const history of [20_000, 100_000]) results.push(await recoveryAfterFlush(history))
+  for (const r of results)
+    console.log(
+      `(f) FLUSHALL → next event in the workshop read model, ${fmt(r.history).padStart(7)} events of history:` +
+        ` ${fmt(r.medianMs)} ms (median of ${r.recoveryMs.map((ms) => fmt(ms)).join(', ')} ms; target < 1,500 ms);` +
+        ` ${fmt(r.republished)} events published again; ${fmt(r.medianMs / r.baselineMs)}× the ${fmt(r.baselineMs, 1)} ms without a flush`,
+    )
+  const [small, large] = results as [RecoveryResult, RecoveryResult]
+  console.log(
+    `(f) recovery with ${fmt(large.history)} / with ${fmt(small.history)} events of history: ${fmt(large.medianMs / small.medianMs, 2)}` +
+      ` (flat is 1; republishing the whole history grew linearly)`,
+  )
+}
+
+try {
+  console.log('Pitstop Edge benchmark (2 cores expected; run nothing else meanwhile)\n')
+  if (parts.length === 0) {
+    await throughputAndLatency()
+    console.log()
+  }
+  await recoveryAfterFlushes()
 } finally {
-  await deleteKeys(`${prefix}-host`, redisUrl)
-  await deleteKeys(`${prefix}-host-normal`, redisUrl)
-  await deleteKeys(`${prefix}-pipeline`, redisUrl)
+  if (parts.length === 0) {
+    await deleteKeys(`${prefix}-host`, redisUrl)
+    await deleteKeys(`${prefix}-host-normal`, redisUrl)
+    await deleteKeys(`${prefix}-pipeline`, redisUrl)
+  }
   await rm(dir, { recursive: true, force: true })
 }
