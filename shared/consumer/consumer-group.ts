@@ -343,8 +343,9 @@ export class ConsumerGroup {
       } catch (error) {
         this.reading = false
         if (this.stopping) return
-        if (String(error).includes('NOGROUP')) {
-          // The stream or group vanished (Redis flushed or restarted empty): recreate and read from the start.
+        // The stream or group vanished (Redis flushed or restarted empty; a read blocked at that moment
+        // is ended with UNBLOCKED): recreate and read from the start.
+        if (/NOGROUP|UNBLOCKED the stream key no longer exists/.test(String(error))) {
           this.options.logger.warn({ group: this.options.group }, 'consumer group missing; recreating it')
           await this.prepare().catch(() => {})
           continue

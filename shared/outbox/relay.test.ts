@@ -10,7 +10,7 @@ import { createRedisBus } from '../bus/redis-bus.ts'
 import { newUuidV7, systemClock } from '../clock.ts'
 import type { Envelope } from '../contracts/envelope.ts'
 import { openDatabase } from '../db/database.ts'
-import { outbox as outboxTable } from '../db/kernel-schema.ts'
+import { kernelMeta, outbox as outboxTable } from '../db/kernel-schema.ts'
 import { toEnvelopes } from '../envelope.ts'
 import { createLogger } from '../logger.ts'
 import { deleteKeys, startPrivateRedis, TEST_REDIS_URL, uniquePrefix } from '../testing/redis.ts'
@@ -448,7 +448,7 @@ describe('the outbox relay keeping the stream bounded', () => {
     expect(await t.published()).toHaveLength(8)
   })
 
-  it('after a FLUSHALL publishes again only the last `keep` events, then what is new', async () => {
+  it('after a FLUSHALL publishes again only the last `keep` events the stream had, then what is new', async () => {
     const redis = await privateRedis()
     const t = await setup({ redisUrl: redis.url })
     const { relay } = t.newRelay({ keep: 3 })
@@ -460,8 +460,31 @@ describe('the outbox relay keeping the stream bounded', () => {
     await t.register('c-new')
     await relay.flush()
 
-    expect((await t.published()).map((e) => e.id)).toEqual(['9-0', '10-0', '11-0'])
+    expect((await t.published()).map((e) => e.id)).toEqual(['8-0', '9-0', '10-0', '11-0'])
     expect(await relay.lag()).toBe(0)
+  })
+
+  it('after a restart, tells what the stream lost from what was never published, and publishes all of the latter', async () => {
+    const redis = await privateRedis()
+    const t = await setup({ redisUrl: redis.url, kick: false })
+    const first = t.newRelay({ keep: 2, intervalMs: 50 })
+    first.relay.start()
+    for (let i = 0; i < 3; i++) await t.register(`a-${i}`)
+    // A backstop pass records how far the stream got.
+    await eventually(async () =>
+      expect(await t.db.select().from(kernelMeta).where(eq(kernelMeta.key, 'published'))).toEqual([
+        { key: 'published', value: '3' },
+      ]),
+    )
+    await first.relay.stop()
+    // Commits while no relay runs, then Redis loses the stream.
+    for (let i = 0; i < 4; i++) await t.register(`b-${i}`)
+    await redis.flushAll()
+
+    const { relay } = t.newRelay({ keep: 2 })
+    await relay.flush()
+
+    expect((await t.published()).map((e) => e.id)).toEqual(['2-0', '3-0', '4-0', '5-0', '6-0', '7-0'])
   })
 })
 

@@ -1,7 +1,7 @@
 import { asc, eq, gt, inArray, sql } from 'drizzle-orm'
 import { seqOf, type Bus, type StreamEntry } from '../bus/bus.ts'
 import type { Db } from '../db/database.ts'
-import { outbox } from '../db/kernel-schema.ts'
+import { kernelMeta, outbox } from '../db/kernel-schema.ts'
 import { databaseOrigin } from '../db/origin.ts'
 import { commitWrites } from '../db/statements.ts'
 import type { Logger } from '../logger.ts'
@@ -58,6 +58,8 @@ export class OutboxRelay {
   private published: number | undefined
   /** Whether the next pass checks where and in what the stream ends (backstop and failures do). */
   private recheck = true
+  /** The stream end last recorded in the database, so a restarted relay can tell lost entries from unpublished ones. */
+  private recorded: number | undefined
   /** Whether the next pass trims the stream (the backstop's passes do; those after a commit need not). */
   private trimDue = false
   private origin: string | undefined
@@ -186,6 +188,7 @@ export class OutboxRelay {
     this.published = published
     if (this.trimDue) {
       this.trimDue = false
+      await this.recordPublished()
       await this.trim()
     }
   }
@@ -202,13 +205,13 @@ export class OutboxRelay {
     if (ours === 'foreign') return this.report(top!)
     this.resolveProblem()
     if (ours === 'unknown') return { end: await this.rebase(end), from: end }
-    if (this.published !== undefined && end >= this.published) return { end, from: end }
-    const outboxEnd = await this.outboxEnd()
-    if (end >= outboxEnd) return { end, from: end }
-    // The stream lost entries (a flush, a restart without persistence). Publishing all of history
-    // again would hold up what is new behind it: the last `keep` events go out again, and consumers
-    // further behind fetch the rest from the outbox.
-    const from = Math.max(end, outboxEnd - this.keep)
+    // How far publishing is known to have got: by this relay, or by an earlier run (recorded at backstops).
+    const known = Math.max(this.published ?? 0, await this.recordedPublished())
+    if (end >= known) return { end, from: end }
+    // The stream lost entries it had (a flush, a restart without persistence). Publishing all of
+    // history again would hold up what is new behind it: the last `keep` of what it had go out again,
+    // then all that is newer; consumers further behind fetch the rest from the outbox.
+    const from = Math.max(end, known - this.keep)
     logger.warn({ stream, streamEnd: end, from }, 'stream lost entries; publishing again from the outbox')
     return { end, from }
   }
@@ -321,6 +324,23 @@ export class OutboxRelay {
       keepFrom = Math.min(keepFrom, oldest ?? group.lastDeliveredSeq + 1)
     }
     if (keepFrom > 1) await bus.trimBefore(stream, keepFrom)
+  }
+
+  /** Where an earlier pass of any relay on this database found the stream ending (0 when none did). */
+  private async recordedPublished(): Promise<number> {
+    const [row] = await this.options.db.select().from(kernelMeta).where(eq(kernelMeta.key, 'published'))
+    return Number(row?.value ?? 0)
+  }
+
+  private async recordPublished(): Promise<void> {
+    if (this.published === undefined || this.published === this.recorded) return
+    await commitWrites(this.options.db, [
+      {
+        sql: `insert into kernel_meta (key, value) values ('published', ?) on conflict (key) do update set value = max(cast(value as integer), cast(excluded.value as integer))`,
+        args: [String(this.published)],
+      },
+    ])
+    this.recorded = this.published
   }
 
   private async outboxEnd(): Promise<number> {
