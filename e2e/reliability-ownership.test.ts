@@ -86,6 +86,10 @@ describe('entries another writer put in a stream', () => {
         services: { customers: { unpublishedEvents: number } }
       }
       expect(report.services.customers.unpublishedEvents).toBeGreaterThan(0)
+      // Asked while the consumers block in their reads, /health answers at once.
+      const asked = Date.now()
+      await host.get('/health')
+      expect(Date.now() - asked).toBeLessThan(1_000)
       expect(host.output()).toMatch(/relay stopped publishing/)
       expect(host.output()).toContain(stream)
       expect(await workshopCustomers(host)).toEqual(new Set(['before']))

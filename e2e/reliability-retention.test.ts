@@ -75,7 +75,7 @@ describe('bounded streams', () => {
       const env = {
         DATA_DIR: consumer.dataDir,
         STREAM_PREFIX: producer.streamPrefix,
-        SERVICES: 'workshop',
+        SERVICES: 'vehicles,workshop',
         LIBSQL_URL_CUSTOMERS: `file:${join(producer.dataDir, 'customers.db')}`,
       }
       const caughtUp = await operator('catch-up', env)

@@ -20,3 +20,5 @@ CREATE TABLE `kernel_meta` (
 );
 --> statement-breakpoint
 INSERT INTO `kernel_meta` (`key`, `value`) VALUES ('origin', lower(hex(randomblob(16))));
+--> statement-breakpoint
+INSERT INTO `consumer_positions` (`consumer_group`, `source_stream`, `seq`) SELECT `consumer_group`, `source_stream`, max(CAST(`entry_id` AS INTEGER)) FROM `inbox` GROUP BY `consumer_group`, `source_stream`;

@@ -262,16 +262,11 @@ function contract(createBus: () => Bus): void {
       await bus.ack(stream(), GROUP, ['1-0', '2-0'])
       expect(await bus.groups(stream())).toEqual([{ name: GROUP, lastDeliveredSeq: 4, pending: 2 }])
       expect(await bus.oldestPending(stream(), GROUP)).toBe(3)
-      expect(await bus.consumers(stream(), GROUP)).toEqual([
-        { name: 'c1', pending: 2, idleMs: expect.any(Number) },
-      ])
 
       await bus.trimBefore(stream(), 3)
       expect((await bus.range(stream(), 1, 4, 10)).map((e) => e.id)).toEqual(['3-0', '4-0'])
       await bus.ack(stream(), GROUP, ['3-0', '4-0'])
       expect(await bus.oldestPending(stream(), GROUP)).toBeUndefined()
-      await bus.deleteConsumer(stream(), GROUP, 'c1')
-      expect(await bus.consumers(stream(), GROUP)).toEqual([])
       expect(await bus.groups(`${stream()}-missing`)).toEqual([])
     })
 
@@ -283,6 +278,18 @@ function contract(createBus: () => Bus): void {
       await bus.ack(stream(), GROUP, ['1-0', '2-0', '3-0'])
       await bus.setGroupPosition(stream(), GROUP, 1)
       expect(idsOf(await read(bus, 'c1', [stream()], '>'))).toEqual({ [stream()]: ['2-0', '3-0'] })
+    })
+
+    it('deletes consumers idle longer than asked with nothing pending, never the one to keep', async () => {
+      const bus = open()
+      await bus.appendAfter(stream(), 0, entries(1, 2, 3))
+      await bus.ensureGroup(stream(), GROUP)
+      for (const consumer of ['idle', 'busy', 'me'])
+        await bus.readGroup({ group: GROUP, consumer, streams: [stream()], from: '>', count: 1 })
+      await bus.ack(stream(), GROUP, ['1-0', '3-0']) // `busy` still holds 2-0
+      await sleep(50)
+      expect(await bus.deleteIdleConsumers(stream(), GROUP, 1_000, 'me')).toEqual([])
+      expect(await bus.deleteIdleConsumers(stream(), GROUP, 20, 'me')).toEqual(['idle'])
     })
 
     it('keeps the first owner of a claim', async () => {

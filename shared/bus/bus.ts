@@ -33,11 +33,12 @@ export interface Bus {
   groups(stream: string): Promise<GroupInfo[]>
   /** Seq of the oldest entry the group has not acknowledged, undefined when none is pending. */
   oldestPending(stream: string, group: string): Promise<number | undefined>
+  /** Ids of the group's pending entries with seqs in `[fromSeq, toSeq]`, `count` at most. */
+  pendingIds(stream: string, group: string, fromSeq: number, toSeq: number, count: number): Promise<string[]>
   /** Moves the group's delivery position back (or on) to `seq`: entries after it are delivered again. */
   setGroupPosition(stream: string, group: string, seq: number): Promise<void>
-  /** The group's consumers, with their pending entries and idle time. */
-  consumers(stream: string, group: string): Promise<ConsumerInfo[]>
-  deleteConsumer(stream: string, group: string, consumer: string): Promise<void>
+  /** Deletes the group's consumers (but `keep`) with nothing pending, idle longer than `minIdleMs`; returns their names. */
+  deleteIdleConsumers(stream: string, group: string, minIdleMs: number, keep: string): Promise<string[]>
   /** XREADGROUP: new entries with `from: '>'`, this consumer's pending entries with `from: '0'`. */
   readGroup(request: ReadRequest): Promise<StreamBatch[]>
   /**
@@ -101,11 +102,6 @@ export interface GroupInfo {
   name: string
   lastDeliveredSeq: number
   pending: number
-}
-export interface ConsumerInfo {
-  name: string
-  pending: number
-  idleMs: number
 }
 
 export const deadLetterStream = (stream: string) => `${stream}.dlq`

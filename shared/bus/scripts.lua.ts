@@ -38,3 +38,21 @@ redis.call('XADD', KEYS[2], '*', unpack(fields))
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 return 'ok'
 `
+
+/**
+ * The Lua script behind `Bus.deleteIdleConsumers`: looking at the consumers and deleting the idle
+ * ones in one step, so a consumer that reads in between cannot lose what it was just handed.
+ * KEYS[1] the stream; ARGV[1] the group, ARGV[2] the idle time in ms, ARGV[3] a consumer to keep.
+ */
+export const DELETE_IDLE_CONSUMERS = `
+local deleted = {}
+for _, flat in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #flat, 2 do info[flat[i]] = flat[i + 1] end
+  if info['name'] ~= ARGV[3] and tonumber(info['pending']) == 0 and tonumber(info['idle']) > tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    deleted[#deleted + 1] = info['name']
+  end
+end
+return deleted
+`

@@ -1,11 +1,15 @@
-import { APPEND_AFTER, DEAD_LETTER } from './scripts.lua.ts'
+import { APPEND_AFTER, DEAD_LETTER, DELETE_IDLE_CONSUMERS } from './scripts.lua.ts'
 import { deadLetterStream, seqOf, type Bus, type StreamEntry } from './bus.ts'
 
 /** Sends one Redis command and resolves with its raw (RESP2-shaped) reply. */
 export type SendCommand = <T>(...command: [string, ...(string | number)[]]) => Promise<T>
 
 /** The Lua scripts the bus runs; each adapter loads them its own way (EVALSHA over TCP or REST). */
-export const scripts = { appendAfter: APPEND_AFTER, deadLetter: DEAD_LETTER }
+export const scripts = {
+  appendAfter: APPEND_AFTER,
+  deadLetter: DEAD_LETTER,
+  deleteIdleConsumers: DELETE_IDLE_CONSUMERS,
+}
 export type RunScript = (name: keyof typeof scripts, keys: string[], args: string[]) => Promise<unknown>
 
 type RawEntry = [id: string, fields: string[] | null]
@@ -89,17 +93,16 @@ export function streamCommands(
       const [count, smallest] = await call<[number, string | null]>('XPENDING', stream, group)
       return Number(count) > 0 && smallest ? seqOf(smallest) : undefined
     },
+    async pendingIds(stream, group, fromSeq, toSeq, count) {
+      const pending = await call<[string][]>('XPENDING', stream, group, `${fromSeq}-0`, `${toSeq}-0`, count)
+      return pending.map(([id]) => id)
+    },
     async setGroupPosition(stream, group, seq) {
       await call('XGROUP', 'SETID', stream, group, `${seq}-0`)
     },
-    async consumers(stream, group) {
-      return (await call<unknown[][]>('XINFO', 'CONSUMERS', stream, group)).map((flat) => {
-        const info = toRecord(flat)
-        return { name: String(info.name), pending: Number(info.pending), idleMs: Number(info.idle) }
-      })
-    },
-    async deleteConsumer(stream, group, consumer) {
-      await call('XGROUP', 'DELCONSUMER', stream, group, consumer)
+    async deleteIdleConsumers(stream, group, minIdleMs, keep) {
+      const deleted = await runScript('deleteIdleConsumers', [stream], [group, String(minIdleMs), keep])
+      return (deleted as string[] | null) ?? []
     },
     async readGroup({ group, consumer, streams, from, count, blockMs }) {
       const block = blocking && blockMs !== undefined ? ['BLOCK', blockMs] : []

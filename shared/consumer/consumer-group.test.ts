@@ -153,15 +153,15 @@ async function setup(redisUrl = TEST_REDIS_URL) {
       return database.db
     },
     /**
-     * XADDs like the relay does: the next outbox seq as id (unless given), `type` and the JSON envelope
-     * (or any text) in `event`.
+     * XADDs like the relay does: the next outbox seq as id (unless given), `type`, the JSON envelope
+     * (or any text) in `event`, and the publisher's origin.
      */
     async publish(stream: string, event: Envelope | string, id?: string): Promise<string> {
       const [type, body] =
         typeof event === 'string' ? ['VehicleRegistered', event] : [event.type, JSON.stringify(event)]
       const seq = id ? Number(id.split('-')[0]) : (seqs.get(stream) ?? 0) + 1
       seqs.set(stream, Math.max(seqs.get(stream) ?? 0, seq))
-      return (await redis.xadd(stream, id ?? `${seq}-0`, 'type', type, 'event', body))!
+      return (await redis.xadd(stream, id ?? `${seq}-0`, 'type', type, 'event', body, 'origin', 'test'))!
     },
     /** Entries of the group delivered but not acknowledged, over all streams. */
     async pending(): Promise<number> {
@@ -791,6 +791,60 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
     await sleep(200)
     expect(await t.lastDelivered(t.streams.vehicles)).toBe('2-0')
     expect(await t.effectsOf(events[0]!.id)).toBe(0) // still the ghost's, until claimed
+  })
+
+  it('keeps a gap open at an event from the outbox that fails, instead of passing it by', async () => {
+    const t = await setup()
+    const outbox = outboxOf(t)
+    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3', 'AB-12-4'].map(vehicleRegistered)
+    for (const event of events) await outbox.publish(t.streams.vehicles, event)
+    await t.redis.xtrim(t.streams.vehicles, 'MINID', '4-0')
+    const failing = events[1]!.id
+    const handle: EventHandler = (event) => {
+      if (event.id === failing) throw new Error('handler broken for this one')
+      return recorded(t.db, 'c1')(event)
+    }
+
+    const consumer = t.consumer('c1', { catchUp: outbox.catchUp, handle })
+    await consumer.start()
+
+    await vi.waitFor(async () => expect(await t.effectsOf(events[3]!.id)).toBe(1), waitLong)
+    expect(await t.effectsOf(events[0]!.id)).toBe(1)
+    expect(await t.effectsOf(events[2]!.id)).toBe(0)
+    expect((await consumer.health()).gaps).toEqual([{ stream: t.streams.vehicles, fromSeq: 2, toSeq: 3 }])
+  })
+
+  it('takes no position from a stray entry, so a later gap is still noticed', async () => {
+    const t = await setup()
+    const stray = vehicleRegistered('ST-12-1')
+    await t.publish(t.streams.vehicles, vehicleRegistered('AB-12-1'))
+    await t.redis.xadd(t.streams.vehicles, '*', 'type', stray.type, 'event', JSON.stringify(stray))
+    const consumer = t.consumer('c1')
+    await consumer.start()
+    await vi.waitFor(async () => expect(await t.effectsOf(stray.id)).toBe(1), waitLong)
+    expect(await positionOf(t, t.streams.vehicles)).toBe(1)
+  })
+
+  it('applies again what a restored database lost even while other entries are pending', async () => {
+    const t = await setup()
+    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3', 'AB-12-4', 'AB-12-5'].map(vehicleRegistered)
+    for (const event of events.slice(0, 3)) await t.publish(t.streams.vehicles, event)
+    const first = t.consumer('c1')
+    await first.start()
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(3), waitLong)
+    await first.stop()
+    for (const event of events.slice(3)) await t.publish(t.streams.vehicles, event)
+    // Another consumer holds the last two, in flight.
+    await t.redis.xreadgroup('GROUP', GROUP, 'other', 'COUNT', 2, 'STREAMS', t.streams.vehicles, '>')
+    const lost = events.slice(1, 3).map((e) => e.id)
+    await t.db.delete(effects).where(inArray(effects.eventId, lost))
+    await t.db.delete(inbox).where(inArray(inbox.eventId, lost))
+    await t.db.update(consumerPositions).set({ seq: 1 })
+
+    await t.consumer('c1', { claimIdleMs: 60_000 }).start()
+
+    await vi.waitFor(async () => expect(await t.effectsOf(lost[1]!)).toBe(1), waitLong)
+    expect(await t.effectsOf(lost[0]!)).toBe(1)
   })
 
   it('forgets consumers with nothing pending that have not read for two claim periods', async () => {

@@ -52,12 +52,16 @@ export interface GroupHealth {
   gaps: { stream: string; fromSeq: number; toSeq: number }[]
   deadLetters: Record<string, number>
   problem?: string
+  /** Why the last read or batch failed, until one succeeds. */
+  lastError?: string
 }
 
 interface Delivery {
   stream: string
   entry: StreamEntry
   event: Envelope
+  /** Not written by a relay and out of sequence (a hand-made `XADD *`): applied, but no position. */
+  stray?: true
 }
 
 class MalformedEvent extends Error {}
@@ -88,6 +92,7 @@ export class ConsumerGroup {
   /** Per stream, the highest seq this group is done with, as its database says. */
   private readonly positions = new Map<string, number>()
   private problem: string | undefined
+  private lastError: string | undefined
   /** Ends the wait between failed reads early, for `stop()`. */
   private wake = () => {}
   private readonly batchSize: number
@@ -189,8 +194,8 @@ export class ConsumerGroup {
     const gaps = await db.select().from(consumerGaps).where(eq(consumerGaps.consumerGroup, group))
     let filled = 0
     for (const gap of gaps) {
-      if (!(await this.fetch(gap.sourceStream, gap.fromSeq, gap.toSeq))) continue
-      filled++
+      const next = await this.fetch(gap.sourceStream, gap.fromSeq, gap.toSeq)
+      if (next === undefined || next === gap.fromSeq) continue
       await db
         .delete(consumerGaps)
         .where(
@@ -200,6 +205,9 @@ export class ConsumerGroup {
             eq(consumerGaps.fromSeq, gap.fromSeq),
           ),
         )
+      // What is left of it (an event that fails, a producer's outbox that ends early) stays a gap.
+      if (next <= gap.toSeq) await this.recordGap(gap.sourceStream, next, gap.toSeq)
+      else filled++
     }
     return { filled, remaining: gaps.length - filled }
   }
@@ -207,13 +215,14 @@ export class ConsumerGroup {
   /**
    * Applies the producers' whole history from their outboxes, skipping what is applied: a group added
    * later starts from the beginning.
-   * @returns the streams whose producer could not be reached.
+   * @returns the streams whose producer could not be reached, or whose history stopped at an event that fails.
    */
   async replayHistory(): Promise<string[]> {
-    const unreachable: string[] = []
+    const incomplete: string[] = []
     for (const stream of this.options.streams)
-      if (!(await this.fetch(stream, 1, Number.MAX_SAFE_INTEGER))) unreachable.push(stream)
-    return unreachable
+      if ((await this.fetch(stream, 1, Number.MAX_SAFE_INTEGER)) !== Number.MAX_SAFE_INTEGER + 1)
+        incomplete.push(stream)
+    return incomplete
   }
 
   /**
@@ -222,7 +231,11 @@ export class ConsumerGroup {
    * @returns the streams whose producer could not be reached (their events are missing until a catch-up).
    */
   async rebuild(): Promise<string[]> {
-    const { db, group, readModel = [] } = this.options
+    const { db, group, readModel = [], streams, catchUp } = this.options
+    // Nothing is emptied unless every producer's history can be read.
+    const unreachable: string[] = []
+    for (const stream of streams) if (!(await catchUp?.(stream, 1, 1, 1))) unreachable.push(stream)
+    if (unreachable.length > 0) return unreachable
     await commitWrites(db, [
       ...readModel.map((table) => db.delete(table)),
       db.delete(inbox).where(eq(inbox.consumerGroup, group)),
@@ -240,12 +253,20 @@ export class ConsumerGroup {
       .select({ stream: consumerGaps.sourceStream, fromSeq: consumerGaps.fromSeq, toSeq: consumerGaps.toSeq })
       .from(consumerGaps)
       .where(eq(consumerGaps.consumerGroup, group))
+    // A group built only to report (workerd) has not claimed anything yet: it asks now.
+    if (bus && !this.problem) await this.ownsGroups(await databaseOrigin(db), bus)
     const deadLetters: Record<string, number> = {}
     for (const stream of bus ? streams : []) {
       const count = await bus!.countDeadLetters(stream)
       if (count > 0) deadLetters[stream] = count
     }
-    return { group, gaps, deadLetters, ...(this.problem ? { problem: this.problem } : {}) }
+    return {
+      group,
+      gaps,
+      deadLetters,
+      ...(this.problem ? { problem: this.problem } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    }
   }
 
   /** This group's dead letters on each stream it reads, oldest first (fields: error, deliveries, entryId, ...). */
@@ -293,20 +314,16 @@ export class ConsumerGroup {
     const origin = await databaseOrigin(db)
     const rows = await db.select().from(consumerPositions).where(eq(consumerPositions.consumerGroup, group))
     for (const row of rows) this.positions.set(row.sourceStream, row.seq)
+    if (!(await this.ownsGroups(origin))) return false
     for (const stream of streams) {
       await bus.ensureGroup(stream, group)
-      const owner = await bus.claim(`${stream}.group.${group}`, origin)
-      if (owner !== origin) {
-        this.problem = `group ${group} on ${stream} belongs to another database (origin ${owner}): two deployments share the stream prefix`
-        logger.error({ group, stream, owner, origin }, 'consumer group not started')
-        return false
-      }
       const position = this.positions.get(stream) ?? 0
       const info = (await bus.groups(stream)).find((g) => g.name === group)
-      // Entries delivered past the database's position are pending (in flight when a consumer died:
-      // they are delivered again or claimed) or acknowledged. Acknowledged ones the database does not
-      // know of were lost with it (restored from a backup): the group goes back to apply them again.
-      if (info && info.lastDeliveredSeq - position > info.pending) {
+      if (
+        info &&
+        info.lastDeliveredSeq > position &&
+        (await this.lostPast(stream, position, info.lastDeliveredSeq))
+      ) {
         await bus.setGroupPosition(stream, group, position)
         logger.warn(
           { group, stream, from: position, redis: info.lastDeliveredSeq },
@@ -315,6 +332,37 @@ export class ConsumerGroup {
       }
     }
     return true
+  }
+
+  /**
+   * Claims the group on every stream for this database, through `bus` (health asks on the host's
+   * connection: the group's own may be held by a blocking read); false (and a problem reported) where
+   * another database owns it.
+   */
+  private async ownsGroups(origin: string, bus = this.options.bus): Promise<boolean> {
+    const { group, streams, logger } = this.options
+    for (const stream of streams) {
+      const owner = await bus.claim(`${stream}.group.${group}`, origin)
+      if (owner === origin) continue
+      this.problem = `group ${group} on ${stream} belongs to another database (origin ${owner}): two deployments share the stream prefix`
+      logger.error({ group, stream, owner, origin }, 'consumer group not started')
+      return false
+    }
+    this.problem = undefined
+    return true
+  }
+
+  /**
+   * Whether the group acknowledged entries in `(position, lastDelivered]` that the database has no
+   * record of: lost with it (restored from a backup), to be applied again. Entries still pending are
+   * in flight (delivered again or claimed anyway), and entries the relay did not write do not count.
+   */
+  private async lostPast(stream: string, position: number, lastDelivered: number): Promise<boolean> {
+    const { bus, group } = this.options
+    const count = Math.min(lastDelivered - position, 10_000)
+    const entries = await bus.range(stream, position + 1, lastDelivered, count)
+    const pending = new Set(await bus.pendingIds(stream, group, position + 1, lastDelivered, count))
+    return entries.some((e) => e.fields.origin !== undefined && !pending.has(e.id))
   }
 
   private async run(): Promise<void> {
@@ -340,6 +388,7 @@ export class ConsumerGroup {
         for (const { stream, entries } of batches)
           await this.process(stream, entries, { firstDelivery: true, ackInBackground: true })
         backoffMs = 100
+        this.lastError = undefined
       } catch (error) {
         this.reading = false
         if (this.stopping) return
@@ -347,9 +396,10 @@ export class ConsumerGroup {
         // is ended with UNBLOCKED): recreate and read from the start.
         if (/NOGROUP|UNBLOCKED the stream key no longer exists/.test(String(error))) {
           this.options.logger.warn({ group: this.options.group }, 'consumer group missing; recreating it')
-          await this.prepare().catch(() => {})
+          if ((await this.prepare().catch(() => true)) === false) return
           continue
         }
+        this.lastError = (error as Error).message
         this.options.logger.warn({ err: error, group: this.options.group }, 'consumer read failed; retrying')
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, backoffMs)
@@ -395,9 +445,7 @@ export class ConsumerGroup {
       if (entries.length > 0) acknowledged += await this.process(stream, entries)
       // A consumer with nothing pending that has not read for two claim periods is gone (a restart
       // under another name, a host scaled away); one still alive is simply made again when it reads.
-      for (const other of await bus.consumers(stream, group))
-        if (other.name !== consumer && other.pending === 0 && other.idleMs > 2 * this.claimIdleMs)
-          await bus.deleteConsumer(stream, group, other.name)
+      await bus.deleteIdleConsumers(stream, group, 2 * this.claimIdleMs, consumer)
     }
     return acknowledged
   }
@@ -430,19 +478,19 @@ export class ConsumerGroup {
         continue
       }
       const seq = seqOf(entry.id)
+      // An entry out of sequence that no relay stamped (a stray `XADD *`) must not carry the position
+      // off, where gaps would go unnoticed, nor count as a gap.
+      const stray = entry.fields.origin === undefined && seq > last + 1
       try {
-        fresh.push({ stream, entry, event: this.parse(entry) })
+        fresh.push({ stream, entry, event: this.parse(entry), ...(stray ? { stray: true as const } : {}) })
       } catch (error) {
-        // Past an entry where an outbox entry belongs; an entry out of sequence (a stray `XADD *`)
-        // must not carry the position off where gaps would go unnoticed.
-        if (seq === last + 1) {
-          await this.advance(stream, [entry])
-          last = seq
-        }
+        if (!stray) await this.advance(stream, [entry])
         await this.deadLetter(stream, entry, error, await this.deliveriesOf(stream, entry))
         done.push(entry.id) // acknowledged with its letter already; counted as done
+        if (!stray) last = Math.max(last, seq)
         continue
       }
+      if (stray) continue
       if (seq > last + 1) await this.checkGap(stream, last + 1, seq - 1)
       last = Math.max(last, seq)
     }
@@ -451,19 +499,9 @@ export class ConsumerGroup {
     const seen = await this.alreadyApplied(recheck)
     const unseen = fresh.filter((d) => !seen.has(d.event.id))
     const skipped = fresh.filter((d) => seen.has(d.event.id))
-    if (skipped.length > 0)
-      await this.advance(
-        stream,
-        skipped.map((d) => d.entry),
-      )
+    if (skipped.length > 0) await this.advance(stream, positioned(skipped))
     done.push(...skipped.map((d) => d.entry.id))
-    try {
-      await this.apply(unique(unseen))
-      done.push(...unseen.map((d) => d.entry.id))
-    } catch {
-      // One bad event must not hold back the others: apply them one by one.
-      for (const delivery of unseen) if (await this.applyOne(delivery)) done.push(delivery.entry.id)
-    }
+    done.push(...(await this.applyAll(stream, unseen)))
     const ack = this.options.bus.ack(stream, this.options.group, done)
     if (!ackInBackground) await ack
     else
@@ -496,18 +534,24 @@ export class ConsumerGroup {
 
   private async missing(stream: string, fromSeq: number, toSeq: number, reason: string): Promise<void> {
     const { group, logger } = this.options
-    if (await this.fetch(stream, fromSeq, toSeq)) {
+    const next = await this.fetch(stream, fromSeq, toSeq)
+    if (next !== undefined && next > toSeq) {
       logger.warn({ stream, group, fromSeq, toSeq }, `${reason}; fetched them from the producer's outbox`)
       return
     }
+    const from = next ?? fromSeq
     logger.error(
-      { stream, group, fromSeq, toSeq },
+      { stream, group, fromSeq: from, toSeq },
       `${reason}; run npm run catch-up where the producer's database is reachable`,
     )
+    await this.recordGap(stream, from, toSeq)
+  }
+
+  private async recordGap(stream: string, fromSeq: number, toSeq: number): Promise<void> {
     await this.options.db
       .insert(consumerGaps)
       .values({
-        consumerGroup: group,
+        consumerGroup: this.options.group,
         sourceStream: stream,
         fromSeq,
         toSeq,
@@ -520,43 +564,92 @@ export class ConsumerGroup {
   }
 
   /**
-   * Applies the producer's outbox rows `[fromSeq, toSeq]` that this group has not applied.
-   * @returns false when the producer's database cannot be reached from here.
+   * Applies the producer's outbox rows `[fromSeq, toSeq]` that this group has not applied, in order,
+   * stopping at the first that fails (a row that does not match its contract is dead-lettered).
+   * @returns the first seq not done (past `toSeq` when all is), or undefined when the producer's
+   *   database cannot be reached from here.
    */
-  private async fetch(stream: string, fromSeq: number, toSeq: number): Promise<boolean> {
-    const { catchUp } = this.options
-    for (let from = fromSeq; from <= toSeq;) {
+  private async fetch(stream: string, fromSeq: number, toSeq: number): Promise<number | undefined> {
+    const { catchUp, logger, group } = this.options
+    let from = fromSeq
+    while (from <= toSeq) {
       const entries = await catchUp?.(stream, from, toSeq, this.batchSize)
-      if (!entries) return false
-      if (entries.length === 0) break
+      if (!entries) return from === fromSeq ? undefined : from
+      if (entries.length === 0) {
+        // Seqs the outbox skips (renumbered after a restore) are fine; an outbox that ends before the
+        // range does (a stale copy of the producer's database) has not filled it.
+        if (
+          (await catchUp!(stream, toSeq + 1, Number.MAX_SAFE_INTEGER, 1))?.length ||
+          toSeq === Number.MAX_SAFE_INTEGER
+        )
+          return toSeq + 1
+        return from
+      }
       const deliveries: Delivery[] = []
       for (const entry of entries) {
         try {
           deliveries.push({ stream, entry, event: this.parse(entry) })
         } catch (error) {
-          this.options.logger.error(
-            { err: error, stream, entryId: entry.id },
-            'outbox row does not match its contract',
-          )
+          await this.deadLetter(stream, entry, error, 0)
         }
       }
       const seen = await this.alreadyApplied(deliveries)
       const unseen = unique(deliveries.filter((d) => !seen.has(d.event.id)))
+      let done = entries
       try {
         await this.apply(unseen)
       } catch {
-        for (const delivery of unseen) await this.applyOne(delivery)
+        for (const delivery of unseen) {
+          try {
+            await this.apply([delivery])
+          } catch (error) {
+            logger.error(
+              { err: error, stream, group, entryId: delivery.entry.id },
+              'event from the outbox failed',
+            )
+            done = entries.filter((e) => seqOf(e.id) < seqOf(delivery.entry.id))
+            if (done.length > 0) await this.advance(stream, done)
+            return seqOf(delivery.entry.id)
+          }
+        }
       }
-      await this.advance(stream, entries)
+      await this.advance(stream, done)
       from = seqOf(entries.at(-1)!.id) + 1
     }
-    return true
+    return from
+  }
+
+  /** Applies `deliveries` as one batch where it can, else one by one. @returns the ids of the entries done. */
+  private async applyAll(stream: string, deliveries: Delivery[]): Promise<string[]> {
+    try {
+      await this.apply(unique(deliveries))
+      return deliveries.map((d) => d.entry.id)
+    } catch {
+      // Looked at below.
+    }
+    // Events published twice break the batch on the inbox's unique index (first deliveries skip the
+    // lookup): those are looked up once, and the rest tried again as one batch.
+    const applied = await this.alreadyApplied(deliveries)
+    const rest = deliveries.filter((d) => !applied.has(d.event.id))
+    const done = deliveries.filter((d) => applied.has(d.event.id)).map((d) => d.entry.id)
+    if (done.length > 0) {
+      await this.advance(stream, positioned(deliveries.filter((d) => applied.has(d.event.id))))
+      try {
+        await this.apply(unique(rest))
+        return [...done, ...rest.map((d) => d.entry.id)]
+      } catch {
+        // One by one, below.
+      }
+    }
+    // One bad event must not hold back the others.
+    for (const delivery of rest) if (await this.applyOne(delivery)) done.push(delivery.entry.id)
+    return done
   }
 
   private async applyOne(delivery: Delivery): Promise<boolean> {
     try {
       if (!(await this.alreadyApplied([delivery])).size) await this.apply([delivery])
-      else await this.advance(delivery.stream, [delivery.entry])
+      else await this.advance(delivery.stream, positioned([delivery]))
       return true
     } catch (error) {
       const deliveries = await this.deliveriesOf(delivery.stream, delivery.entry)
@@ -567,7 +660,7 @@ export class ConsumerGroup {
         )
         return false
       }
-      await this.advance(delivery.stream, [delivery.entry])
+      await this.advance(delivery.stream, positioned([delivery]))
       await this.deadLetter(delivery.stream, delivery.entry, error, deliveries)
       return true
     }
@@ -589,10 +682,7 @@ export class ConsumerGroup {
       appliedAt,
     }))
     // One multi-row insert for the inbox: a redelivered event in it fails the whole batch on the unique index.
-    const positions = this.positionWrites(
-      deliveries.map((d) => d.entry),
-      deliveries[0]!.stream,
-    )
+    const positions = this.positionWrites(positioned(deliveries), deliveries[0]!.stream)
     await commitWrites(db, [...effects, this.insertInbox(received), ...positions.writes])
     positions.commit()
   }
@@ -607,7 +697,7 @@ export class ConsumerGroup {
 
   /** The statement moving the group's position in `stream` up to the highest of `entries`, if that is ahead. */
   private positionWrites(entries: StreamEntry[], stream: string): { writes: Statement[]; commit(): void } {
-    const highest = Math.max(...entries.map((e) => seqOf(e.id)))
+    const highest = Math.max(0, ...entries.map((e) => seqOf(e.id)))
     const current = this.positions.get(stream) ?? 0
     if (!(highest > current)) return { writes: [], commit() {} }
     return {
@@ -670,6 +760,9 @@ export class ConsumerGroup {
     })
   }
 }
+
+/** The entries of `deliveries` that move the group's position (all but strays). */
+const positioned = (deliveries: Delivery[]) => deliveries.filter((d) => !d.stray).map((d) => d.entry)
 
 /** The same event twice in one read (published twice) must become one effect and one inbox row. */
 function unique(deliveries: Delivery[]): Delivery[] {

@@ -7,8 +7,10 @@ import { kernelMeta } from './kernel-schema.ts'
  * from a backup has the same one; another deployment's database has its own.
  */
 export async function databaseOrigin(db: Db): Promise<string> {
+  const read = async () => (await db.select().from(kernelMeta).where(eq(kernelMeta.key, 'origin')))[0]?.value
+  const origin = await read()
+  if (origin) return origin
   // Migrations give every database an origin; this covers a database made before they did.
   await db.insert(kernelMeta).values({ key: 'origin', value: crypto.randomUUID() }).onConflictDoNothing()
-  const [row] = await db.select().from(kernelMeta).where(eq(kernelMeta.key, 'origin'))
-  return row!.value
+  return (await read())!
 }

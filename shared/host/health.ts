@@ -63,6 +63,7 @@ export async function checkService(
     const group = await consumer.health(redis === 'ok' ? bus : undefined)
     groups.push(group)
     if (group.problem) problems.push(group.problem)
+    if (group.lastError) problems.push(`consumer group ${group.group} failing: ${group.lastError}`)
     for (const gap of group.gaps)
       problems.push(`gap: group ${group.group} never received ${gap.stream} ${gap.fromSeq}..${gap.toSeq}`)
     for (const [stream, count] of Object.entries(group.deadLetters))

@@ -134,6 +134,8 @@ export class ProducerDatabases {
       const name = serviceNames.find((n) => serviceStream(this.config.streamPrefix, n) === stream)
       reached = name ? this.connect(name) : Promise.resolve(undefined)
       this.reached.set(stream, reached)
+      // A failed connection is tried again next time, not remembered.
+      reached.catch(() => this.reached.delete(stream))
     }
     return reached
   }

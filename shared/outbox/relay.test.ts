@@ -543,6 +543,7 @@ describe('the outbox relay and entries it did not write', () => {
     // The database goes back to before a-2 and a-3 (a backup restored): its outbox ends at 1.
     await t.db.delete(outboxTable).where(gt(outboxTable.seq, 1))
     await t.db.run(sql`update sqlite_sequence set seq = 1 where name = 'outbox'`)
+    await t.db.update(kernelMeta).set({ value: '1' }).where(eq(kernelMeta.key, 'published'))
     const fresh = new OutboxRelay({
       db: t.db,
       bus: createRedisBus(TEST_REDIS_URL, 'relay-test'),

@@ -204,9 +204,13 @@ export class OutboxRelay {
     const ours = !top || (await this.isOurs(top))
     if (ours === 'foreign') return this.report(top!)
     this.resolveProblem()
-    if (ours === 'unknown') return { end: await this.rebase(end), from: end }
+    if (ours === 'unknown') {
+      // Renumbered after this very end already, and nothing committed since: nothing to do.
+      if ((await this.meta('rebased-after')) >= end) return { end, from: end }
+      return { end: await this.rebase(end), from: end }
+    }
     // How far publishing is known to have got: by this relay, or by an earlier run (recorded at backstops).
-    const known = Math.max(this.published ?? 0, await this.recordedPublished())
+    const known = Math.max(this.published ?? 0, await this.meta('published'))
     if (end >= known) return { end, from: end }
     // The stream lost entries it had (a flush, a restart without persistence). Publishing all of
     // history again would hold up what is new behind it: the last `keep` of what it had go out again,
@@ -290,12 +294,16 @@ export class OutboxRelay {
     return streamEnd
   }
 
-  /** The newest seq where the stream and the outbox hold the same event; 0 when none is found. */
+  /**
+   * The newest seq where the stream and the outbox hold the same event. The walk back stops at the
+   * stream end a backstop pass recorded in this database: up to there, both came from the same rows.
+   */
   private async lastAgreedSeq(streamEnd: number): Promise<number> {
     const { bus, stream, db } = this.options
+    const recorded = Math.min(await this.meta('published'), streamEnd)
     for (let before: number | undefined = streamEnd + 1; ;) {
       const page = await bus.readBack(stream, 200, before)
-      if (page.length === 0) return 0
+      if (page.length === 0) return recorded
       const rows = await db
         .select({ seq: outbox.seq, eventId: outbox.eventId })
         .from(outbox)
@@ -306,7 +314,10 @@ export class OutboxRelay {
           ),
         )
       const held = new Map(rows.map((r) => [r.seq, r.eventId]))
-      for (const entry of page) if (held.get(seqOf(entry.id)) === eventIdOf(entry)) return seqOf(entry.id)
+      for (const entry of page) {
+        if (seqOf(entry.id) <= recorded) return recorded
+        if (held.get(seqOf(entry.id)) === eventIdOf(entry)) return seqOf(entry.id)
+      }
       before = seqOf(page.at(-1)!.id)
     }
   }
@@ -326,9 +337,12 @@ export class OutboxRelay {
     if (keepFrom > 1) await bus.trimBefore(stream, keepFrom)
   }
 
-  /** Where an earlier pass of any relay on this database found the stream ending (0 when none did). */
-  private async recordedPublished(): Promise<number> {
-    const [row] = await this.options.db.select().from(kernelMeta).where(eq(kernelMeta.key, 'published'))
+  /**
+   * A seq the relays of this database recorded (0 when none did): `published`, where a backstop pass
+   * found the stream ending; `rebased-after`, the stream end the outbox was last renumbered after.
+   */
+  private async meta(key: 'published' | 'rebased-after'): Promise<number> {
+    const [row] = await this.options.db.select().from(kernelMeta).where(eq(kernelMeta.key, key))
     return Number(row?.value ?? 0)
   }
 

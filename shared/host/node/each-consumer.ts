@@ -4,7 +4,7 @@ import type { ConsumerGroup } from '../../consumer/consumer-group.ts'
 import { createLogger } from '../../logger.ts'
 import type { ServiceName } from '../../service.ts'
 import { configOrExit } from '../config.ts'
-import { buildService, ProducerDatabases } from '../services.ts'
+import { buildService, ProducerDatabases, type RunningService } from '../services.ts'
 
 /**
  * For operator commands: builds every configured service (SERVICES) the way `npm start` does, from the
@@ -19,14 +19,16 @@ export async function forEachConsumer(
   const logger = createLogger(config.logLevel, { tool }, pino.destination(2))
   const bus = createRedisBus(config.redisUrl, `pitstop-${tool}`, { commandTimeoutMs: 2_000 })
   const producers = new ProducerDatabases(config)
+  const services: RunningService[] = []
   try {
-    for (const name of config.services) {
-      const service = await buildService(name, config, { bus, logger, consumerName: tool, producers })
-      for (const consumer of service.consumers) await visit(name, consumer)
-      service.database.client.close()
-    }
+    // All built first: a consumer catching up reads the other services' outboxes.
+    for (const name of config.services)
+      services.push(await buildService(name, config, { bus, logger, consumerName: tool, producers }))
+    for (const service of services)
+      for (const consumer of service.consumers) await visit(service.name, consumer)
   } finally {
     producers.close()
+    for (const service of services) service.database.client.close()
     await bus.close()
   }
 }
