@@ -394,13 +394,15 @@ export class ConsumerGroup {
         if (this.stopping) return
         // The stream or group vanished (Redis flushed or restarted empty; a read blocked at that moment
         // is ended with UNBLOCKED): recreate and read from the start.
+        this.lastError = (error as Error).message
         if (/NOGROUP|UNBLOCKED the stream key no longer exists/.test(String(error))) {
           this.options.logger.warn({ group: this.options.group }, 'consumer group missing; recreating it')
-          if ((await this.prepare().catch(() => true)) === false) return
-          continue
+          // Redis may refuse (out of memory, say): then wait as after any failure.
+          const prepared = await this.prepare().catch(() => undefined)
+          if (prepared === false) return
+          if (prepared) continue
         }
-        this.lastError = (error as Error).message
-        this.options.logger.warn({ err: error, group: this.options.group }, 'consumer read failed; retrying')
+        this.options.logger.error({ err: error, group: this.options.group }, 'consumer read failed; retrying')
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, backoffMs)
           this.wake = () => (clearTimeout(timer), resolve())

@@ -534,6 +534,25 @@ describe('the outbox relay and entries it did not write', () => {
     expect(await t.published()).toEqual(await t.expected())
   })
 
+  it('refuses another database even while the stream is still empty', async () => {
+    const t = await setup()
+    const other = await setup()
+    const { relay } = t.newRelay()
+    await relay.flush() // claims the stream, publishes nothing
+    const intruder = new OutboxRelay({
+      db: other.db,
+      bus: createRedisBus(TEST_REDIS_URL, 'relay-test'),
+      stream: t.stream,
+      logger: createLogger('silent'),
+      intervalMs: NEVER,
+    })
+    await other.register('x-1')
+    await intruder.flush()
+
+    expect((await intruder.health()).problem?.problem).toBe('another-deployment')
+    expect(await t.readStream()).toEqual([])
+  })
+
   it('renumbers what a database restored from a backup commits, after the stream end, so it is published', async () => {
     const t = await setup()
     const { relay } = t.newRelay()

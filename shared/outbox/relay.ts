@@ -145,7 +145,7 @@ export class OutboxRelay {
         } catch (error) {
           this.recheck = true
           this.lastError = (error as Error).message
-          this.options.logger.warn(
+          this.options.logger.error(
             { err: error, stream: this.options.stream },
             'relay pass failed; retrying on the next tick',
           )
@@ -199,10 +199,14 @@ export class OutboxRelay {
    */
   private async locate(): Promise<{ end: number; from: number } | undefined> {
     const { bus, stream, logger } = this.options
+    // The first database to publish to a stream owns it; another deployment is refused even where it
+    // would only add entries to an empty stream.
+    const owner = await bus.claim(`${stream}.publisher`, await this.originOf())
+    if (owner !== (await this.originOf())) return this.report({ origin: owner })
     const [top] = await bus.readBack(stream, 1)
     const end = top ? seqOf(top.id) : 0
     const ours = !top || (await this.isOurs(top))
-    if (ours === 'foreign') return this.report(top!)
+    if (ours === 'foreign') return this.report({ entry: top! })
     this.resolveProblem()
     if (ours === 'unknown') {
       // Renumbered after this very end already, and nothing committed since: nothing to do.
@@ -237,17 +241,24 @@ export class OutboxRelay {
     return stamped === origin ? 'unknown' : 'foreign'
   }
 
-  private report(top: StreamEntry): undefined {
+  /** Stops publishing, loudly: the stream ends in `entry` this database did not write, or belongs to `origin`. */
+  private report({
+    entry,
+    origin = entry?.fields.origin,
+  }: {
+    entry?: StreamEntry
+    origin?: string
+  }): undefined {
     const { stream, logger } = this.options
     const problem: RelayProblem =
-      top.fields.origin === undefined
+      origin === undefined
         ? {
             problem: 'foreign-entry',
-            detail: `${stream} ends in entry ${top.id}, which this service did not write; delete the stream (DEL ${stream}) to publish again`,
+            detail: `${stream} ends in entry ${entry!.id}, which this service did not write; delete the stream (DEL ${stream}) to publish again`,
           }
         : {
             problem: 'another-deployment',
-            detail: `${stream} ends in an entry of another database (origin ${top.fields.origin}): two deployments share the stream prefix; give one another STREAM_PREFIX, or delete the stream if the other is gone`,
+            detail: `${stream} is published to by another database (origin ${origin}): two deployments share the stream prefix; give one another STREAM_PREFIX, or, if the other is gone for good, delete its keys (${stream}, ${stream}.publisher, ${stream}.group.*)`,
           }
     if (this.problem?.detail !== problem.detail)
       logger.error({ stream, ...problem }, 'relay stopped publishing')

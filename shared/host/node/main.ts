@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server'
+import { mkdir } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { createLogger } from '../../logger.ts'
 import { configOrExit } from '../config.ts'
@@ -14,6 +15,8 @@ const logger = createLogger(config.logLevel, { host: process.versions.deno ? 'de
 
 let stopRedis: (graceMs?: number) => Promise<void>
 try {
+  // A redis-server the host starts keeps its append-only files here.
+  await mkdir(config.dataDir, { recursive: true })
   stopRedis = await ensureRedis(config.redisUrl, config.dataDir, logger)
 } catch (error) {
   logger.fatal((error as Error).message)
@@ -30,6 +33,14 @@ const server = serve({ fetch: createGateway(running).fetch, port: config.port },
 const closeServer = gracefulClose(server as Server)
 
 let stopping = false
+// The port taken, say: nothing can be served, so everything started stops again.
+server.once('error', async (error) => {
+  logger.fatal({ err: error }, `cannot listen on port ${config.port}`)
+  stopping = true
+  await running.stop()
+  await stopRedis()
+  process.exit(1)
+})
 async function shutdown(signal: string) {
   if (stopping) return
   stopping = true
