@@ -55,6 +55,40 @@ describe('compiled inserts', () => {
     ])
   })
 
+  it('gather rows of plain inserts across each other, one statement per insert, but never across an upsert', async () => {
+    const t = await setup()
+    const batch = vi.spyOn(t.client, 'batch')
+    const insertJob = compileInsert<typeof jobs.$inferInsert>(
+      t.db.insert(jobs).values(placeholders(jobs, ['jobId', 'date', 'notes'])),
+    )
+    const insertCustomer = compileInsert<typeof refCustomers.$inferInsert>(
+      t.db.insert(refCustomers).values(placeholders(refCustomers)),
+    )
+    const upsertNotes = compileInsert<typeof jobs.$inferInsert>(
+      t.db
+        .insert(jobs)
+        .values(placeholders(jobs, ['jobId', 'date', 'notes']))
+        .onConflictDoUpdate({ target: jobs.jobId, set: { notes: sql`excluded.notes` } }),
+    )
+    await commitWrites(t.db, [
+      insertJob([{ jobId: 'j-1', date: '2030-01-01', notes: 'one' }]),
+      insertCustomer([sampleCustomer('c-1', 'Ann')]),
+      insertJob([{ jobId: 'j-2', date: '2030-01-01', notes: 'two' }]),
+      insertCustomer([sampleCustomer('c-2', 'Bo')]),
+    ])
+    expect(batch.mock.calls[0]![0]).toHaveLength(2)
+
+    await commitWrites(t.db, [
+      insertJob([{ jobId: 'j-3', date: '2030-01-01', notes: 'planned' }]),
+      upsertNotes([{ jobId: 'j-3', date: '2030-01-01', notes: 'finished' }]),
+      insertJob([{ jobId: 'j-4', date: '2030-01-01', notes: 'later' }]),
+    ])
+    expect(batch.mock.calls[1]![0]).toHaveLength(3)
+    expect(await t.db.select({ notes: jobs.notes }).from(jobs).where(eq(jobs.jobId, 'j-3'))).toEqual([
+      { notes: 'finished' },
+    ])
+  })
+
   it('split rows binding more parameters than SQLite takes into several statements of one transaction', async () => {
     const t = await setup()
     const batch = vi.spyOn(t.client, 'batch')

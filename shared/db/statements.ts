@@ -125,28 +125,37 @@ export async function commitWrites(db: Db, writes: Write[]): Promise<void> {
 }
 
 /**
- * Joins runs of rows for the same compiled insert into statements of at most `rowsPerStatement` rows
- * each, so none binds more than `maxParameters`. Into copies: the outbox commits the same writes again
- * one by one when a group fails.
+ * Joins rows for the same compiled insert into statements of at most `rowsPerStatement` rows each, so
+ * none binds more than `maxParameters`. Rows of a plain insert join its open statement even across
+ * other plain inserts, which commute, so a group commit of commands that each insert into two tables
+ * makes two statements, not two per command. An insert with a conflict clause (an upsert, whose order
+ * may matter) joins only the statement right before it, and like any other write closes the open ones.
+ * Into copies: the outbox commits the same writes again one by one when a group fails.
  */
 function coalesce(writes: Write[]): Write[] {
   const result: Write[] = []
+  // Every InsertRows here is a copy made below, free to grow.
+  let open = new Map<CompiledInsert, InsertRows>()
   for (const write of writes) {
     if (!(write instanceof InsertRows)) {
       result.push(write)
+      open = new Map()
       continue
     }
     const { insert } = write
+    const plain = insert.tail.trim() === ''
     const last = result.at(-1)
-    // Every InsertRows in `result` is a copy made here, free to grow.
-    let open = last instanceof InsertRows && last.insert === insert ? last : undefined
+    if (!plain) open = new Map(last instanceof InsertRows && last.insert === insert ? [[insert, last]] : [])
+    let statement = open.get(insert)
     for (const row of write.rows) {
-      if (open === undefined || open.rows.length === insert.rowsPerStatement) {
-        open = new InsertRows(insert, [])
-        result.push(open)
+      if (statement === undefined || statement.rows.length === insert.rowsPerStatement) {
+        statement = new InsertRows(insert, [])
+        result.push(statement)
+        open.set(insert, statement)
       }
-      open.rows.push(row)
+      statement.rows.push(row)
     }
+    if (!plain) open = new Map([[insert, statement!]])
   }
   return result
 }
