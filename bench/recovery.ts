@@ -13,6 +13,7 @@ import { createOutbox } from '../shared/outbox/outbox.ts'
 import { startPrivateRedis } from '../shared/testing/redis.ts'
 import { sampleCustomer } from '../shared/testing/test-host.ts'
 import { refCustomers } from '../workers/workshop/schema.ts'
+import { settlesWithin } from '../shared/settles-within.ts'
 
 export interface RecoveryResult {
   /** Events published and applied before the flush. */
@@ -37,20 +38,6 @@ async function waitFor(what: string, timeoutMs: number, done: () => Promise<bool
     if (performance.now() > deadline) throw new Error(`${what}: not done within ${timeoutMs / 1000} s`)
     await sleep(everyMs)
   }
-}
-
-/** Settles with `promise`, or after `ms` with false; never rejects. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const settled = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-  ])
-  clearTimeout(timer)
-  return settled
 }
 
 /**
@@ -129,9 +116,9 @@ export async function recoveryAfterFlush(history: number, rounds = 3): Promise<R
     return { history, baselineMs: median(baseline), recoveryMs, medianMs: median(recoveryMs), republished }
   } finally {
     // Bounded: a stop that hangs on a broken Redis is abandoned once the server is gone.
-    if (running && !(await within(running.stop(), 15_000))) {
+    if (running && !(await settlesWithin(running.stop(), 15_000))) {
       await redis.stop()
-      await within(running.stop(), 5_000)
+      await settlesWithin(running.stop(), 5_000)
     }
     await redis.stop()
     await rm(dir, { recursive: true, force: true })

@@ -80,6 +80,21 @@ describe('the Node host while Redis is down', () => {
     }
   }, 60_000)
 
+  it('exits 0 on SIGTERM well within the shutdown timeout while Redis accepts connections but answers nothing', async () => {
+    const redis = await startPrivateRedis()
+    const host = await startNodeHost({ REDIS_URL: redis.url })
+    const pid = await redisPid(redis.url)
+    try {
+      process.kill(pid, 'SIGSTOP')
+      // Nothing can be acknowledged or published: the host does not wait for Redis to time out.
+      expect(await signalWithin(host, 'SIGTERM', 4_000)).toBe(0)
+    } finally {
+      process.kill(pid, 'SIGCONT')
+      await host.cleanup()
+      await redis.stop()
+    }
+  }, 60_000)
+
   it('stops the redis-server it started, even when that server no longer answers and shutdown runs out of time', async () => {
     const redis = await startPrivateRedis()
     await redis.stop() // a free port where nothing answers: the host starts its own redis-server there

@@ -8,6 +8,7 @@ import { consumerGaps, consumerPositions, inbox } from '../db/kernel-schema.ts'
 import { databaseOrigin } from '../db/origin.ts'
 import { commitWrites, compileInsert, placeholders, type Statement, type Write } from '../db/statements.ts'
 import type { Logger } from '../logger.ts'
+import { settlesWithin } from '../settles-within.ts'
 
 /** Turns one event into the statements that apply it; runs inside the same batch as the inbox row. */
 export type EventHandler = (event: Envelope) => Write[] | Promise<Write[]>
@@ -145,10 +146,20 @@ export class ConsumerGroup {
     this.loop = this.run()
   }
 
-  /** Stops reading, lets the batch in hand finish and be acknowledged, then closes the connection. */
-  async stop(): Promise<void> {
+  /**
+   * Stops reading, lets the batch in hand finish and be acknowledged, then closes the connection.
+   * `redisDown`: nothing could be acknowledged anyway, so the connection is closed at once; what was
+   * applied stays pending and is recognised by its inbox rows when delivered again.
+   */
+  async stop({ redisDown = false } = {}): Promise<void> {
     this.stopping = true
     this.wake()
+    if (redisDown) {
+      await this.options.bus.close()
+      // A read queued while reconnecting may never settle once closed: it is not waited for long.
+      if (this.loop) await settlesWithin(this.loop, 1_000)
+      return
+    }
     // A blocking read is ended early rather than by closing the connection: a read that has already
     // returned entries must still be able to acknowledge them.
     const deadline = Date.now() + 2_000
@@ -770,18 +781,4 @@ const positioned = (deliveries: Delivery[]) => deliveries.filter((d) => !d.stray
 function unique(deliveries: Delivery[]): Delivery[] {
   const ids = new Set<string>()
   return deliveries.filter((d) => !ids.has(d.event.id) && ids.add(d.event.id))
-}
-
-/** Whether `promise` settles within `ms` (its failure counts as settling). */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const settled = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-  ])
-  clearTimeout(timer)
-  return settled
 }

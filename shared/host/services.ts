@@ -198,8 +198,11 @@ export async function startServices(
       return { ok, redis, services: report }
     },
     async stop() {
-      for (const { consumers } of services) await Promise.all(consumers.map((c) => c.stop()))
-      await Promise.all(services.map((s) => s.relay.stop()))
+      // Without Redis nothing can be acknowledged or published: waiting for it would only use up the
+      // shutdown time. The outboxes and the pending entries keep everything for the next start.
+      const redisDown = (await checkRedis(bus)) !== 'ok'
+      for (const { consumers } of services) await Promise.all(consumers.map((c) => c.stop({ redisDown })))
+      await Promise.all(services.map((s) => s.relay.stop({ redisDown })))
       producers.close()
       for (const { database } of services) database.client.close()
       await Promise.all(checkpointers.map((c) => c.stop()))

@@ -5,6 +5,7 @@ import { kernelMeta, outbox } from '../db/kernel-schema.ts'
 import { databaseOrigin } from '../db/origin.ts'
 import { commitWrites } from '../db/statements.ts'
 import type { Logger } from '../logger.ts'
+import { settlesWithin } from '../settles-within.ts'
 
 export interface RelayOptions {
   db: Db
@@ -106,9 +107,14 @@ export class OutboxRelay {
     await this.running
   }
 
-  async stop(): Promise<void> {
+  /** Stops the backstop and publishes what is committed; `redisDown`: only lets a pass in progress end. */
+  async stop({ redisDown = false } = {}): Promise<void> {
     clearInterval(this.timer)
     this.timer = undefined
+    if (redisDown) {
+      if (this.running) await settlesWithin(this.running, 1_000)
+      return
+    }
     await this.flush()
   }
 
