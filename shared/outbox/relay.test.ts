@@ -67,7 +67,10 @@ async function setup({ redisUrl = TEST_REDIS_URL, kick = true } = {}) {
   })
 
   const relays: OutboxRelay[] = []
-  const newRelay = (options: { intervalMs?: number; batchSize?: number; keep?: number } = {}) => {
+  /** A relay on this database, publishing to this test's stream unless given another. */
+  const newRelay = (
+    options: { intervalMs?: number; batchSize?: number; keep?: number; stream?: string } = {},
+  ) => {
     const bus = createRedisBus(redisUrl, 'relay-test')
     const relay = new OutboxRelay({
       db,
@@ -519,13 +522,7 @@ describe('the outbox relay and entries it did not write', () => {
     relay.start()
     await t.register('c-1')
     await relay.flush()
-    const intruder = new OutboxRelay({
-      db: other.db,
-      bus: createRedisBus(TEST_REDIS_URL, 'relay-test'),
-      stream: t.stream,
-      logger: createLogger('silent'),
-      intervalMs: NEVER,
-    })
+    const { relay: intruder } = other.newRelay({ stream: t.stream })
     await other.register('x-1')
     await intruder.flush()
 
@@ -539,13 +536,7 @@ describe('the outbox relay and entries it did not write', () => {
     const other = await setup()
     const { relay } = t.newRelay()
     await relay.flush() // claims the stream, publishes nothing
-    const intruder = new OutboxRelay({
-      db: other.db,
-      bus: createRedisBus(TEST_REDIS_URL, 'relay-test'),
-      stream: t.stream,
-      logger: createLogger('silent'),
-      intervalMs: NEVER,
-    })
+    const { relay: intruder } = other.newRelay({ stream: t.stream })
     await other.register('x-1')
     await intruder.flush()
 
