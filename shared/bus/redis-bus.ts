@@ -66,8 +66,10 @@ export function createRedisBus(
         connectionName: `${name}-interrupt`,
         lazyConnect: true,
         connectTimeout: 1000,
-        // TCP may connect to a Redis that never answers: bound the commands too.
+        // TCP may connect to a Redis that never answers: bound the commands too, and do not wait for
+        // a ready check that would not be bounded.
         commandTimeout: 1000,
+        enableReadyCheck: false,
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
       })

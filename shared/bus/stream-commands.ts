@@ -64,8 +64,8 @@ export function streamCommands(
       await call('XTRIM', stream, 'MINID', `${minSeq}-0`)
     },
     async claim(key, owner) {
-      await call('SET', key, owner, 'NX')
-      return String(await call<string | null>('GET', key))
+      // One step: the earlier owner, or nothing when this call made `owner` the owner.
+      return (await call<string | null>('SET', key, owner, 'NX', 'GET')) ?? owner
     },
     async ensureGroup(stream, group) {
       try {

@@ -141,38 +141,33 @@ export class ConsumerGroup {
   }
 
   async start(): Promise<void> {
-    if (!(await this.prepare())) return
-    await this.drainOwnPending()
+    if (await this.prepare()) await this.drainOwnPending()
     this.loop = this.run()
   }
 
-  /**
-   * Stops reading, lets the batch in hand finish and be acknowledged, then closes the connection.
-   * `redisDown`: nothing could be acknowledged anyway, so the connection is closed at once; what was
-   * applied stays pending and is recognised by its inbox rows when delivered again.
-   */
-  async stop({ redisDown = false } = {}): Promise<void> {
+  /** Stops reading, lets the batch in hand finish and be acknowledged, then closes the connection. */
+  async stop(): Promise<void> {
     this.stopping = true
     this.wake()
-    if (redisDown) {
-      await this.options.bus.close()
-      // A read queued while reconnecting may never settle once closed: it is not waited for long.
-      if (this.loop) await settlesWithin(this.loop, 1_000)
-      return
-    }
     // A blocking read is ended early rather than by closing the connection: a read that has already
     // returned entries must still be able to acknowledge them.
     const deadline = Date.now() + 2_000
     while (this.loop && !(await settlesWithin(this.loop, 100))) {
       if (!this.reading) continue // a batch in hand: it finishes and is acknowledged
-      if (Date.now() >= deadline) {
-        // Redis does not answer: closing is the only way left to end the read.
+      const interrupted =
+        Date.now() < deadline &&
+        (await this.options.bus.interrupt().then(
+          () => true,
+          () => false,
+        ))
+      if (!interrupted) {
+        // Redis cannot be reached: the read cannot return anything either, and closing is the only
+        // way left to end it. A read queued while reconnecting may never settle once closed.
         await this.options.bus.close()
-        break
+        await settlesWithin(this.loop, 1_000)
+        return
       }
-      await settlesWithin(this.options.bus.interrupt(), deadline - Date.now())
     }
-    await this.loop
     await this.options.bus.close()
   }
 
@@ -265,7 +260,7 @@ export class ConsumerGroup {
       .from(consumerGaps)
       .where(eq(consumerGaps.consumerGroup, group))
     // A group built only to report (workerd) has not claimed anything yet: it asks now.
-    if (bus && !this.problem) await this.ownsGroups(await databaseOrigin(db), bus)
+    if (bus) await this.ownsGroups(await databaseOrigin(db), bus)
     const deadLetters: Record<string, number> = {}
     for (const stream of bus ? streams : []) {
       const count = await bus!.countDeadLetters(stream)
@@ -388,6 +383,8 @@ export class ConsumerGroup {
     let backoffMs = 100
     while (!this.stopping) {
       try {
+        // Another deployment's database owns the group: nothing is read until that changes.
+        if (this.problem && !(await this.prepare())) throw new Error(this.problem)
         if (Date.now() >= this.nextClaimAt) await this.claimIdle()
         // stop() may have come while a claimed batch was in hand: it found no read to interrupt.
         if (this.stopping) break
@@ -408,10 +405,9 @@ export class ConsumerGroup {
         this.lastError = (error as Error).message
         if (/NOGROUP|UNBLOCKED the stream key no longer exists/.test(String(error))) {
           this.options.logger.warn({ group: this.options.group }, 'consumer group missing; recreating it')
-          // Redis may refuse (out of memory, say): then wait as after any failure.
-          const prepared = await this.prepare().catch(() => undefined)
-          if (prepared === false) return
-          if (prepared) continue
+          // Redis may refuse (out of memory, say), or another database own the group: then wait as
+          // after any failure.
+          if (await this.prepare().catch(() => false)) continue
         }
         this.options.logger.error({ err: error, group: this.options.group }, 'consumer read failed; retrying')
         await new Promise<void>((resolve) => {
@@ -583,7 +579,7 @@ export class ConsumerGroup {
    *   database cannot be reached from here.
    */
   private async fetch(stream: string, fromSeq: number, toSeq: number): Promise<number | undefined> {
-    const { catchUp, logger, group } = this.options
+    const { catchUp } = this.options
     let from = fromSeq
     while (from <= toSeq) {
       const entries = await catchUp?.(stream, from, toSeq, this.batchSize)
@@ -592,44 +588,57 @@ export class ConsumerGroup {
         // Seqs the outbox skips (renumbered after a restore) are fine; an outbox that ends before the
         // range does (a stale copy of the producer's database) has not filled it.
         if (
-          (await catchUp!(stream, toSeq + 1, Number.MAX_SAFE_INTEGER, 1))?.length ||
-          toSeq === Number.MAX_SAFE_INTEGER
+          toSeq === Number.MAX_SAFE_INTEGER ||
+          (await catchUp!(stream, toSeq + 1, Number.MAX_SAFE_INTEGER, 1))?.length
         )
           return toSeq + 1
         return from
       }
       const deliveries: Delivery[] = []
+      const malformed: { entry: StreamEntry; error: unknown }[] = []
       for (const entry of entries) {
         try {
           deliveries.push({ stream, entry, event: this.parse(entry) })
         } catch (error) {
-          await this.deadLetter(stream, entry, error, 0)
+          malformed.push({ entry, error })
         }
       }
       const seen = await this.alreadyApplied(deliveries)
-      const unseen = unique(deliveries.filter((d) => !seen.has(d.event.id)))
-      let done = entries
-      try {
-        await this.apply(unseen)
-      } catch {
-        for (const delivery of unseen) {
-          try {
-            await this.apply([delivery])
-          } catch (error) {
-            logger.error(
-              { err: error, stream, group, entryId: delivery.entry.id },
-              'event from the outbox failed',
-            )
-            done = entries.filter((e) => seqOf(e.id) < seqOf(delivery.entry.id))
-            if (done.length > 0) await this.advance(stream, done)
-            return seqOf(delivery.entry.id)
-          }
-        }
-      }
-      await this.advance(stream, done)
+      const failed = await this.applyInOrder(unique(deliveries.filter((d) => !seen.has(d.event.id))))
+      const done = entries.filter((e) => failed === undefined || seqOf(e.id) < failed)
+      // Letters only for rows passed by: those after a failure come again with the next catch-up.
+      for (const { entry, error } of malformed)
+        if (failed === undefined || seqOf(entry.id) < failed) await this.deadLetter(stream, entry, error, 0)
+      if (done.length > 0) await this.advance(stream, done)
+      if (failed !== undefined) return failed
       from = seqOf(entries.at(-1)!.id) + 1
     }
     return from
+  }
+
+  /**
+   * Applies `deliveries` (from an outbox) as one batch, else one by one up to the first that fails.
+   * @returns the seq of the one that failed, or undefined when all were applied.
+   */
+  private async applyInOrder(deliveries: Delivery[]): Promise<number | undefined> {
+    try {
+      await this.apply(deliveries)
+      return undefined
+    } catch {
+      // One by one, below.
+    }
+    for (const delivery of deliveries) {
+      try {
+        await this.apply([delivery])
+      } catch (error) {
+        this.options.logger.error(
+          { err: error, stream: delivery.stream, group: this.options.group, entryId: delivery.entry.id },
+          'event from the outbox failed',
+        )
+        return seqOf(delivery.entry.id)
+      }
+    }
+    return undefined
   }
 
   /** Applies `deliveries` as one batch where it can, else one by one. @returns the ids of the entries done. */

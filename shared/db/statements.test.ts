@@ -89,6 +89,26 @@ describe('compiled inserts', () => {
     ])
   })
 
+  it('keep plain inserts into the same table in their order', async () => {
+    const t = await setup()
+    const batch = vi.spyOn(t.client, 'batch')
+    const withNotes = compileInsert<typeof jobs.$inferInsert>(
+      t.db.insert(jobs).values(placeholders(jobs, ['jobId', 'date', 'notes'])),
+    )
+    const withoutNotes = compileInsert<typeof jobs.$inferInsert>(
+      t.db.insert(jobs).values(placeholders(jobs, ['jobId', 'date'])),
+    )
+    await commitWrites(t.db, [
+      withNotes([{ jobId: 'j-1', date: '2030-01-01', notes: 'one' }]),
+      withoutNotes([{ jobId: 'j-2', date: '2030-01-01' }]),
+      withNotes([{ jobId: 'j-3', date: '2030-01-01', notes: 'three' }]),
+    ])
+
+    expect(batch.mock.calls[0]![0]).toHaveLength(3)
+    const rows = await t.client.execute('select job_id from jobs order by rowid')
+    expect(rows.rows.map((r) => r.job_id)).toEqual(['j-1', 'j-2', 'j-3'])
+  })
+
   it('split rows binding more parameters than SQLite takes into several statements of one transaction', async () => {
     const t = await setup()
     const batch = vi.spyOn(t.client, 'batch')

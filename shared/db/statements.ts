@@ -26,6 +26,8 @@ export const maxParameters = 32_766
 
 /** An insert drizzle wrote once for one row of placeholders, split around its VALUES tuple. */
 interface CompiledInsert {
+  /** The table it inserts into, as drizzle names it in `head`. */
+  table: string
   head: string
   tuple: string
   tail: string
@@ -75,6 +77,7 @@ export function compileInsert<TRow extends object>(query: Query): (rows: TRow[])
   if (sql.slice(start, end).split('?').length - 1 !== params.length)
     throw new Error(`Parameters outside the VALUES tuple (use excluded.<column>): ${sql}`)
   const insert = {
+    table: /^insert into\s+("[^"]+"|\S+)/i.exec(sql)?.[1] ?? sql,
     head: sql.slice(0, start),
     tuple: sql.slice(start, end),
     tail: sql.slice(end),
@@ -127,9 +130,11 @@ export async function commitWrites(db: Db, writes: Write[]): Promise<void> {
 /**
  * Joins rows for the same compiled insert into statements of at most `rowsPerStatement` rows each, so
  * none binds more than `maxParameters`. Rows of a plain insert join its open statement even across
- * other plain inserts, which commute, so a group commit of commands that each insert into two tables
- * makes two statements, not two per command. An insert with a conflict clause (an upsert, whose order
- * may matter) joins only the statement right before it, and like any other write closes the open ones.
+ * plain inserts into other tables, which commute (the kernel's tables have no foreign keys or
+ * triggers), so a group commit of commands that each insert into two tables makes two statements, not
+ * two per command. Another insert into the same table (its rowids would change order), an insert with
+ * a conflict clause (an upsert, whose order may matter) and any other write close the open ones; an
+ * upsert joins only the statement right before it.
  * Into copies: the outbox commits the same writes again one by one when a group fails.
  */
 function coalesce(writes: Write[]): Write[] {
@@ -145,6 +150,7 @@ function coalesce(writes: Write[]): Write[] {
     const { insert } = write
     const plain = insert.tail.trim() === ''
     const last = result.at(-1)
+    if ([...open.keys()].some((other) => other !== insert && other.table === insert.table)) open = new Map()
     if (!plain) open = new Map(last instanceof InsertRows && last.insert === insert ? [[insert, last]] : [])
     let statement = open.get(insert)
     for (const row of write.rows) {

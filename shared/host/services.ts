@@ -198,11 +198,11 @@ export async function startServices(
       return { ok, redis, services: report }
     },
     async stop() {
-      // Without Redis nothing can be acknowledged or published: waiting for it would only use up the
-      // shutdown time. The outboxes and the pending entries keep everything for the next start.
-      const redisDown = (await checkRedis(bus)) !== 'ok'
-      for (const { consumers } of services) await Promise.all(consumers.map((c) => c.stop({ redisDown })))
-      await Promise.all(services.map((s) => s.relay.stop({ redisDown })))
+      // Consumers finish and acknowledge what they hold while relays publish what is committed.
+      await Promise.all([
+        ...services.flatMap((s) => s.consumers.map((c) => c.stop())),
+        ...services.map((s) => s.relay.stop()),
+      ])
       producers.close()
       for (const { database } of services) database.client.close()
       await Promise.all(checkpointers.map((c) => c.stop()))

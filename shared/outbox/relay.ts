@@ -107,15 +107,18 @@ export class OutboxRelay {
     await this.running
   }
 
-  /** Stops the backstop and publishes what is committed; `redisDown`: only lets a pass in progress end. */
-  async stop({ redisDown = false } = {}): Promise<void> {
+  /**
+   * Stops the backstop and publishes what is committed, for 2 s at most: what is left (Redis does not
+   * answer) stays in the outbox for the next start.
+   */
+  async stop(): Promise<void> {
     clearInterval(this.timer)
     this.timer = undefined
-    if (redisDown) {
-      if (this.running) await settlesWithin(this.running, 1_000)
-      return
-    }
-    await this.flush()
+    if (!(await settlesWithin(this.flush(), 2_000)))
+      this.options.logger.warn(
+        { stream: this.options.stream },
+        'stopped before publishing everything; the outbox keeps the rest',
+      )
   }
 
   /** Events committed but not yet in the stream. */
@@ -300,7 +303,7 @@ export class OutboxRelay {
       },
       { sql: `update sqlite_sequence set seq = max(seq, ?) where name = 'outbox'`, args: [streamEnd] },
       {
-        sql: `insert into kernel_meta (key, value) values ('rebased-after', ?) on conflict (key) do update set value = excluded.value`,
+        sql: `insert into kernel_meta (key, value) values ('rebased-after', ?) on conflict (key) do update set value = max(cast(value as integer), cast(excluded.value as integer))`,
         args: [String(streamEnd)],
       },
     ])

@@ -33,14 +33,17 @@ const server = serve({ fetch: createGateway(running).fetch, port: config.port },
 const closeServer = gracefulClose(server as Server)
 
 let stopping = false
-// The port taken, say: nothing can be served, so everything started stops again.
-server.once('error', async (error) => {
-  logger.fatal({ err: error }, `cannot listen on port ${config.port}`)
+// Listening failed (the port taken, say): nothing can be served, so everything started stops again.
+async function cannotListen(error: Error) {
+  if (stopping) return
   stopping = true
+  logger.fatal({ err: error }, `cannot listen on port ${config.port}`)
   await running.stop()
   await stopRedis()
   process.exit(1)
-})
+}
+server.once('error', cannotListen)
+server.once('listening', () => server.off('error', cannotListen))
 async function shutdown(signal: string) {
   if (stopping) return
   stopping = true
