@@ -847,6 +847,24 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
     expect(await t.effectsOf(lost[0]!)).toBe(1)
   })
 
+  it('reads nothing of a group another database owns, says so, and starts once that claim is gone', async () => {
+    const t = await setup()
+    const claims = Object.values(t.streams).map((stream) => `${stream}.group.${GROUP}`)
+    for (const key of claims) await t.redis.set(key, 'another-database')
+    const event = vehicleRegistered('AB-12-1')
+    await t.publish(t.streams.vehicles, event)
+    const consumer = t.consumer('c1')
+    await consumer.start()
+    await sleep(300)
+    expect(await t.effectsOf(event.id)).toBe(0)
+    expect((await consumer.health()).problem).toMatch(/belongs to another database/)
+
+    await t.redis.del(...claims)
+
+    await vi.waitFor(async () => expect(await t.effectsOf(event.id)).toBe(1), waitLong)
+    expect((await consumer.health()).problem).toBeUndefined()
+  })
+
   it('forgets consumers with nothing pending that have not read for two claim periods', async () => {
     const t = await setup()
     for (const plate of ['AB-12-1', 'AB-12-2', 'AB-12-3'])
