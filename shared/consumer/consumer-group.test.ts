@@ -881,11 +881,11 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
     const names = async () =>
       ((await t.redis.xinfo('CONSUMERS', t.streams.vehicles, GROUP)) as string[][]).map((c) => c[1]).sort()
     expect(await names()).toEqual(['gone', 'recent'])
-    await sleep(300)
+    await sleep(2_200)
+    // `gone` is now idle for more than two claim periods (2 × 1 s), `recent` reads again and is not.
     await t.redis.xreadgroup('GROUP', GROUP, 'recent', 'COUNT', 1, 'STREAMS', t.streams.vehicles, '0')
-    await sleep(150) // `gone` is now idle for more than two claim periods (2 × 200 ms), `recent` is not
 
-    await t.consumer('c1').start()
+    await t.consumer('c1', { claimIdleMs: 1_000 }).start()
 
     await vi.waitFor(async () => expect(await names()).toEqual(['c1', 'recent']), waitLong)
   })
