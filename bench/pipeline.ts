@@ -1,16 +1,14 @@
+import { commitRegistrations } from './registrations.ts'
 import { count } from 'drizzle-orm'
 import { join } from 'node:path'
 import { serviceStream } from '../shared/bus/bus.ts'
 import { createRedisBus } from '../shared/bus/redis-bus.ts'
-import { newUuidV7, systemClock } from '../shared/clock.ts'
 import { ConsumerGroup } from '../shared/consumer/consumer-group.ts'
 import { openDatabase } from '../shared/db/database.ts'
 import { inbox } from '../shared/db/kernel-schema.ts'
-import { toEnvelopes } from '../shared/envelope.ts'
 import { createLogger } from '../shared/logger.ts'
 import { createOutbox } from '../shared/outbox/outbox.ts'
 import { OutboxRelay } from '../shared/outbox/relay.ts'
-import { sampleCustomer } from '../shared/testing/test-host.ts'
 import { workshopProjection } from '../workers/workshop/projection.ts'
 
 /**
@@ -29,22 +27,7 @@ export async function outboxToReadModel(dir: string, redisUrl: string, prefix: s
   const relay = new OutboxRelay({ db: customers.db, bus, stream, logger })
   await relay.flush()
   const outbox = createOutbox(customers.db, () => {})
-  const metadata = { correlationId: 'bench', causationId: 'bench', actor: 'bench' }
-  for (let i = 0; i < events; i += 500) {
-    const batch = Array.from({ length: Math.min(500, events - i) }, (_, j) =>
-      sampleCustomer(`burst-${i + j}`),
-    )
-    const envelopes = batch.flatMap((data) =>
-      toEnvelopes([{ type: 'CustomerRegistered', data }], {
-        stream: data.customerId,
-        after: 0,
-        metadata,
-        clock: systemClock,
-        newId: newUuidV7,
-      }),
-    )
-    await outbox.commit([], envelopes)
-  }
+  await commitRegistrations(outbox, 'burst', events, 500)
 
   const consumer = new ConsumerGroup({
     db: workshop.db,

@@ -1,11 +1,10 @@
+import { commitRegistrations } from './registrations.ts'
 import { count, eq } from 'drizzle-orm'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { seqOf, serviceStream } from '../shared/bus/bus.ts'
-import { newUuidV7, systemClock } from '../shared/clock.ts'
 import { inbox } from '../shared/db/kernel-schema.ts'
-import { toEnvelopes } from '../shared/envelope.ts'
 import { parseConfig } from '../shared/host/config.ts'
 import { startServices, type RunningService, type RunningServices } from '../shared/host/services.ts'
 import { createLogger } from '../shared/logger.ts'
@@ -131,21 +130,7 @@ export async function recoveryAfterFlush(history: number, rounds = 3): Promise<R
  */
 async function commitHistory(customers: RunningService, events: number) {
   const outbox = createOutbox(customers.database.db, () => customers.relay.kick())
-  const metadata = { correlationId: 'bench', causationId: 'bench', actor: 'bench' }
-  for (let i = 0; i < events; i += 1000) {
-    const envelopes = Array.from({ length: Math.min(1000, events - i) }, (_, j) =>
-      sampleCustomer(`history-${i + j}`),
-    ).flatMap((data) =>
-      toEnvelopes([{ type: 'CustomerRegistered', data }], {
-        stream: data.customerId,
-        after: 0,
-        metadata,
-        clock: systemClock,
-        newId: newUuidV7,
-      }),
-    )
-    await outbox.commit([], envelopes)
-  }
+  await commitRegistrations(outbox, 'history', events, 1000)
 }
 
 async function streamLength(running: RunningServices, stream: string): Promise<number> {

@@ -10,9 +10,15 @@ async function setup() {
   const insertCustomers = compileInsert<typeof refCustomers.$inferInsert>(
     db.insert(refCustomers).values(placeholders(refCustomers)).onConflictDoNothing(),
   )
+  const upsertNotes = compileInsert<typeof jobs.$inferInsert>(
+    db
+      .insert(jobs)
+      .values(placeholders(jobs, ['jobId', 'date', 'notes']))
+      .onConflictDoUpdate({ target: jobs.jobId, set: { notes: sql`excluded.notes` } }),
+  )
   const names = async () =>
     (await db.select().from(refCustomers).orderBy(asc(refCustomers.customerId))).map((c) => c.name)
-  return { client, db, insertCustomers, names }
+  return { client, db, insertCustomers, upsertNotes, names }
 }
 
 describe('compiled inserts', () => {
@@ -34,18 +40,12 @@ describe('compiled inserts', () => {
   it('run adjacent rows for the same insert as one statement, applied row by row', async () => {
     const t = await setup()
     const batch = vi.spyOn(t.client, 'batch')
-    const upsertNotes = compileInsert<typeof jobs.$inferInsert>(
-      t.db
-        .insert(jobs)
-        .values(placeholders(jobs, ['jobId', 'date', 'notes']))
-        .onConflictDoUpdate({ target: jobs.jobId, set: { notes: sql`excluded.notes` } }),
-    )
 
     await commitWrites(t.db, [
       t.insertCustomers([sampleCustomer('c-1', 'Ann')]),
       t.insertCustomers([sampleCustomer('c-2', 'Bo')]),
-      upsertNotes([{ jobId: 'j-1', date: '2030-01-01', notes: 'first' }]),
-      upsertNotes([{ jobId: 'j-1', date: '2030-01-01', notes: 'second' }]),
+      t.upsertNotes([{ jobId: 'j-1', date: '2030-01-01', notes: 'first' }]),
+      t.upsertNotes([{ jobId: 'j-1', date: '2030-01-01', notes: 'second' }]),
     ])
 
     expect(batch.mock.calls[0]![0]).toHaveLength(2)
@@ -64,12 +64,6 @@ describe('compiled inserts', () => {
     const insertCustomer = compileInsert<typeof refCustomers.$inferInsert>(
       t.db.insert(refCustomers).values(placeholders(refCustomers)),
     )
-    const upsertNotes = compileInsert<typeof jobs.$inferInsert>(
-      t.db
-        .insert(jobs)
-        .values(placeholders(jobs, ['jobId', 'date', 'notes']))
-        .onConflictDoUpdate({ target: jobs.jobId, set: { notes: sql`excluded.notes` } }),
-    )
     await commitWrites(t.db, [
       insertJob([{ jobId: 'j-1', date: '2030-01-01', notes: 'one' }]),
       insertCustomer([sampleCustomer('c-1', 'Ann')]),
@@ -80,7 +74,7 @@ describe('compiled inserts', () => {
 
     await commitWrites(t.db, [
       insertJob([{ jobId: 'j-3', date: '2030-01-01', notes: 'planned' }]),
-      upsertNotes([{ jobId: 'j-3', date: '2030-01-01', notes: 'finished' }]),
+      t.upsertNotes([{ jobId: 'j-3', date: '2030-01-01', notes: 'finished' }]),
       insertJob([{ jobId: 'j-4', date: '2030-01-01', notes: 'later' }]),
     ])
     expect(batch.mock.calls[1]![0]).toHaveLength(3)
