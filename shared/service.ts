@@ -13,6 +13,8 @@ export type ServiceName = (typeof serviceNames)[number]
 /** Settings read from the environment once, at the host's entry. */
 export interface Settings {
   workstations: number
+  /** Request bodies larger than this are refused with 413. */
+  maxBodyBytes: number
   timeZone: string
 }
 

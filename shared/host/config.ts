@@ -38,6 +38,7 @@ const Environment = v.object({
   STREAM_PREFIX: v.optional(StreamPrefix, 'pitstop'),
   SERVICES: v.optional(Services, serviceNames.join(',')),
   WORKSTATIONS: v.optional(Positive, '3'),
+  MAX_BODY_BYTES: v.optional(Positive, '1048576'),
   WORKSHOP_TZ: v.optional(TimeZone, 'UTC'),
   LOG_LEVEL: v.optional(LogLevel, 'info'),
   CLAIM_IDLE_MS: v.optional(Positive, '30000'),
@@ -55,6 +56,7 @@ export interface HostConfig {
   streamPrefix: string
   services: ServiceName[]
   workstations: number
+  maxBodyBytes: number
   timeZone: string
   logLevel: string
   claimIdleMs: number
@@ -85,6 +87,7 @@ export function parseConfig(env: Record<string, string | undefined>): HostConfig
     streamPrefix: e.STREAM_PREFIX,
     services: [...new Set(e.SERVICES)],
     workstations: e.WORKSTATIONS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
     timeZone: e.WORKSHOP_TZ,
     logLevel: e.LOG_LEVEL,
     claimIdleMs: e.CLAIM_IDLE_MS,

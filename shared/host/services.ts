@@ -72,7 +72,11 @@ export async function buildService(
     keep: config.streamKeep,
   })
   const outbox = createOutbox(database.db, () => relay.kick())
-  const settings = { workstations: config.workstations, timeZone: config.timeZone }
+  const settings = {
+    workstations: config.workstations,
+    timeZone: config.timeZone,
+    maxBodyBytes: config.maxBodyBytes,
+  }
   const service = definitions[name].create({
     db: database.db,
     outbox,

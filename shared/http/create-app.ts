@@ -1,16 +1,50 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import type { NewId } from '../clock.ts'
 import type { Logger } from '../logger.ts'
 import type { AppEnv } from './app-env.ts'
-import { notFound, onError } from './problem.ts'
+import { notFound, onError, problem } from './problem.ts'
 import { requestContext } from './request-context.ts'
 
 /**
- * A Hono app with the shared middleware and error handling installed.
+ * A Hono app with the shared middleware and error handling installed: request context, bodies of at
+ * most `maxBodyBytes` (413 before anything is parsed) and in JSON (415 otherwise).
  *
  * @example
- * const app = createApp({ logger, newId }).get('/api/customers', (c) => c.json([]))
+ * const app = createApp({ logger, newId, maxBodyBytes }).get('/api/customers', (c) => c.json([]))
  */
-export function createApp(options: { logger: Logger; newId: NewId }) {
-  return new Hono<AppEnv>().use(requestContext(options)).notFound(notFound).onError(onError)
+export function createApp(options: { logger: Logger; newId: NewId; maxBodyBytes: number }) {
+  return new Hono<AppEnv>()
+    .use(requestContext(options))
+    .use(
+      bodyLimit({
+        maxSize: options.maxBodyBytes,
+        onError: (c) => {
+          // The rest of the body is not read: the connection cannot carry another request after it.
+          c.header('connection', 'close')
+          return problem(c, {
+            type: 'about:blank',
+            title: `The request body is larger than ${options.maxBodyBytes} bytes`,
+            status: 413,
+          })
+        },
+      }),
+    )
+    .use(jsonBodies)
+    .notFound(notFound)
+    .onError(onError)
+}
+
+/** Every body the services take is JSON: another content type is refused before it is read as one. */
+const jsonBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const hasBody = c.req.header('content-length') !== undefined && c.req.header('content-length') !== '0'
+  const chunked = c.req.header('transfer-encoding') !== undefined
+  const type = c.req.header('content-type') ?? ''
+  if ((hasBody || chunked) && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type))
+    return problem(c, {
+      type: 'about:blank',
+      title: `The request body must be JSON (Content-Type: application/json), not ${type || 'untyped'}`,
+      status: 415,
+    })
+  await next()
 }

@@ -3,5 +3,9 @@ import * as v from 'valibot'
 /** `?limit=&offset=` for list endpoints: numbers in the query string, bounded. */
 export const Pagination = v.object({
   limit: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1), v.maxValue(1000)), '100'),
-  offset: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)), '0'),
+  // Beyond this a number no longer counts rows exactly, and SQLite's OFFSET would overflow.
+  offset: v.optional(
+    v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER)),
+    '0',
+  ),
 })

@@ -130,3 +130,46 @@ describe('GET /api/customers', () => {
     expect((await host.get('/api/customers/bad%20id')).status).toBe(400)
   })
 })
+
+describe('bodies and lists at the edge of what is taken', () => {
+  it('refuses a body over MAX_BODY_BYTES with 413 problem+json, and writes nothing', async () => {
+    const before = await rows()
+    const res = await host.post('/api/customers', { ...sampleCustomer('big'), name: 'x'.repeat(2_000_000) })
+    expect(res.status).toBe(413)
+    expect(res.headers.get('content-type')).toContain('application/problem+json')
+    expect(await rows()).toEqual(before)
+  })
+
+  it('takes a body just under the limit as any other', async () => {
+    const res = await host.post('/api/customers', { ...sampleCustomer('long'), address: 'x'.repeat(200) })
+    expect(res.status).toBe(201)
+  })
+
+  it('refuses a JSON body sent as text/plain with 415, and writes nothing', async () => {
+    const before = await rows()
+    const res = await host.post('/api/customers', sampleCustomer('plain'), { 'content-type': 'text/plain' })
+    expect(res.status).toBe(415)
+    expect(res.headers.get('content-type')).toContain('application/problem+json')
+    expect(await rows()).toEqual(before)
+    expect(
+      (
+        await host.post('/api/customers', sampleCustomer('typed'), {
+          'content-type': 'application/json; charset=utf-8',
+        })
+      ).status,
+    ).toBe(201)
+  })
+
+  it('says so when a JSON array comes where an object belongs', async () => {
+    const res = await host.post('/api/customers', [sampleCustomer('in-array')])
+    expect(res.status).toBe(400)
+    const body = JSON.stringify(await res.json())
+    expect(body).toMatch(/must be a JSON object, not an array/)
+  })
+
+  it('refuses an offset no number can count exactly with 400, and takes the largest that can', async () => {
+    expect((await host.get('/api/customers?offset=1e20')).status).toBe(400)
+    expect((await host.get(`/api/customers?offset=${2 ** 63}`)).status).toBe(400)
+    expect((await host.get(`/api/customers?offset=${Number.MAX_SAFE_INTEGER}`)).status).toBe(200)
+  })
+})

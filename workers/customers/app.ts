@@ -15,7 +15,7 @@ import { customers } from './schema.ts'
 const sameCustomer = (a: Customer, b: Customer) =>
   (Object.keys(a) as (keyof Customer)[]).every((k) => a[k] === b[k])
 
-export function createCustomersApp({ db, outbox, clock, newId, logger }: ServiceDeps) {
+export function createCustomersApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
   // Compiled once: registering is the hot path.
   const insert = compileInsert<Customer>(db.insert(customers).values(placeholders(customers)))
   const find = async (customerId: string) =>
@@ -27,7 +27,7 @@ export function createCustomersApp({ db, outbox, clock, newId, logger }: Service
     throw new RuleViolation('customer-id-taken', `Customer ${customer.customerId} exists with other details`)
   }
 
-  return createApp({ logger, newId })
+  return createApp({ logger, newId, maxBodyBytes: settings.maxBodyBytes })
     .post('/api/customers', validate('json', RegisterCustomer), async (c) => {
       const body = c.req.valid('json')
       const customer: Customer = { ...body, customerId: body.customerId ?? newId() }

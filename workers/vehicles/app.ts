@@ -18,7 +18,7 @@ const licenseNumberTaken = (licenseNumber: string) =>
     `A vehicle with license number ${licenseNumber} is already registered`,
   )
 
-export function createVehiclesApp({ db, outbox, clock, newId, logger }: ServiceDeps) {
+export function createVehiclesApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
   // Compiled once: registering is the hot path.
   const insert = compileInsert<typeof vehicles.$inferInsert>(
     db.insert(vehicles).values(placeholders(vehicles)),
@@ -26,7 +26,7 @@ export function createVehiclesApp({ db, outbox, clock, newId, logger }: ServiceD
   const find = async (licenseNumber: string) =>
     (await db.select().from(vehicles).where(eq(vehicles.licenseNumber, licenseNumber)))[0]
 
-  return createApp({ logger, newId })
+  return createApp({ logger, newId, maxBodyBytes: settings.maxBodyBytes })
     .post('/api/vehicles', validate('json', RegisterVehicle), async (c) => {
       const vehicle = c.req.valid('json')
       const registered = toEnvelopes([{ type: 'VehicleRegistered', data: vehicle }], {

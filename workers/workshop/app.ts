@@ -63,7 +63,7 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
     })
 
   return (
-    createApp({ logger, newId })
+    createApp({ logger, newId, maxBodyBytes: settings.maxBodyBytes })
       .post(
         '/api/workshop/planning/:date/jobs',
         validate('param', DateParam),

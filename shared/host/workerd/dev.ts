@@ -38,6 +38,8 @@ const vars: Record<string, string> = {
   LOG_LEVEL: config.logLevel,
   CLAIM_IDLE_MS: String(config.claimIdleMs),
   MAX_DELIVERIES: String(config.maxDeliveries),
+  MAX_BODY_BYTES: String(config.maxBodyBytes),
+  STREAM_KEEP: String(config.streamKeep),
   ...Object.fromEntries(
     serviceNames.map((name) => [`LIBSQL_URL_${name.toUpperCase()}`, libsql.databaseUrl(name)]),
   ),

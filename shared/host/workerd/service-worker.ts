@@ -84,7 +84,11 @@ function serviceDeps({ config, database, logger }: Invocation, onCommitted: () =
     clock: systemClock,
     newId: newUuidV7,
     logger,
-    settings: { workstations: config.WORKSTATIONS, timeZone: config.WORKSHOP_TZ },
+    settings: {
+      workstations: config.WORKSTATIONS,
+      timeZone: config.WORKSHOP_TZ,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+    },
   }
 }
 

@@ -14,6 +14,7 @@ const WorkerEnvironment = v.object({
   LIBSQL_AUTH_TOKEN: v.optional(v.string()),
   STREAM_PREFIX: v.optional(StreamPrefix, 'pitstop'),
   WORKSTATIONS: v.optional(Positive, '3'),
+  MAX_BODY_BYTES: v.optional(Positive, '1048576'),
   WORKSHOP_TZ: v.optional(TimeZone, 'UTC'),
   LOG_LEVEL: v.optional(LogLevel, 'info'),
   CLAIM_IDLE_MS: v.optional(Positive, '30000'),

@@ -120,6 +120,24 @@ describe('the customers worker', () => {
     expect((await send('POST', '/api/customers', sampleCustomer('cf-1', 'Someone Else'))).status).toBe(409)
   })
 
+  it('refuses a body over the limit with 413 and one that is not JSON with 415, both problem+json', async () => {
+    const big = await send('POST', '/api/customers', {
+      ...sampleCustomer('cf-big'),
+      name: 'x'.repeat(2_000_000),
+    })
+    expect(big.status).toBe(413)
+    expect(big.headers.get('content-type')).toContain('application/problem+json')
+    const plain = await mf.dispatchFetch('http://pitstop.test/api/customers', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify(sampleCustomer('cf-plain')),
+    })
+    expect(plain.status).toBe(415)
+    expect(plain.headers.get('content-type')).toContain('application/problem+json')
+    expect((await get('/api/customers/cf-big')).status).toBe(404)
+    expect((await get('/api/customers/cf-plain')).status).toBe(404)
+  })
+
   it('refuses bad input with 400 problem+json naming the fields, and writes nothing', async () => {
     const response = await send('POST', '/api/customers', { customerId: 'cf-bad', name: '' })
     expect(response.status).toBe(400)
