@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { startPrivateRedis } from '../shared/testing/redis.ts'
+import { Redis } from 'ioredis'
+import { startPrivateRedis, TEST_REDIS_URL, uniquePrefix } from '../shared/testing/redis.ts'
 import { sampleCustomer } from '../shared/testing/test-host.ts'
 import { burst, expectAllInWorkshop } from './burst.ts'
 import { startNodeHost } from './node-host.ts'
@@ -94,6 +96,28 @@ describe('starting without Redis', () => {
       ).toBe(false)
     } finally {
       await host.cleanup()
+    }
+  }, 60_000)
+
+  it('exits 1 with one clear line when its port is taken, before any database is opened or group joined', async () => {
+    const taken = createServer().listen(0)
+    await new Promise((resolve) => taken.once('listening', resolve))
+    const { port } = taken.address() as { port: number }
+    const streamPrefix = uniquePrefix('busy')
+    try {
+      const failed = await startNodeHost({ PORT: String(port), STREAM_PREFIX: streamPrefix }).then(
+        () => '',
+        (error: Error) => error.message,
+      )
+      expect(failed).toMatch(/host exited with 1/)
+      expect(failed).toContain(`Port ${port} is already in use`)
+      const redis = new Redis(TEST_REDIS_URL)
+      expect(
+        await redis.exists(`${streamPrefix}.customers`, `${streamPrefix}.customers.group.workshop`),
+      ).toBe(0)
+      redis.disconnect()
+    } finally {
+      taken.close()
     }
   }, 60_000)
 

@@ -6,6 +6,7 @@ import { configOrExit } from '../config.ts'
 import { createGateway } from '../gateway.ts'
 import { startServices } from '../services.ts'
 import { gracefulClose } from './graceful-close.ts'
+import { portIsFree } from './port.ts'
 import { ensureRedis } from './redis-server.ts'
 
 // The Node host: every configured service in this process, behind one port.
@@ -20,6 +21,13 @@ try {
   stopRedis = await ensureRedis(config.redisUrl, config.dataDir, logger)
 } catch (error) {
   logger.fatal((error as Error).message)
+  process.exit(1)
+}
+
+// A port already taken is said before any database is opened or any consumer group joined.
+if (!(await portIsFree(config.port))) {
+  logger.fatal(`Port ${config.port} is already in use: stop what listens there, or set PORT to another port`)
+  await stopRedis()
   process.exit(1)
 }
 

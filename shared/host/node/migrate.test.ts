@@ -49,4 +49,19 @@ describe('npm run db:migrate', () => {
     expect(migrations.rows[0]!.n).toBe(journal.entries.length)
     workshop.close()
   })
+
+  it('makes DATA_DIR when it does not exist yet, as on a fresh clone', async () => {
+    const dataDir = join(dir, 'not-yet', 'data')
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'shared/host/node/migrate.ts'],
+      { cwd: root, env: { ...process.env, DATA_DIR: dataDir } },
+    )
+    expect(stdout).toBe('customers: migrated\nvehicles: migrated\nworkshop: migrated\n')
+    const workshop = createClient({ url: `file:${join(dataDir, 'workshop.db')}` })
+    expect(
+      (await workshop.execute('select count(*) as n from __drizzle_migrations')).rows[0]!.n,
+    ).toBeGreaterThan(0)
+    workshop.close()
+  })
 })
