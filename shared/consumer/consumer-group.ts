@@ -93,6 +93,7 @@ export class ConsumerGroup {
   /** Per stream, the highest seq this group is done with, as its database says. */
   private readonly positions = new Map<string, number>()
   private problem: string | undefined
+  private origin: string | undefined
   private lastError: string | undefined
   /** Ends the wait between failed reads early, for `stop()`. */
   private wake = () => {}
@@ -260,7 +261,7 @@ export class ConsumerGroup {
       .from(consumerGaps)
       .where(eq(consumerGaps.consumerGroup, group))
     // A group built only to report (workerd) has not claimed anything yet: it asks now.
-    if (bus) await this.ownsGroups(await databaseOrigin(db), bus)
+    if (bus) await this.ownsGroups(await this.originOf(), bus)
     const deadLetters: Record<string, number> = {}
     for (const stream of bus ? streams : []) {
       const count = await bus!.countDeadLetters(stream)
@@ -317,7 +318,7 @@ export class ConsumerGroup {
    */
   private async prepare(): Promise<boolean> {
     const { db, bus, group, streams, logger } = this.options
-    const origin = await databaseOrigin(db)
+    const origin = await this.originOf()
     const rows = await db.select().from(consumerPositions).where(eq(consumerPositions.consumerGroup, group))
     for (const row of rows) this.positions.set(row.sourceStream, row.seq)
     if (!(await this.ownsGroups(origin))) return false
@@ -345,6 +346,11 @@ export class ConsumerGroup {
    * connection: the group's own may be held by a blocking read); false (and a problem reported) where
    * another database owns it.
    */
+  /** The database's origin, read once: it never changes while the database is open. */
+  private async originOf(): Promise<string> {
+    return (this.origin ??= await databaseOrigin(this.options.db))
+  }
+
   private async ownsGroups(origin: string, bus = this.options.bus): Promise<boolean> {
     const { group, streams, logger } = this.options
     for (const stream of streams) {
