@@ -2,21 +2,19 @@ import { readdir, readFile } from 'node:fs/promises'
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { AnyEvent, RegisterVehicle } from './index.ts'
+import { jsonSchemaFiles } from './json-schema-files.ts'
 import { contractsAsJsonSchema } from './json-schema.ts'
 
 const folder = new URL('./json-schema/', import.meta.url)
 
 describe('contracts', () => {
-  it('has the committed JSON Schema files matching the valibot schemas (run npm run contracts)', async () => {
-    const documents = contractsAsJsonSchema()
-    const files = (await readdir(folder)).filter((f) => f.endsWith('.json')).sort()
-    expect(files).toEqual(
-      Object.keys(documents)
-        .map((name) => `${name}.json`)
-        .sort(),
-    )
-    for (const [name, document] of Object.entries(documents)) {
-      expect(JSON.parse(await readFile(new URL(`${name}.json`, folder), 'utf8')), name).toEqual(document)
+  it('has the committed JSON Schema files exactly as npm run contracts writes them', async () => {
+    const expected = await jsonSchemaFiles()
+    expect(Object.keys(expected)).toEqual(Object.keys(contractsAsJsonSchema()).map((name) => `${name}.json`))
+    const committed = (await readdir(folder)).filter((f) => f.endsWith('.json')).sort()
+    expect(committed).toEqual(Object.keys(expected).sort())
+    for (const [file, text] of Object.entries(expected)) {
+      expect(await readFile(new URL(file, folder), 'utf8'), file).toBe(text)
     }
   })
 
