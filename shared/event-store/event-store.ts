@@ -10,11 +10,6 @@ export interface Aggregate<TState, TEvent extends { type: string; data: unknown 
   evolve(state: TState, event: TEvent): TState
 }
 
-/** Another writer appended to the same aggregate since it was loaded. */
-export class VersionConflict extends Error {
-  override name = 'VersionConflict'
-}
-
 /**
  * Appends events with an expected version (the primary key `(stream_id, position)` refuses a second
  * writer) and loads aggregates from their latest snapshot plus the events after it.

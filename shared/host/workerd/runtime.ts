@@ -5,11 +5,6 @@ export interface ExecutionContext {
   waitUntil(promise: Promise<unknown>): void
 }
 
-export interface ScheduledController {
-  cron: string
-  scheduledTime: number
-}
-
 /** A service binding, or a Durable Object stub. */
 export interface Fetcher {
   fetch(input: string | Request, init?: RequestInit): Promise<Response>
