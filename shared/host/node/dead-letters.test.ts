@@ -111,6 +111,13 @@ describe('npm run dead-letters', () => {
     expect((await deadLetters('list')).lines).toEqual([])
   })
 
+  it('says plainly that there are none, and keeps stdout empty for scripts', async () => {
+    host = await startTestHost({ services: ['workshop'] })
+    const listed = await deadLetters('list')
+    expect(listed).toMatchObject({ code: 0, lines: [] })
+    expect(listed.stderr).toContain('No dead letters in consumer group workshop')
+  })
+
   it('refuses an unknown command with its usage', async () => {
     host = await startTestHost({ services: ['workshop'] })
     const { code, stderr } = await deadLetters('purge')
