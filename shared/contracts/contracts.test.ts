@@ -61,4 +61,33 @@ describe('contracts', () => {
     }
     expect(v.safeParse(AnyEvent, complete).success).toBe(true)
   })
+
+  it('reads the times of an event as canonical UTC, and an envelope stamped by the clock unchanged', () => {
+    const occurredAt = new Date(Date.UTC(2026, 10, 21, 10)).toISOString()
+    const event = {
+      id: '0190b1a2-0000-7000-8000-000000000000',
+      type: 'MaintenanceJobFinished',
+      version: 1,
+      stream: '2026-11-21',
+      position: 2,
+      occurredAt,
+      correlationId: 'c',
+      causationId: 'c',
+      actor: 'test',
+      data: {
+        planningId: '2026-11-21',
+        jobId: 'j-1',
+        startTime: '2026-11-21T09:00:00+01:00',
+        endTime: '2026-11-21T04:30:00-05:30',
+        notes: '',
+      },
+    }
+    const parsed = v.parse(AnyEvent, event)
+    expect(parsed.occurredAt).toBe('2026-11-21T10:00:00.000Z')
+    expect(parsed.data).toMatchObject({
+      startTime: '2026-11-21T08:00:00.000Z',
+      endTime: '2026-11-21T10:00:00.000Z',
+    })
+    expect(v.safeParse(AnyEvent, { ...event, occurredAt: '2026-11-21T10:00:00+01' }).success).toBe(false)
+  })
 })

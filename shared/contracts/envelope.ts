@@ -1,7 +1,7 @@
 import * as v from 'valibot'
+import { Timestamp } from './timestamp.ts'
 
 export const EventId = v.pipe(v.string(), v.uuid())
-export const Timestamp = v.pipe(v.string(), v.isoTimestamp())
 
 /** Fields every event carries on the wire, whatever its type. */
 export const Envelope = v.object({
@@ -10,6 +10,7 @@ export const Envelope = v.object({
   version: v.pipe(v.number(), v.integer(), v.minValue(1)),
   stream: v.pipe(v.string(), v.minLength(1)),
   position: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  // Written by the clock as `toISOString()`, which is the canonical form: events already sent parse as they are.
   occurredAt: Timestamp,
   correlationId: v.pipe(v.string(), v.minLength(1)),
   causationId: v.pipe(v.string(), v.minLength(1)),

@@ -10,6 +10,7 @@ import {
 } from './workshop.ts'
 
 export * from './envelope.ts'
+export * from './timestamp.ts'
 export * from './customers.ts'
 export * from './vehicles.ts'
 export * from './workshop.ts'

@@ -3,12 +3,15 @@ import { eventContract, type DomainEvent } from './envelope.ts'
 import { CustomerId } from './customers.ts'
 import { requiredText } from './text.ts'
 
-/** `ab-12-cd` is accepted and stored as `AB-12-CD`. */
+/**
+ * `ab-12-cd` is accepted and stored as `AB-12-CD`. Checked before upper-casing, which turns some letters
+ * into others (`ß` into `SS`): only the ASCII letters and digits the pattern names get through.
+ */
 export const LicenseNumber = v.pipe(
   v.string(),
   v.trim(),
+  v.regex(/^((\d{1,3}|[A-Za-z]{1,3})-){2}(\d{1,3}|[A-Za-z]{1,3})$/, 'must look like AB-12-CD'),
   v.toUpperCase(),
-  v.regex(/^((\d{1,3}|[A-Z]{1,3})-){2}(\d{1,3}|[A-Z]{1,3})$/, 'must look like AB-12-CD'),
 )
 
 export const Vehicle = v.object({

@@ -1,15 +1,25 @@
 import * as v from 'valibot'
-import { eventContract, Timestamp, type DomainEvent } from './envelope.ts'
+import { eventContract, type DomainEvent } from './envelope.ts'
 import { Customer } from './customers.ts'
 import { Vehicle } from './vehicles.ts'
-import { Identifier, requiredText } from './text.ts'
+import { Identifier, multilineText } from './text.ts'
+import { FIRST_YEAR, Timestamp } from './timestamp.ts'
 
-/** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30). */
+// Also runs when the format is wrong (valibot goes on checking), so an invalid Date must not throw here.
+function dateExists(date: string): boolean {
+  const midnight = new Date(`${date}T00:00:00Z`)
+  return !Number.isNaN(midnight.getTime()) && midnight.toISOString().startsWith(date)
+}
+
+/** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30), from the year 1900 on. */
 export const PlanningDate = v.pipe(
   v.string(),
   v.isoDate('must be a date YYYY-MM-DD'),
-  v.check((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'must be a date that exists'),
+  v.check((s) => Number(s.slice(0, 4)) >= FIRST_YEAR, `must be in the year ${FIRST_YEAR} or later`),
+  v.check(dateExists, 'must be a date that exists'),
 )
+const Description = v.pipe(multilineText(500), v.nonEmpty('must not be empty'))
+const Notes = multilineText(2000)
 export const JobId = Identifier
 
 /** Bodies of the workshop's commands. */
@@ -19,12 +29,12 @@ export const PlanMaintenanceJob = v.object({
   endTime: Timestamp,
   customerId: Customer.entries.customerId,
   licenseNumber: Vehicle.entries.licenseNumber,
-  description: requiredText(500),
+  description: Description,
 })
 export const FinishMaintenanceJob = v.object({
   startTime: Timestamp,
   endTime: Timestamp,
-  notes: v.pipe(v.string(), v.trim(), v.maxLength(2000, 'must be at most 2000 characters')),
+  notes: Notes,
 })
 
 export const JobCustomer = v.pick(Customer, ['customerId', 'name', 'telephoneNumber'])
@@ -43,7 +53,7 @@ export const MaintenanceJobPlanned = eventContract(
     jobId: JobId,
     startTime: Timestamp,
     endTime: Timestamp,
-    description: v.string(),
+    description: Description,
     customer: JobCustomer,
     vehicle: JobVehicle,
   }),
@@ -56,7 +66,7 @@ export const MaintenanceJobFinished = eventContract(
     jobId: JobId,
     startTime: Timestamp,
     endTime: Timestamp,
-    notes: v.string(),
+    notes: Notes,
   }),
 )
 export type WorkshopPlanningCreated = DomainEvent<typeof WorkshopPlanningCreated>
