@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import type {
-  JobVehicle,
-  MaintenanceJobPlanned,
-  WorkshopPlanningCreated,
+import * as v from 'valibot'
+import {
+  Timestamp,
+  type JobVehicle,
+  type MaintenanceJobPlanned,
+  type WorkshopPlanningCreated,
 } from '../../shared/contracts/index.ts'
-import type * as v from 'valibot'
 import { NotFound } from '../../shared/errors.ts'
 import { deciderSpec } from '../../shared/testing/decider-spec.ts'
 import {
@@ -27,6 +28,8 @@ const date = '2026-11-21'
 /** A time on the planning's date, or the given one, in UTC. */
 const at = (time: string, day = date) => `${day}T${time}:00.000Z`
 const nextMidnight = '2026-11-22T00:00:00.000Z'
+/** A time as a client may send it (any offset), as the contract hands it to the decider: canonical UTC. */
+const sent = (time: string) => v.parse(Timestamp, time)
 
 const customer = { customerId: 'c-1', name: 'Jan Jansen', telephoneNumber: '+31 6 12345678' }
 type Vehicle = v.InferOutput<typeof JobVehicle>
@@ -397,13 +400,18 @@ describe('a planning with three jobs of which at most two run at once', () => {
   })
 })
 
-describe('a planning where one job ends as the next one starts', () => {
-  const given = [
-    created(),
-    planned('A', at('08:00'), at('10:00'), opel),
-    planned('B', at('09:00'), at('11:00'), volvo),
-    planned('C', at('10:00'), at('12:00'), fiat),
-  ]
+// The jobs are counted in the order they were planned: the ending job must free its workstation before
+// the starting one takes it whichever of the two was planned first.
+describe.each([
+  ['the ending job planned first', ['A', 'B', 'C']],
+  ['the starting job planned first', ['C', 'B', 'A']],
+])('a planning where one job ends as the next one starts, %s', (_, order) => {
+  const jobs: Record<string, MaintenanceJobPlanned> = {
+    A: planned('A', at('08:00'), at('10:00'), opel),
+    B: planned('B', at('09:00'), at('11:00'), volvo),
+    C: planned('C', at('10:00'), at('12:00'), fiat),
+  }
+  const given = [created(), ...order.map((id) => jobs[id]!)]
 
   it('frees the workstation of the ending job for the starting one', () => {
     planning()
@@ -417,6 +425,176 @@ describe('a planning where one job ends as the next one starts', () => {
       .given(given)
       .when(plan('D', at('09:30'), at('10:30'), ford))
       .thenThrows('max-overlapping-jobs')
+  })
+})
+
+// Commands reach the decider through the contract, so a time sent with an offset arrives as its instant in
+// UTC. Each rule is tried on both sides with times whose text order differs from their time order.
+describe('times sent with offsets, an empty planning', () => {
+  it('accepts a job whose start reads later than its end but is earlier (+01:00 against Z)', () => {
+    const [start, end] = [sent('2026-11-21T10:00:00+01:00'), sent('2026-11-21T09:30:00Z')]
+    expect([start, end]).toEqual(['2026-11-21T09:00:00.000Z', '2026-11-21T09:30:00.000Z'])
+    planning()
+      .given([])
+      .when(plan('job-1', start, end))
+      .then([created(), planned('job-1', start, end)])
+  })
+
+  it('refuses a job whose start reads earlier than its end but is later (Z against +01:00)', () => {
+    planning()
+      .given([])
+      .when(plan('job-1', sent('2026-11-21T09:30:00Z'), sent('2026-11-21T10:00:00+01:00')))
+      .thenThrows('start-before-end')
+  })
+
+  it('refuses a job that starts when it ends, written in two offsets (-05:30 and Z)', () => {
+    planning()
+      .given([])
+      .when(plan('job-1', sent('2026-11-21T04:00:00-05:30'), sent('2026-11-21T09:30:00Z')))
+      .thenThrows('start-before-end')
+  })
+
+  it("accepts a job from the planning's midnight written on the day before (-05:00)", () => {
+    const [start, end] = [sent('2026-11-20T19:00:00-05:00'), sent('2026-11-21T03:00:00+01:00')]
+    planning()
+      .given([])
+      .when(plan('job-1', start, end))
+      .then([created(), planned('job-1', at('00:00'), at('02:00'))])
+  })
+
+  it("refuses a job written on the planning's date that starts before its midnight (+01:00)", () => {
+    planning()
+      .given([])
+      .when(plan('job-1', sent('2026-11-21T00:30:00+01:00'), sent('2026-11-21T08:00:00+01:00')))
+      .thenThrows('job-within-planning-day')
+  })
+
+  it("accepts a job ending at the next midnight written on the planning's date (-05:30)", () => {
+    planning()
+      .given([])
+      .when(plan('job-1', sent('2026-11-21T18:00:00-05:30'), sent('2026-11-21T18:30:00-05:30')))
+      .then([created(), planned('job-1', at('23:30'), nextMidnight)])
+  })
+
+  it("refuses a job written on the planning's date that ends after the next midnight (-05:30)", () => {
+    planning()
+      .given([])
+      .when(plan('job-1', sent('2026-11-21T18:00:00-05:30'), sent('2026-11-21T18:31:00-05:30')))
+      .thenThrows('job-within-planning-day')
+  })
+
+  it('accepts a job from the local midnight in Europe/Amsterdam (+01:00), refuses one a minute earlier', () => {
+    const amsterdam = () => planning({ timeZone: 'Europe/Amsterdam' })
+    const end = sent('2026-11-21T02:00:00+01:00')
+    amsterdam()
+      .given([])
+      .when(plan('job-1', sent('2026-11-21T00:00:00+01:00'), end))
+      .then([created(), planned('job-1', '2026-11-20T23:00:00.000Z', '2026-11-21T01:00:00.000Z')])
+    amsterdam()
+      .given([])
+      .when(plan('job-1', sent('2026-11-20T23:59:00+01:00'), end))
+      .thenThrows('job-within-planning-day')
+  })
+})
+
+describe('a time that did not come through the contract', () => {
+  it('is refused as a fault rather than compared as no time at all', () => {
+    planning()
+      .given([])
+      .when(plan('job-1', '2026-11-21T10:00:00+01', '2026-11-21T09:00:00+01'))
+      .thenThrows(Error)
+  })
+})
+
+describe('times sent with offsets, a planning with three jobs from 08:00 to 10:00 UTC', () => {
+  // Planned with offsets too: the jobs hold their instants in UTC.
+  const given = [
+    created(),
+    planned('A', sent('2026-11-21T09:00:00+01:00'), sent('2026-11-21T11:00:00+01:00'), opel),
+    planned('B', sent('2026-11-21T03:00:00-05:00'), sent('2026-11-21T05:00:00-05:00'), volvo),
+    planned('C', sent('2026-11-21T08:00:00z'), sent('2026-11-21T10:00:00Z'), fiat),
+  ]
+
+  it('refuses a fourth job overlapping them by one minute (+01:00)', () => {
+    planning()
+      .given(given)
+      .when(plan('D', sent('2026-11-21T10:59:00+01:00'), sent('2026-11-21T12:00:00+01:00'), ford))
+      .thenThrows('max-overlapping-jobs')
+  })
+
+  it('accepts a fourth job that starts when they end (-05:00)', () => {
+    planning()
+      .given(given)
+      .when(plan('D', sent('2026-11-21T05:00:00-05:00'), sent('2026-11-21T06:00:00-05:00'), ford))
+      .then([planned('D', at('10:00'), at('11:00'), ford)])
+  })
+
+  it('accepts a fourth job that ends when they start (-05:30)', () => {
+    planning()
+      .given(given)
+      .when(plan('D', sent('2026-11-21T01:30:00-05:30'), sent('2026-11-21T02:30:00-05:30'), ford))
+      .then([planned('D', at('07:00'), at('08:00'), ford)])
+  })
+
+  it('refuses a booked vehicle one minute before its job ends (-05:30), though a workstation is free', () => {
+    planning({ workstations: 4 })
+      .given(given)
+      .when(plan('D', sent('2026-11-21T04:29:00-05:30'), sent('2026-11-21T05:30:00-05:30'), opel))
+      .thenThrows('vehicle-not-double-booked')
+  })
+
+  it('refuses a booked vehicle one minute after its job starts (+01:00)', () => {
+    planning({ workstations: 4 })
+      .given(given)
+      .when(plan('D', sent('2026-11-21T08:00:00+01:00'), sent('2026-11-21T09:01:00+01:00'), opel))
+      .thenThrows('vehicle-not-double-booked')
+  })
+
+  it('accepts a booked vehicle from when its job ends (+01:00) and until it starts (-05:00)', () => {
+    planning()
+      .given(given)
+      .when(plan('D', sent('2026-11-21T11:00:00+01:00'), sent('2026-11-21T12:00:00+01:00'), opel))
+      .then([planned('D', at('10:00'), at('11:00'), opel)])
+    planning()
+      .given(given)
+      .when(plan('D', sent('2026-11-21T02:00:00-05:00'), sent('2026-11-21T03:00:00-05:00'), opel))
+      .then([planned('D', at('07:00'), at('08:00'), opel)])
+  })
+})
+
+describe('times sent with offsets, a planning with a planned job', () => {
+  const given = [created(), planned('job-1', at('08:00'), at('10:00'))]
+
+  it('finishes a job whose start reads later than its end but is earlier (+01:00 against Z)', () => {
+    planning()
+      .given(given)
+      .when(finish('job-1', sent('2026-11-21T10:00:00+01:00'), sent('2026-11-21T09:30:00Z')))
+      .then([
+        {
+          type: 'MaintenanceJobFinished',
+          data: {
+            planningId: date,
+            jobId: 'job-1',
+            startTime: at('09:00'),
+            endTime: at('09:30'),
+            notes: 'Oil changed',
+          },
+        },
+      ])
+  })
+
+  it('refuses a finish whose start reads earlier than its end but is later (Z against +01:00)', () => {
+    planning()
+      .given(given)
+      .when(finish('job-1', sent('2026-11-21T09:30:00Z'), sent('2026-11-21T10:00:00+01:00')))
+      .thenThrows('start-before-end')
+  })
+
+  it('refuses a finish that starts when it ends, written in two offsets (-05:30 and +01:00)', () => {
+    planning()
+      .given(given)
+      .when(finish('job-1', sent('2026-11-21T04:00:00-05:30'), sent('2026-11-21T10:30:00+01:00')))
+      .thenThrows('start-before-end')
   })
 })
 

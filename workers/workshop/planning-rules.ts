@@ -23,6 +23,9 @@ function ms(time: string): number {
   if (value === undefined) {
     if (parsed.size >= 100_000) parsed.clear()
     value = Date.parse(time)
+    // Times arrive in the contract's canonical UTC form, which Date.parse reads exactly. One it cannot
+    // read would compare false with everything and pass every rule: a fault to report, not a free slot.
+    if (Number.isNaN(value)) throw new Error(`Time ${JSON.stringify(time)} is not a canonical timestamp`)
     parsed.set(time, value)
   }
   return value
