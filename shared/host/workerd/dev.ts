@@ -52,6 +52,14 @@ const vars: Record<string, string> = {
   ...(bridge ? { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: 'dev-token' } : {}),
 }
 const configs = await writeDevConfigs(join(dataDir, 'wrangler'), vars)
+// wrangler's and Miniflare's own chatter, off: no telemetry (nor its notice), no banner and with it no
+// update check against the npm registry, no fetch of `Request.cf` from Cloudflare (which fails offline
+// with a stack trace; a placeholder serves locally).
+const quietWrangler = {
+  WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_HIDE_BANNER: 'true',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+}
 const wrangler = spawn(
   join(root, 'node_modules/.bin/wrangler'),
   [
@@ -61,7 +69,7 @@ const wrangler = spawn(
     ...['--persist-to', join(dataDir, 'wrangler')],
     '--show-interactive-dev-session=false',
   ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, ...quietWrangler } },
 )
 logger.info(
   { port: config.port, libsql: libsql.url, bus: bridge ? 'upstash' : 'redis' },
