@@ -21,6 +21,13 @@ const job = (overrides: Record<string, unknown> = {}) => ({
 })
 type Problem = { type: string; status: number; errors?: { field: string }[] }
 
+/** The answer is a problem with this status, naming this rule, in its body as in its status line. */
+async function expectProblem(res: Response, status: number, rule: string) {
+  expect(res.status).toBe(status)
+  expect(res.headers.get('content-type')).toBe('application/problem+json')
+  expect(await res.json()).toMatchObject({ status, type: `urn:pitstop:rule:${rule}` })
+}
+
 beforeAll(async () => {
   host = await startTestHost()
   await host.post('/api/customers', sampleCustomer('ann'))
@@ -97,14 +104,12 @@ describe('POST /api/workshop/planning/{date}/jobs', () => {
       `/api/workshop/planning/${date}/jobs`,
       job({ customerId: 'nobody', startTime: at('13:00'), endTime: at('14:00') }),
     )
-    expect(noCustomer.status).toBe(422)
-    expect(((await noCustomer.json()) as Problem).type).toBe('urn:pitstop:rule:unknown-customer')
+    await expectProblem(noCustomer, 422, 'unknown-customer')
     const noVehicle = await host.post(
       `/api/workshop/planning/${date}/jobs`,
       job({ licenseNumber: 'ZZ-99-ZZ', startTime: at('13:00'), endTime: at('14:00') }),
     )
-    expect(noVehicle.status).toBe(422)
-    expect(((await noVehicle.json()) as Problem).type).toBe('urn:pitstop:rule:unknown-vehicle')
+    await expectProblem(noVehicle, 422, 'unknown-vehicle')
     expect(await written()).toEqual(before)
   })
 
@@ -129,6 +134,14 @@ describe('POST /api/workshop/planning/{date}/jobs', () => {
     ['a start time that is not a timestamp', date, job({ startTime: 'nine o clock' }), '/startTime'],
     ['a missing description', date, job({ description: undefined }), '/description'],
     ['a malformed license number', date, job({ licenseNumber: 'AB12CD' }), '/licenseNumber'],
+    // Date.parse cannot read `+01`: every rule compared NaN and let the job through.
+    ['a start time with an hour-only offset', date, job({ startTime: `${date}T18:00:00+01` }), '/startTime'],
+    ['an end time with an offset without colon', date, job({ endTime: `${date}T18:00:00+0100` }), '/endTime'],
+    ['an end time on February 30', '2026-02-28', job({ endTime: '2026-02-30T08:00:00Z' }), '/endTime'],
+    ['a start time in nanoseconds', date, job({ startTime: `${date}T09:00:00.000000001Z` }), '/startTime'],
+    ['a planning date in the year 0099', '0099-12-01', job(), '/param/date'],
+    ['a description with an escape character', date, job({ description: 'Brakes\u001b[2J' }), '/description'],
+    ['a description with a lone surrogate', date, job({ description: 'Brakes \ud83d' }), '/description'],
   ])('refuses %s with 400 naming the field, and writes nothing', async (_, day, body, field) => {
     const before = await written()
     const res = await host.post(`/api/workshop/planning/${day}/jobs`, body)
@@ -138,19 +151,85 @@ describe('POST /api/workshop/planning/{date}/jobs', () => {
     expect(await written()).toEqual(before)
   })
 
+  it('stores and answers times sent with offsets in canonical UTC, and lists the jobs by instant', async () => {
+    const day = '2026-12-09'
+    // Sent as text, the later job sorts first ('09:30:00Z' < '10:00:00+01:00'); in time it is second.
+    const later = await host.post(
+      `/api/workshop/planning/${day}/jobs`,
+      job({
+        jobId: 'j-later',
+        licenseNumber: 'EF-34-GH',
+        startTime: `${day}T09:30:00Z`,
+        endTime: `${day}T11:30:00+01:00`,
+      }),
+    )
+    expect(later.status).toBe(201)
+    const earlier = await host.post(
+      `/api/workshop/planning/${day}/jobs`,
+      job({ jobId: 'j-earlier', startTime: `${day}T10:00:00+01:00`, endTime: `${day}T04:30:00-05:30` }),
+    )
+    expect(earlier.status).toBe(201)
+    const canonical = { startTime: at('09:00', day), endTime: at('10:00', day) }
+    expect(await earlier.json()).toMatchObject(canonical)
+    expect(await (await host.get(`/api/workshop/planning/${day}/jobs/j-earlier`)).json()).toMatchObject(
+      canonical,
+    )
+    const stored = await host.db('workshop').select().from(events)
+    const planned = stored.filter((e) => e.type === 'MaintenanceJobPlanned' && e.streamId === day)
+    expect(planned.map((e) => JSON.parse(e.envelope).data)).toEqual([
+      expect.objectContaining({ jobId: 'j-later', startTime: at('09:30', day), endTime: at('10:30', day) }),
+      expect.objectContaining({ jobId: 'j-earlier', ...canonical }),
+    ])
+    const planning = (await (await host.get(`/api/workshop/planning/${day}`)).json()) as {
+      jobs: { jobId: string }[]
+    }
+    expect(planning.jobs.map((j) => j.jobId)).toEqual(['j-earlier', 'j-later'])
+    await vi.waitFor(async () => {
+      const listed = (await (await host.get(`/api/workshop/jobs?from=${day}&to=${day}`)).json()) as {
+        jobId: string
+        startTime: string
+      }[]
+      expect(listed.map(({ jobId, startTime }) => ({ jobId, startTime }))).toEqual([
+        { jobId: 'j-earlier', startTime: at('09:00', day) },
+        { jobId: 'j-later', startTime: at('09:30', day) },
+      ])
+    })
+  })
+
+  it('applies the rules to the instants of times sent with offsets', async () => {
+    const day = '2026-12-10'
+    const before = await written()
+    // 10 h before it starts, written so that its text reads later: the end is 08:00 UTC, the start 18:00.
+    const backwards = await host.post(
+      `/api/workshop/planning/${day}/jobs`,
+      job({ startTime: `${day}T18:00:00Z`, endTime: `${day}T09:00:00+01:00` }),
+    )
+    await expectProblem(backwards, 409, 'start-before-end')
+    const booked = await host.post(
+      `/api/workshop/planning/${day}/jobs`,
+      job({ jobId: 'j-booked', startTime: `${day}T09:00:00+01:00`, endTime: `${day}T10:00:00Z` }),
+    )
+    expect(booked.status).toBe(201)
+    const doubleBooked = await host.post(
+      `/api/workshop/planning/${day}/jobs`,
+      job({ startTime: `${day}T04:29:00-05:30`, endTime: `${day}T11:00:00Z` }),
+    )
+    await expectProblem(doubleBooked, 409, 'vehicle-not-double-booked')
+    expect((await written()).events).toBe(before.events + 2)
+  })
+
   it('refuses a rule violation with 409 naming the rule, and writes nothing', async () => {
     const before = await written()
     const backwards = await host.post(
       `/api/workshop/planning/${date}/jobs`,
       job({ startTime: at('15:00'), endTime: at('14:00') }),
     )
-    expect(backwards.status).toBe(409)
-    expect(((await backwards.json()) as Problem).type).toBe('urn:pitstop:rule:start-before-end')
+    await expectProblem(backwards, 409, 'start-before-end')
     const otherDay = await host.post(
       `/api/workshop/planning/${date}/jobs`,
       job({ startTime: at('09:00', '2026-12-05'), endTime: at('10:00', '2026-12-05') }),
     )
-    expect(((await otherDay.json()) as Problem).type).toBe('urn:pitstop:rule:job-within-planning-day')
+    await expectProblem(otherDay, 409, 'job-within-planning-day')
     expect(await written()).toEqual(before)
   })
 
@@ -168,8 +247,7 @@ describe('POST /api/workshop/planning/{date}/jobs', () => {
       `/api/workshop/planning/${day}/jobs`,
       job({ licenseNumber: 'MN-78-OP', startTime: at('11:59', day), endTime: at('13:00', day) }),
     )
-    expect(fourth.status).toBe(409)
-    expect(((await fourth.json()) as Problem).type).toBe('urn:pitstop:rule:max-overlapping-jobs')
+    await expectProblem(fourth, 409, 'max-overlapping-jobs')
     const touching = await host.post(
       `/api/workshop/planning/${day}/jobs`,
       job({ licenseNumber: 'MN-78-OP', startTime: at('12:00', day), endTime: at('13:00', day) }),
@@ -186,8 +264,7 @@ describe('POST /api/workshop/planning/{date}/jobs', () => {
       `/api/workshop/planning/${date}/jobs`,
       job({ jobId: 'j-dup', licenseNumber: 'QR-90-ST', startTime: at('18:00'), endTime: at('19:00') }),
     )
-    expect(again.status).toBe(409)
-    expect(((await again.json()) as Problem).type).toBe('urn:pitstop:rule:job-id-unique')
+    await expectProblem(again, 409, 'job-id-unique')
   })
 
   it('serialises concurrent plans for the same day: all fit, none is lost', async () => {
@@ -234,8 +311,7 @@ describe('PUT /api/workshop/planning/{date}/jobs/{jobId}/finish', () => {
       notes: 'Pads replaced',
     })
     const again = await host.put(`/api/workshop/planning/${day}/jobs/j-fin/finish`, finish)
-    expect(again.status).toBe(409)
-    expect(((await again.json()) as Problem).type).toBe('urn:pitstop:rule:job-already-finished')
+    await expectProblem(again, 409, 'job-already-finished')
   })
 
   it('refuses a finish that ends before it starts (409) and bad input (400), writing nothing', async () => {
@@ -250,11 +326,42 @@ describe('PUT /api/workshop/planning/{date}/jobs/{jobId}/finish', () => {
       startTime: finish.endTime,
       endTime: finish.startTime,
     })
-    expect(((await backwards.json()) as Problem).type).toBe('urn:pitstop:rule:start-before-end')
+    await expectProblem(backwards, 409, 'start-before-end')
     const bad = await host.put(`/api/workshop/planning/${day}/jobs/j-bad/finish`, { ...finish, notes: 7 })
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as Problem).errors!.map((e) => e.field)).toEqual(['/notes'])
     expect(await written()).toEqual(before)
+  })
+
+  it('refuses a finish time Date.parse cannot read with 400, and stores one sent with an offset in UTC', async () => {
+    const day = '2026-12-11'
+    await host.post(
+      `/api/workshop/planning/${day}/jobs`,
+      job({ jobId: 'j-off', startTime: at('09:00', day), endTime: at('10:00', day) }),
+    )
+    const before = await written()
+    const unreadable = await host.put(`/api/workshop/planning/${day}/jobs/j-off/finish`, {
+      startTime: `${day}T18:00:00+01`,
+      endTime: `${day}T08:00:00+01`,
+      notes: 'x',
+    })
+    expect(unreadable.status).toBe(400)
+    expect(((await unreadable.json()) as Problem).errors!.map((e) => e.field)).toEqual([
+      '/startTime',
+      '/endTime',
+    ])
+    expect(await written()).toEqual(before)
+    const res = await host.put(`/api/workshop/planning/${day}/jobs/j-off/finish`, {
+      startTime: `${day}T10:05:00+01:00`,
+      endTime: `${day}T04:25:00-05:30`,
+      notes: 'Pads replaced\nDiscs checked',
+    })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({
+      actualStartTime: at('09:05', day),
+      actualEndTime: at('09:55', day),
+      notes: 'Pads replaced\nDiscs checked',
+    })
   })
 
   it('answers 404 for a job that is not planned', async () => {

@@ -17,7 +17,7 @@ import { eventMetadata } from '../../shared/http/request-context.ts'
 import { validate } from '../../shared/http/validate.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { decide, type WorkshopCommand } from './decider.ts'
-import { workshopPlanning, type WorkshopPlanning } from './events.ts'
+import { jobsInTimeOrder, workshopPlanning, type WorkshopPlanning } from './events.ts'
 import { jobIdClaims, jobIdTaken } from './job-ids.ts'
 import { createReferences } from './references.ts'
 import { inbox, jobs, refCustomers, refVehicles } from './schema.ts'
@@ -97,7 +97,7 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
       // Plannings are read from the event store, not the read model, so a job planned a moment ago is in them.
       .get('/api/workshop/planning/:date', validate('param', DateParam), async (c) => {
         const { date } = c.req.valid('param')
-        return c.json({ date, jobs: jobsOf((await store.load(date, workshopPlanning)).state) })
+        return c.json({ date, jobs: jobsInTimeOrder((await store.load(date, workshopPlanning)).state) })
       })
       .get('/api/workshop/planning/:date/jobs/:jobId', validate('param', JobParam), async (c) => {
         const { date, jobId } = c.req.valid('param')

@@ -15,7 +15,7 @@ import {
   type PlanningPolicy,
   type WorkshopCommand,
 } from './decider.ts'
-import { evolve, initialState, type WorkshopEvent } from './events.ts'
+import { evolve, initialState, jobsInTimeOrder, type WorkshopEvent } from './events.ts'
 
 const planning = (policy: Partial<PlanningPolicy> = {}) =>
   deciderSpec<WorkshopCommand, WorkshopEvent, ReturnType<typeof initialState>>({
@@ -709,6 +709,18 @@ describe('evolving a planning', () => {
         },
       ],
     })
+  })
+
+  it('keeps the jobs in the order they were planned, and lists them by start and end time', () => {
+    const state = replay([
+      created(),
+      planned('A', at('10:00'), at('12:00'), volvo),
+      planned('B', at('08:00'), at('09:00')),
+      planned('C', at('08:00'), at('08:30'), fiat),
+    ])
+    expect(state.status === 'open' && state.jobs.map((j) => j.jobId)).toEqual(['A', 'B', 'C'])
+    expect(jobsInTimeOrder(state).map((j) => j.jobId)).toEqual(['C', 'B', 'A'])
+    expect(jobsInTimeOrder(replay([]))).toEqual([])
   })
 
   it('marks a finished job with its actual times and notes, keeping its planned slot, and leaves others alone', () => {

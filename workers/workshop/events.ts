@@ -41,3 +41,22 @@ export function evolve(state: WorkshopPlanning, event: WorkshopEvent): WorkshopP
 }
 
 export const workshopPlanning = { initialState, evolve }
+
+// Times are canonical UTC (the contract makes them so), whose text order is time order.
+const byTime = (a: Job, b: Job) =>
+  a.startTime < b.startTime
+    ? -1
+    : a.startTime > b.startTime
+      ? 1
+      : a.endTime < b.endTime
+        ? -1
+        : a.endTime > b.endTime
+          ? 1
+          : 0
+
+/**
+ * The jobs of a planning by start time (then end time), as lists show them. The state keeps them in the
+ * order they were planned, the order the rules see them in.
+ */
+export const jobsInTimeOrder = (state: WorkshopPlanning): Job[] =>
+  state.status === 'open' ? state.jobs.toSorted(byTime) : []
