@@ -74,6 +74,11 @@ describe('POST /api/customers', () => {
     ],
     ['an id with spaces', { ...sampleCustomer('e5'), customerId: 'a b' }, '/customerId'],
     ['a name that is a number', { ...sampleCustomer('e6'), name: 42 }, '/name'],
+    ['a name with a bell character', { ...sampleCustomer('e7'), name: 'Ann\u0007' }, '/name'],
+    ['a city with a C1 control character', { ...sampleCustomer('e8'), city: 'Utrecht\u0085' }, '/city'],
+    ['an address of two lines', { ...sampleCustomer('e9'), address: 'Main 1\nUtrecht' }, '/address'],
+    // Stored as U+FFFD, it no longer matched what was sent, and an exact retry got 409.
+    ['a name with a lone surrogate', { ...sampleCustomer('e10'), name: 'Ann \ud83d' }, '/name'],
   ])('refuses %s with 400 naming the field, and writes nothing', async (_, body, field) => {
     const before = await rows()
     const res = await host.post('/api/customers', body)
@@ -83,6 +88,15 @@ describe('POST /api/customers', () => {
     expect(problem.type).toBe('urn:pitstop:problem:invalid-input')
     expect(problem.errors.map((e) => e.field)).toEqual([field])
     expect(await rows()).toEqual(before)
+  })
+
+  it('stores a name in NFC, however its accents were typed', async () => {
+    const res = await host.post('/api/customers', sampleCustomer('nfc', 'Zoe\u0308 Nu\u0301n\u0303ez'))
+    expect(res.status).toBe(201)
+    expect(await res.json()).toMatchObject({ name: 'Zo\u00eb N\u00fa\u00f1ez' })
+    expect(await (await host.get('/api/customers/nfc')).json()).toMatchObject({
+      name: 'Zo\u00eb N\u00fa\u00f1ez',
+    })
   })
 
   it('refuses a body that is not JSON with 400 problem+json, and writes nothing', async () => {

@@ -51,6 +51,10 @@ describe('POST /api/vehicles', () => {
     ['a license number with two groups', sampleVehicle('AB-12', 'ann'), '/licenseNumber'],
     ['a missing brand', { ...sampleVehicle('AA-11-AA', 'ann'), brand: undefined }, '/brand'],
     ['an empty owner', sampleVehicle('AA-11-AB', ''), '/ownerId'],
+    // Upper-cased first, ß became SS and was stored as SS-12-CD.
+    ['a license number with ß', sampleVehicle('ß-12-cd', 'ann'), '/licenseNumber'],
+    ['a brand with a NUL', { ...sampleVehicle('AA-11-AC', 'ann'), brand: 'Opel\u0000' }, '/brand'],
+    ['a type with a lone surrogate', { ...sampleVehicle('AA-11-AD', 'ann'), type: '\udc00Astra' }, '/type'],
   ])('refuses %s with 400 naming the field, and writes nothing', async (_, body, field) => {
     const before = await rows()
     const res = await host.post('/api/vehicles', body)
