@@ -1,40 +1,40 @@
 import { asc } from 'drizzle-orm'
 import { describe, expect, it, vi } from 'vitest'
-import { customers } from '../../workers/customers/schema.ts'
 import { newUuidV7, systemClock } from '../clock.ts'
 import { outbox as outboxTable } from '../db/kernel-schema.ts'
 import { compileInsert, placeholders } from '../db/statements.ts'
 import { toEnvelopes } from '../envelope.ts'
-import { sampleCustomer } from '../testing/test-host.ts'
-import { tempDatabase } from '../testing/temp-database.ts'
+import { tempFixtureDatabase } from '../testing/fixture-database.ts'
+import { memberJoined, members } from '../testing/todo-schema.ts'
 import { createOutbox, maxGroupSize } from './outbox.ts'
 
 const metadata = { correlationId: 'outbox-test', causationId: 'outbox-test', actor: 'test' }
 
-/** A migrated customers database and an outbox on it that counts its kicks. */
+/** A database with the kernel's tables and an outbox on it that counts its kicks. */
 async function setup() {
-  const { client, db } = await tempDatabase('customers')
+  const { client, db } = await tempFixtureDatabase()
   let kicks = 0
   const outbox = createOutbox(db, () => kicks++)
-  // As the customers service writes them: seven parameters a row.
-  const insertCustomers = compileInsert<typeof customers.$inferInsert>(
-    db.insert(customers).values(placeholders(customers)),
+  // As a service writes its rows: one compiled insert, so a group's rows share statements.
+  const insertMembers = compileInsert<typeof members.$inferInsert>(
+    db.insert(members).values(placeholders(members)),
   )
-  const register = (customerId: string, name?: string) => {
-    const data = sampleCustomer(customerId, name)
-    const events = toEnvelopes([{ type: 'CustomerRegistered', data }], {
-      stream: customerId,
+  /** A command: the member's row and its `MemberJoined` event, committed through the outbox. */
+  const register = (memberId: string, name?: string) => {
+    const joined = memberJoined(memberId, name)
+    const events = toEnvelopes([joined], {
+      stream: memberId,
       after: 0,
       metadata,
       clock: systemClock,
       newId: newUuidV7,
     })
-    return outbox.commit([insertCustomers([data])], events).then(() => events[0]!.id)
+    return outbox.commit([insertMembers([joined.data])], events).then(() => events[0]!.id)
   }
   const outboxIds = async () =>
     (await db.select().from(outboxTable).orderBy(asc(outboxTable.seq))).map((row) => row.eventId)
-  const customerIds = async () => (await db.select().from(customers)).map((row) => row.customerId).sort()
-  return { client, register, outboxIds, customerIds, kicks: () => kicks }
+  const memberIds = async () => (await db.select().from(members)).map((row) => row.memberId).sort()
+  return { client, register, outboxIds, memberIds, kicks: () => kicks }
 }
 
 describe('the outbox', () => {
@@ -42,42 +42,42 @@ describe('the outbox', () => {
     const t = await setup()
     const batch = vi.spyOn(t.client, 'batch')
 
-    const ids = await Promise.all(['c-1', 'c-2', 'c-3'].map((id) => t.register(id)))
+    const ids = await Promise.all(['m-1', 'm-2', 'm-3'].map((id) => t.register(id)))
 
     expect(batch).toHaveBeenCalledTimes(1)
     expect(await t.outboxIds()).toEqual(ids)
-    expect(await t.customerIds()).toEqual(['c-1', 'c-2', 'c-3'])
+    expect(await t.memberIds()).toEqual(['m-1', 'm-2', 'm-3'])
     expect(t.kicks()).toBe(1)
   })
 
   it('commits thousands requested in one turn in groups of at most 1,000, one after the other', async () => {
     const t = await setup()
     const batch = vi.spyOn(t.client, 'batch')
-    // One transaction for all would bind 5,001 × 7 customer parameters, past SQLite's 32,766.
-    const customerIds = Array.from({ length: 5001 }, (_, i) => `c-${String(i).padStart(4, '0')}`)
+    // One transaction for all would hold 5,001 commands and the event loop for as long as it took.
+    const memberIds = Array.from({ length: 5001 }, (_, i) => `m-${String(i).padStart(4, '0')}`)
 
-    const ids = await Promise.all(customerIds.map((id) => t.register(id)))
+    const ids = await Promise.all(memberIds.map((id) => t.register(id)))
 
     expect(maxGroupSize).toBe(1000)
     expect(batch).toHaveBeenCalledTimes(6)
     expect(await t.outboxIds()).toEqual(ids)
-    expect(await t.customerIds()).toEqual(customerIds)
+    expect(await t.memberIds()).toEqual(memberIds)
     expect(t.kicks()).toBe(6)
   })
 
   it('refuses only the commit that fails when it shares a transaction with others', async () => {
     const t = await setup()
-    await t.register('c-2')
+    await t.register('m-2')
 
     const [first, taken, third] = await Promise.allSettled([
-      t.register('c-1'),
-      t.register('c-2', 'Someone Else'),
-      t.register('c-3'),
+      t.register('m-1'),
+      t.register('m-2', 'Someone Else'),
+      t.register('m-3'),
     ])
 
     expect(taken).toMatchObject({ status: 'rejected' })
     expect(String((taken as PromiseRejectedResult).reason)).toMatch(
-      /UNIQUE constraint failed: customers.customer_id/,
+      /UNIQUE constraint failed: members.member_id/,
     )
     expect(first).toMatchObject({ status: 'fulfilled' })
     expect(third).toMatchObject({ status: 'fulfilled' })
@@ -86,7 +86,7 @@ describe('the outbox', () => {
       (first as PromiseFulfilledResult<string>).value,
       (third as PromiseFulfilledResult<string>).value,
     ])
-    expect(await t.customerIds()).toEqual(['c-1', 'c-2', 'c-3'])
+    expect(await t.memberIds()).toEqual(['m-1', 'm-2', 'm-3'])
   })
 
   it('gives the whole group a failure that is not a refusal, without committing anything again', async () => {
@@ -96,7 +96,7 @@ describe('the outbox', () => {
     // doubt on a server, so committing again could apply a command twice.
     t.client.close()
 
-    const results = await Promise.allSettled(['c-1', 'c-2', 'c-3'].map((id) => t.register(id)))
+    const results = await Promise.allSettled(['m-1', 'm-2', 'm-3'].map((id) => t.register(id)))
 
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected'])
     expect(batch).toHaveBeenCalledTimes(1)
@@ -107,8 +107,8 @@ describe('the outbox', () => {
     const t = await setup()
     const batch = vi.spyOn(t.client, 'batch')
 
-    await t.register('c-1')
-    await t.register('c-2')
+    await t.register('m-1')
+    await t.register('m-2')
 
     expect(batch).toHaveBeenCalledTimes(2)
     expect(t.kicks()).toBe(2)

@@ -4,17 +4,16 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { customers } from '../../workers/customers/schema.ts'
 import { serviceStream } from '../bus/bus.ts'
 import { createRedisBus } from '../bus/redis-bus.ts'
 import { newUuidV7, systemClock } from '../clock.ts'
 import type { Envelope } from '../contracts/envelope.ts'
-import { openDatabase } from '../db/database.ts'
 import { kernelMeta, outbox as outboxTable } from '../db/kernel-schema.ts'
 import { toEnvelopes } from '../envelope.ts'
 import { createLogger } from '../logger.ts'
 import { deleteKeys, startPrivateRedis, TEST_REDIS_URL, uniquePrefix } from '../testing/redis.ts'
-import { sampleCustomer } from '../testing/test-host.ts'
+import { openFixtureDatabase } from '../testing/fixture-database.ts'
+import { memberJoined, members, sampleMember } from '../testing/todo-schema.ts'
 import { createOutbox } from './outbox.ts'
 import { OutboxRelay } from './relay.ts'
 
@@ -26,9 +25,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const registered = (customerId: string): Envelope[] =>
-  toEnvelopes([{ type: 'CustomerRegistered', data: sampleCustomer(customerId) }], {
-    stream: customerId,
+const joined = (memberId: string): Envelope[] =>
+  toEnvelopes([memberJoined(memberId)], {
+    stream: memberId,
     after: 0,
     metadata,
     clock: systemClock,
@@ -49,14 +48,14 @@ async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promi
 }
 
 /**
- * A migrated customers database in a fresh directory, the stream `<prefix>.customers` on `redisUrl`, and
+ * A database with the kernel's tables in a fresh directory, the stream `<prefix>.members` on `redisUrl`, and
  * helpers to start relays on them and read the stream. Everything is undone after the test.
  */
 async function setup({ redisUrl = TEST_REDIS_URL, kick = true } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'pitstop-relay-'))
-  const { client, db } = await openDatabase('customers', `file:${join(dir, 'customers.db')}`)
+  const { client, db } = await openFixtureDatabase(`file:${join(dir, 'members.db')}`)
   const prefix = uniquePrefix('relay')
-  const stream = serviceStream(prefix, 'customers')
+  const stream = serviceStream(prefix, 'members')
   const reader = new Redis(redisUrl, { maxRetriesPerRequest: 1 })
   reader.on('error', () => {})
   cleanups.push(async () => {
@@ -94,9 +93,10 @@ async function setup({ redisUrl = TEST_REDIS_URL, kick = true } = {}) {
     kicks++
     if (kick) for (const relay of relays) relay.kick()
   })
-  const register = async (customerId: string) => {
-    const events = registered(customerId)
-    await outbox.commit([db.insert(customers).values(sampleCustomer(customerId))], events)
+  /** A command: the member's row and its `MemberJoined` event, committed through the outbox. */
+  const register = async (memberId: string) => {
+    const events = joined(memberId)
+    await outbox.commit([db.insert(members).values(sampleMember(memberId))], events)
     return events[0]!
   }
 
@@ -171,22 +171,19 @@ describe('the outbox relay', () => {
     const { relay } = t.newRelay()
     relay.start()
 
-    const first = await t.register('c-1')
-    const second = await t.register('c-2')
-    const both = [...registered('c-3'), ...registered('c-4')]
-    await t.outbox.commit(
-      [t.db.insert(customers).values([sampleCustomer('c-3'), sampleCustomer('c-4')])],
-      both,
-    )
+    const first = await t.register('m-1')
+    const second = await t.register('m-2')
+    const both = [...joined('m-3'), ...joined('m-4')]
+    await t.outbox.commit([t.db.insert(members).values([sampleMember('m-3'), sampleMember('m-4')])], both)
     await relay.flush()
 
-    expect(t.stream).toMatch(/^test-relay-[a-z0-9]+\.customers$/)
+    expect(t.stream).toMatch(/^test-relay-[a-z0-9]+\.members$/)
     const entries = await t.readStream()
     expect(entries.map((e) => e.id)).toEqual(['1-0', '2-0', '3-0', '4-0'])
     expect(entries.map((e) => Object.keys(e.fields).sort())).toEqual(
       Array(4).fill(['event', 'origin', 'type']),
     )
-    expect(entries.map((e) => e.fields.type)).toEqual(Array(4).fill('CustomerRegistered'))
+    expect(entries.map((e) => e.fields.type)).toEqual(Array(4).fill('MemberJoined'))
     expect(entries.map((e) => JSON.parse(e.fields.event!))).toEqual([first, second, ...both])
   })
 
@@ -196,7 +193,7 @@ describe('the outbox relay', () => {
     relay.start()
     await relay.flush()
 
-    const event = await t.register('c-1')
+    const event = await t.register('m-1')
 
     await eventually(
       async () => expect((await t.published()).map((e) => e.eventId)).toEqual([event.id]),
@@ -210,7 +207,7 @@ describe('the outbox relay', () => {
     const { relay } = t.newRelay({ intervalMs: NEVER, batchSize: 7 })
     relay.start()
 
-    await Promise.all(Array.from({ length: 100 }, (_, i) => t.register(`c-${i}`)))
+    await Promise.all(Array.from({ length: 100 }, (_, i) => t.register(`m-${i}`)))
 
     await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 5000)
     expect(await t.published()).toHaveLength(100)
@@ -231,12 +228,12 @@ describe('the outbox relay', () => {
     let n = 0
     for (let k = 0; k < 30; k++) {
       for (let j = 0; j < 10; j++) {
-        await t.register(`c-${n++}`)
+        await t.register(`m-${n++}`)
         await bus.ping()
         await ticks(k)
         await bus.ping()
         await ticks(j)
-        await t.register(`c-${n++}`)
+        await t.register(`m-${n++}`)
         await eventually(async () => expect(await relay.lag()).toBe(0), 500)
       }
     }
@@ -249,8 +246,8 @@ describe('the outbox relay', () => {
     relay.start()
     await relay.flush()
 
-    await t.register('c-1')
-    await t.register('c-2')
+    await t.register('m-1')
+    await t.register('m-2')
     expect(t.kicks()).toBe(2)
 
     await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 3000)
@@ -262,9 +259,9 @@ describe('the outbox relay', () => {
     const { relay } = t.newRelay()
     expect(await relay.lag()).toBe(0)
 
-    await t.register('c-1')
-    await t.register('c-2')
-    await t.register('c-3')
+    await t.register('m-1')
+    await t.register('m-2')
+    await t.register('m-3')
     expect(await relay.lag()).toBe(3)
 
     await relay.flush()
@@ -276,7 +273,7 @@ describe('the outbox relay', () => {
     const { relay } = t.newRelay({ batchSize: 3 })
     // Commits land while the first pass runs and nothing kicks the relay for them: flush has to.
     relay.start()
-    await Promise.all(Array.from({ length: 20 }, (_, i) => t.register(`c-${i}`)))
+    await Promise.all(Array.from({ length: 20 }, (_, i) => t.register(`m-${i}`)))
     await relay.flush()
 
     expect(await t.published()).toEqual(await t.expected())
@@ -288,13 +285,13 @@ describe('the outbox relay', () => {
     const t = await setup()
     const { relay } = t.newRelay()
     relay.start()
-    const committed = await t.register('c-1')
+    const committed = await t.register('m-1')
 
-    // The same customer again violates the primary key: the batch, outbox row included, is rolled back.
-    const refused = registered('c-1')[0]!
+    // The same member again violates the primary key: the batch, outbox row included, is rolled back.
+    const refused = joined('m-1')[0]!
     await expect(
-      t.outbox.commit([t.db.insert(customers).values(sampleCustomer('c-1'))], [refused]),
-    ).rejects.toThrow(/UNIQUE constraint failed: customers.customer_id/)
+      t.outbox.commit([t.db.insert(members).values(sampleMember('m-1'))], [refused]),
+    ).rejects.toThrow(/UNIQUE constraint failed: members.member_id/)
     await relay.flush()
 
     expect(await t.db.select().from(outboxTable).where(eq(outboxTable.eventId, refused.id))).toEqual([])
@@ -310,7 +307,7 @@ describe('the outbox relay', () => {
     a.start()
     b.start()
 
-    await Promise.all(Array.from({ length: 60 }, (_, i) => t.register(`c-${i}`)))
+    await Promise.all(Array.from({ length: 60 }, (_, i) => t.register(`m-${i}`)))
     await Promise.all([a.flush(), b.flush()])
 
     const published = await t.published()
@@ -323,7 +320,7 @@ describe('appending to the bus after an expected entry', () => {
   it('refuses entries unless the stream still ends at the expected seq, and says where it ends', async () => {
     const t = await setup()
     const { bus } = t.newRelay()
-    const entry = (seq: number) => ({ seq, type: 'CustomerRegistered', envelope: `{"seq":${seq}}` })
+    const entry = (seq: number) => ({ seq, type: 'MemberJoined', envelope: `{"seq":${seq}}` })
 
     expect(await bus.lastSeq(t.stream)).toBe(0)
     expect(await bus.appendAfter(t.stream, 0, [entry(1), entry(2)])).toEqual({ ok: true })
@@ -342,14 +339,14 @@ describe('the outbox relay when Redis loses the stream', () => {
     const t = await setup({ redisUrl: redis.url })
     const { relay } = t.newRelay({ intervalMs: 100 })
     relay.start()
-    for (const id of ['c-1', 'c-2', 'c-3']) await t.register(id)
+    for (const id of ['m-1', 'm-2', 'm-3']) await t.register(id)
     await relay.flush()
     expect(await t.published()).toHaveLength(3)
 
     await redis.flushAll()
 
     await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 5000)
-    await t.register('c-4')
+    await t.register('m-4')
     await relay.flush()
     expect(await t.published()).toEqual(await t.expected())
     expect(await t.published()).toHaveLength(4)
@@ -360,13 +357,13 @@ describe('the outbox relay when Redis loses the stream', () => {
     const t = await setup({ redisUrl: redis.url })
     const { relay } = t.newRelay({ intervalMs: NEVER })
     relay.start()
-    for (const id of ['c-1', 'c-2']) await t.register(id)
+    for (const id of ['m-1', 'm-2']) await t.register(id)
     await relay.flush()
 
     await redis.flushAll()
     expect(await t.readStream()).toEqual([])
     expect(await relay.lag()).toBe(2)
-    await t.register('c-3')
+    await t.register('m-3')
 
     await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 2000)
     expect(await t.published()).toHaveLength(3)
@@ -377,7 +374,7 @@ describe('the outbox relay when Redis loses the stream', () => {
     const t = await setup({ redisUrl: redis.url })
     const { relay } = t.newRelay({ intervalMs: 100 })
     relay.start()
-    for (const id of ['c-1', 'c-2', 'c-3']) await t.register(id)
+    for (const id of ['m-1', 'm-2', 'm-3']) await t.register(id)
     await relay.flush()
     expect(await t.published()).toHaveLength(3)
 
@@ -385,7 +382,7 @@ describe('the outbox relay when Redis loses the stream', () => {
 
     await eventually(async () => expect(await t.published()).toEqual(await t.expected()), 10_000)
     expect(await t.published()).toHaveLength(3)
-    await t.register('c-4')
+    await t.register('m-4')
     await relay.flush()
     expect(await t.published()).toEqual(await t.expected())
     expect(await relay.lag()).toBe(0)
@@ -399,8 +396,8 @@ describe('the outbox relay when Redis loses the stream', () => {
     const { relay } = t.newRelay({ intervalMs: 100 })
     relay.start()
     // Commits do not depend on Redis: the outbox holds the events until the relay can publish them.
-    await t.register('c-1')
-    await t.register('c-2')
+    await t.register('m-1')
+    await t.register('m-2')
     await expect(relay.lag()).rejects.toThrow()
     await new Promise((resolve) => setTimeout(resolve, 500))
 
@@ -417,7 +414,7 @@ describe('the outbox relay keeping the stream bounded', () => {
     const t = await setup()
     const { relay } = t.newRelay({ keep: 5, intervalMs: 50 })
     relay.start()
-    for (let i = 0; i < 12; i++) await t.register(`c-${i}`)
+    for (let i = 0; i < 12; i++) await t.register(`m-${i}`)
 
     await eventually(async () =>
       expect((await t.published()).map((e) => e.id)).toEqual([8, 9, 10, 11, 12].map((seq) => `${seq}-0`)),
@@ -429,7 +426,7 @@ describe('the outbox relay keeping the stream bounded', () => {
     const { relay } = t.newRelay({ keep: 2 })
     await t.reader.xgroup('CREATE', t.stream, 'slow', '0', 'MKSTREAM')
     await t.reader.xgroup('CREATE', t.stream, 'fast', '0')
-    for (let i = 0; i < 10; i++) await t.register(`c-${i}`)
+    for (let i = 0; i < 10; i++) await t.register(`m-${i}`)
     await relay.flush()
     // `slow` was handed 1..4 and acknowledged 1..2; `fast` has acknowledged everything.
     await t.reader.xreadgroup('GROUP', 'slow', 's', 'COUNT', 4, 'STREAMS', t.stream, '>')
@@ -456,11 +453,11 @@ describe('the outbox relay keeping the stream bounded', () => {
     const t = await setup({ redisUrl: redis.url })
     const { relay } = t.newRelay({ keep: 3 })
     relay.start()
-    for (let i = 0; i < 10; i++) await t.register(`c-${i}`)
+    for (let i = 0; i < 10; i++) await t.register(`m-${i}`)
     await relay.flush()
 
     await redis.flushAll()
-    await t.register('c-new')
+    await t.register('m-new')
     await relay.flush()
 
     expect((await t.published()).map((e) => e.id)).toEqual(['8-0', '9-0', '10-0', '11-0'])
@@ -496,10 +493,10 @@ describe('the outbox relay and entries it did not write', () => {
     const t = await setup()
     const { relay } = t.newRelay()
     relay.start()
-    await t.register('c-1')
+    await t.register('m-1')
     await relay.flush()
     await t.reader.xadd(t.stream, '*', 'note', 'by hand')
-    await t.register('c-2')
+    await t.register('m-2')
     await relay.flush()
 
     const health = await relay.health()
@@ -520,7 +517,7 @@ describe('the outbox relay and entries it did not write', () => {
     const other = await setup()
     const { relay } = t.newRelay()
     relay.start()
-    await t.register('c-1')
+    await t.register('m-1')
     await relay.flush()
     const { relay: intruder } = other.newRelay({ stream: t.stream })
     await other.register('x-1')
