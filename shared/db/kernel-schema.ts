@@ -87,3 +87,20 @@ export const consumerGaps = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.consumerGroup, t.sourceStream, t.fromSeq] })],
 )
+
+/**
+ * The first answer to each create or state change that has a key: the client's id of what it creates or
+ * changes, or its `Idempotency-Key`. Written in the batch of the change itself, so a 2xx and its record
+ * commit together and a retry is answered from here instead of changing anything twice (see
+ * `shared/http/idempotency.ts`). `fingerprint` is a hash of the validated command, to tell an exact
+ * repeat from another request under the same key. Kept, like the outbox; `recorded_at` is there for an
+ * operator who wants to drop old ones.
+ */
+export const kernelRequests = sqliteTable('kernel_requests', {
+  key: text('key').primaryKey(),
+  fingerprint: text('fingerprint').notNull(),
+  status: integer('status').notNull(),
+  body: text('body').notNull(),
+  location: text('location'),
+  recordedAt: text('recorded_at').notNull(),
+})

@@ -73,6 +73,30 @@ describe('handleCommand with extra writes', () => {
     })
   })
 
+  it('gives the extra writes the state after the decided events, so the answer can be recorded with them', async () => {
+    const t = await setup()
+    const store = new EventStore(t.db)
+    const states: unknown[] = []
+
+    const { state } = await handleCommand({
+      store,
+      outbox: createOutbox(t.db, () => {}),
+      aggregate: workshopPlanning,
+      streamId: '2026-11-21',
+      decide: (current) => decide(plan('2026-11-21', 'j-1'), current, policy),
+      metadata,
+      clock: systemClock,
+      newId: newUuidV7,
+      alsoWrite: (_, after) => {
+        states.push(after)
+        return []
+      },
+    })
+
+    expect(states).toEqual([state])
+    expect(state).toMatchObject({ status: 'open', jobs: [{ jobId: 'j-1', status: 'planned' }] })
+  })
+
   it('refuses only the command whose extra writes break a constraint, even in one group commit with the other', async () => {
     const t = await setup()
     const store = new EventStore(t.db)

@@ -21,11 +21,12 @@ export interface HandleCommandOptions<TState, TEvent extends EventsOf[number]> {
   /** How often to load and decide again when another writer got in first. */
   retries?: number
   /**
-   * More writes for the batch that appends the decided events, e.g. claiming a key that must be unique
-   * beyond one aggregate. A constraint they break refuses the whole command (nothing is written); the
-   * database error reaches the caller, which names the rule.
+   * More writes for the batch that appends the decided events, given those events and the state after
+   * them: claiming a key that must be unique beyond one aggregate, recording the answer to the request.
+   * A constraint they break refuses the whole command (nothing is written); the database error reaches
+   * the caller, which names the rule.
    */
-  alsoWrite?: (events: Envelope[]) => Write[]
+  alsoWrite?: (events: Envelope[], state: TState) => Write[]
 }
 
 /**
@@ -61,7 +62,7 @@ export async function handleCommand<TState, TEvent extends EventsOf[number]>(
       // After the append: a batch that breaks both fails on the version, and is decided again.
       const changes = store.append(streamId, version, envelopes, next)
       await outbox.commit(
-        options.alsoWrite ? [...changes, ...options.alsoWrite(envelopes)] : changes,
+        options.alsoWrite ? [...changes, ...options.alsoWrite(envelopes, next)] : changes,
         envelopes,
       )
       store.remember(streamId, next, version + decided.length)

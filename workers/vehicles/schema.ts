@@ -1,6 +1,6 @@
 import { sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
-export { kernelMeta, outbox } from '../../shared/db/kernel-schema.ts'
+export { kernelMeta, kernelRequests, outbox } from '../../shared/db/kernel-schema.ts'
 
 export const vehicles = sqliteTable('vehicles', {
   licenseNumber: text('license_number').primaryKey(),

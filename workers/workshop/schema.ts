@@ -6,6 +6,7 @@ export {
   events,
   inbox,
   kernelMeta,
+  kernelRequests,
   outbox,
   snapshots,
 } from '../../shared/db/kernel-schema.ts'
