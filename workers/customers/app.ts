@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../../shared/db/database.ts'
 import { toEnvelopes } from '../../shared/envelope.ts'
 import { NotFound, RuleViolation } from '../../shared/errors.ts'
 import { createApp } from '../../shared/http/create-app.ts'
+import { answerOnce } from '../../shared/http/idempotency.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
 import { eventMetadata } from '../../shared/http/request-context.ts'
 import { validate } from '../../shared/http/validate.ts'
@@ -12,20 +13,15 @@ import { compileInsert, placeholders } from '../../shared/db/statements.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { customers } from './schema.ts'
 
-const sameCustomer = (a: Customer, b: Customer) =>
-  (Object.keys(a) as (keyof Customer)[]).every((k) => a[k] === b[k])
+const customerIdTaken = (customerId: string) =>
+  new RuleViolation('customer-id-taken', `Customer ${customerId} exists with other details`)
 
 export function createCustomersApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
   // Compiled once: registering is the hot path.
   const insert = compileInsert<Customer>(db.insert(customers).values(placeholders(customers)))
   const find = async (customerId: string) =>
     (await db.select().from(customers).where(eq(customers.customerId, customerId)))[0]
-
-  const replay = async (customer: Customer) => {
-    const existing = (await find(customer.customerId))!
-    if (sameCustomer(existing, customer)) return existing
-    throw new RuleViolation('customer-id-taken', `Customer ${customer.customerId} exists with other details`)
-  }
+  const once = answerOnce(db, clock)
 
   return createApp({ logger, newId, maxBodyBytes: settings.maxBodyBytes })
     .post('/api/customers', validate('json', RegisterCustomer), async (c) => {
@@ -38,14 +34,17 @@ export function createCustomersApp({ db, outbox, clock, newId, logger, settings 
         clock,
         newId,
       })
-      try {
-        await outbox.commit([insert([customer])], registered)
-      } catch (error) {
-        // The id exists: a repeated request is answered like the first, another body is refused.
-        if (!isUniqueViolation(error, 'customers.customer_id')) throw error
-        return c.json(await replay(customer), 200)
-      }
-      return c.json(customer, 201, { location: `/api/customers/${encodeURIComponent(customer.customerId)}` })
+      const location = `/api/customers/${encodeURIComponent(customer.customerId)}`
+      // An exact repeat is answered from the record; the id taken by other details is refused.
+      return once(c, { operation: 'register-customer', command: body, id: body.customerId }, (record) =>
+        outbox
+          .commit([insert([customer]), ...record({ status: 201, body: customer, location })], registered)
+          .catch((error: unknown) => {
+            throw isUniqueViolation(error, 'customers.customer_id')
+              ? customerIdTaken(customer.customerId)
+              : error
+          }),
+      )
     })
     .get('/api/customers', validate('query', Pagination), async (c) => {
       const { limit, offset } = c.req.valid('query')

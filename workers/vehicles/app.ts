@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../../shared/db/database.ts'
 import { toEnvelopes } from '../../shared/envelope.ts'
 import { NotFound, RuleViolation } from '../../shared/errors.ts'
 import { createApp } from '../../shared/http/create-app.ts'
+import { answerOnce } from '../../shared/http/idempotency.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
 import { eventMetadata } from '../../shared/http/request-context.ts'
 import { validate } from '../../shared/http/validate.ts'
@@ -25,6 +26,7 @@ export function createVehiclesApp({ db, outbox, clock, newId, logger, settings }
   )
   const find = async (licenseNumber: string) =>
     (await db.select().from(vehicles).where(eq(vehicles.licenseNumber, licenseNumber)))[0]
+  const once = answerOnce(db, clock)
 
   return createApp({ logger, newId, maxBodyBytes: settings.maxBodyBytes })
     .post('/api/vehicles', validate('json', RegisterVehicle), async (c) => {
@@ -36,14 +38,20 @@ export function createVehiclesApp({ db, outbox, clock, newId, logger, settings }
         clock,
         newId,
       })
-      try {
-        await outbox.commit([insert([vehicle])], registered)
-      } catch (error) {
-        if (isUniqueViolation(error, 'vehicles.license_number'))
-          throw licenseNumberTaken(vehicle.licenseNumber)
-        throw error
-      }
-      return c.json(vehicle, 201, { location: `/api/vehicles/${vehicle.licenseNumber}` })
+      const location = `/api/vehicles/${vehicle.licenseNumber}`
+      // The license number is the id: an exact repeat is answered from the record, other details refused.
+      return once(
+        c,
+        { operation: 'register-vehicle', command: vehicle, id: vehicle.licenseNumber },
+        (record) =>
+          outbox
+            .commit([insert([vehicle]), ...record({ status: 201, body: vehicle, location })], registered)
+            .catch((error: unknown) => {
+              throw isUniqueViolation(error, 'vehicles.license_number')
+                ? licenseNumberTaken(vehicle.licenseNumber)
+                : error
+            }),
+      )
     })
     .get('/api/vehicles', validate('query', Pagination), async (c) => {
       const { limit, offset } = c.req.valid('query')

@@ -10,8 +10,10 @@ import {
 } from '../../shared/contracts/index.ts'
 import { EventStore } from '../../shared/event-store/event-store.ts'
 import { handleCommand } from '../../shared/event-store/handle-command.ts'
+import type { Write } from '../../shared/db/statements.ts'
 import { NotFound } from '../../shared/errors.ts'
 import { createApp } from '../../shared/http/create-app.ts'
+import { answerOnce } from '../../shared/http/idempotency.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
 import { eventMetadata } from '../../shared/http/request-context.ts'
 import { validate } from '../../shared/http/validate.ts'
@@ -47,7 +49,14 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
     .where(eq(refVehicles.licenseNumber, sql.placeholder('licenseNumber')))
     .prepare()
 
-  const execute = (c: Parameters<typeof eventMetadata>[0], command: WorkshopCommand) =>
+  const once = answerOnce(db, clock)
+
+  /** Decides and commits `command`; `answer` gives the writes recording the answer, from the state after it. */
+  const execute = (
+    c: Parameters<typeof eventMetadata>[0],
+    command: WorkshopCommand,
+    answer: (state: WorkshopPlanning) => Write[],
+  ) =>
     handleCommand({
       store,
       outbox,
@@ -57,7 +66,7 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
       metadata: eventMetadata(c),
       clock,
       newId,
-      alsoWrite: claimJobIds,
+      alsoWrite: (events, state) => [...claimJobIds(events), ...answer(state)],
     }).catch((error: unknown) => {
       throw jobIdTaken(error, command.data.jobId)
     })
@@ -70,15 +79,18 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
         validate('json', PlanMaintenanceJob),
         async (c) => {
           const { date } = c.req.valid('param')
-          const { customerId, licenseNumber, jobId = newId(), ...slot } = c.req.valid('json')
+          const body = c.req.valid('json')
+          const { customerId, licenseNumber, jobId = newId(), ...slot } = body
           const { customer, vehicle } = await referencesOf(customerId, licenseNumber)
-          const { state } = await execute(c, {
-            type: 'PlanMaintenanceJob',
-            data: { date, jobId, ...slot, customer, vehicle },
-          })
-          return c.json(findJob(state, jobId)!, 201, {
-            location: `/api/workshop/planning/${date}/jobs/${jobId}`,
-          })
+          const location = `/api/workshop/planning/${date}/jobs/${jobId}`
+          // A job id names one job in every planning; the planning's rules refuse it a second time.
+          return once(c, { operation: 'plan-job', command: { date, ...body }, id: body.jobId }, (record) =>
+            execute(
+              c,
+              { type: 'PlanMaintenanceJob', data: { date, jobId, ...slot, customer, vehicle } },
+              (state) => record({ status: 201, body: findJob(state, jobId), location }),
+            ),
+          )
         },
       )
       .put(
@@ -87,11 +99,13 @@ export function createWorkshopApp({ db, outbox, clock, newId, logger, settings }
         validate('json', FinishMaintenanceJob),
         async (c) => {
           const { date, jobId } = c.req.valid('param')
-          const { state } = await execute(c, {
-            type: 'FinishMaintenanceJob',
-            data: { date, jobId, ...c.req.valid('json') },
-          })
-          return c.json(findJob(state, jobId)!)
+          const body = c.req.valid('json')
+          // Finishing happens once per job: the job is the id; a repeat meets "already finished" first.
+          return once(c, { operation: 'finish-job', command: body, id: `${date}/${jobId}` }, (record) =>
+            execute(c, { type: 'FinishMaintenanceJob', data: { date, jobId, ...body } }, (state) =>
+              record({ status: 200, body: findJob(state, jobId) }),
+            ),
+          )
         },
       )
       // Plannings are read from the event store, not the read model, so a job planned a moment ago is in them.

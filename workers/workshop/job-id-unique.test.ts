@@ -83,7 +83,7 @@ describe('planning a job id over HTTP', () => {
     expect(await plannedEventsOf('j-once')).toEqual(['2026-12-10'])
   })
 
-  it('answers an exact repeat on the same date as before: 409 job-id-unique from the planning, nothing written', async () => {
+  it('answers an exact repeat on the same date like the first (201, the same job), nothing written', async () => {
     const body = job('j-repeat', '2026-12-12')
     const first = await plan('2026-12-12', body)
     expect(first.status).toBe(201)
@@ -91,10 +91,10 @@ describe('planning a job id over HTTP', () => {
 
     const repeat = await plan('2026-12-12', body)
 
-    expect(repeat.status).toBe(409)
-    expect(((await repeat.json()) as Problem).type).toBe('urn:pitstop:rule:job-id-unique')
+    expect(repeat.status).toBe(201)
+    expect(await repeat.json()).toEqual(await first.json())
     expect(await written()).toEqual(before)
-    expect((await host.get('/api/workshop/planning/2026-12-12/jobs/j-repeat')).status).toBe(200)
+    expect(await plannedEventsOf('j-repeat')).toEqual(['2026-12-12'])
   })
 
   it('plans each of concurrent requests for one job id on two dates exactly once; the others in the burst are unaffected', async () => {
