@@ -41,7 +41,7 @@ describe('POST /api/customers', () => {
     await host.post('/api/customers', sampleCustomer('bob'))
     const before = await rows()
     const again = await host.post('/api/customers', sampleCustomer('bob'))
-    expect(again.status).toBe(200)
+    expect(again.status).toBe(201)
     expect(await again.json()).toEqual(sampleCustomer('bob'))
     expect(await rows()).toEqual(before)
   })
@@ -59,7 +59,7 @@ describe('POST /api/customers', () => {
     const responses = await Promise.all(
       Array.from({ length: 5 }, () => host.post('/api/customers', sampleCustomer('dirk'))),
     )
-    expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201])
+    expect(responses.map((r) => r.status)).toEqual([201, 201, 201, 201, 201])
     expect(await rows()).toEqual({ customers: before.customers + 1, outbox: before.outbox + 1 })
   })
 
