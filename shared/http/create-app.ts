@@ -1,21 +1,28 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { methodNotAllowed } from 'hono/method-not-allowed'
 import type { NewId } from '../clock.ts'
 import type { Logger } from '../logger.ts'
 import type { AppEnv } from './app-env.ts'
-import { notFound, onError, problem } from './problem.ts'
+import { methodNotAllowedProblem, notFound, onError, problem } from './problem.ts'
 import { requestContext } from './request-context.ts'
+import { securityHeaders } from './security-headers.ts'
 
 /**
- * A Hono app with the shared middleware and error handling installed: request context, bodies of at
- * most `maxBodyBytes` (413 before anything is parsed) and in JSON (415 otherwise).
+ * A Hono app with the shared middleware and error handling installed: request context, security
+ * headers, 405 with `Allow` for a path asked with a method it does not take, bodies of at most
+ * `maxBodyBytes` (413 before anything is parsed) and in JSON (415 otherwise), every error as
+ * problem+json.
  *
  * @example
  * const app = createApp({ logger, newId, maxBodyBytes }).get('/api/customers', (c) => c.json([]))
  */
 export function createApp(options: { logger: Logger; newId: NewId; maxBodyBytes: number }) {
-  return new Hono<AppEnv>()
+  const app = new Hono<AppEnv>()
+  return app
     .use(requestContext(options))
+    .use(securityHeaders())
+    .use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedProblem }))
     .use(
       bodyLimit({
         maxSize: options.maxBodyBytes,

@@ -1,7 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { AppEnv } from './app-env.ts'
+import type { Logger } from '../logger.ts'
 import { InvalidInput, NotFound, RuleViolation } from '../errors.ts'
 
 /** An RFC 9457 problem document. */
@@ -13,18 +13,22 @@ export interface Problem {
   errors?: { field: string; message: string }[]
 }
 
-export function problem(c: Context, body: Problem): Response {
+/**
+ * The problem as the response, `instance` being the request's path.
+ *
+ * @example
+ * return problem(c, { type: 'about:blank', title: 'No such job', status: 404 })
+ */
+export function problem(c: Context, body: Problem, headers: Record<string, string> = {}): Response {
   return c.newResponse(
     JSON.stringify({ ...body, instance: c.req.path }),
     body.status as ContentfulStatusCode,
-    {
-      'content-type': 'application/problem+json',
-    },
+    { ...headers, 'content-type': 'application/problem+json' },
   )
 }
 
-/** The one place errors become responses. */
-export const onError: ErrorHandler<AppEnv> = (error, c) => {
+/** The one place errors become responses; an unexpected one is logged with the app's `logger`, if any. */
+export const onError: ErrorHandler = (error, c) => {
   if (error instanceof InvalidInput) {
     return problem(c, {
       type: 'urn:pitstop:problem:invalid-input',
@@ -41,9 +45,18 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (error instanceof HTTPException && error.status < 500) {
     return problem(c, { type: 'about:blank', title: error.message || 'Bad request', status: error.status })
   }
-  c.var.logger?.error({ err: error }, 'request failed')
+  const logger: Logger | undefined = c.get('logger')
+  logger?.error({ err: error }, 'request failed')
   return problem(c, { type: 'about:blank', title: 'Internal server error', status: 500 })
 }
 
-export const notFound: NotFoundHandler<AppEnv> = (c) =>
+export const notFound: NotFoundHandler = (c) =>
   problem(c, { type: 'about:blank', title: `No route for ${c.req.method} ${c.req.path}`, status: 404 })
+
+/** For Hono's `methodNotAllowed`: a path that exists, asked with another method, says which it takes. */
+export const methodNotAllowedProblem = (c: Context, methods: string[]) =>
+  problem(
+    c,
+    { type: 'about:blank', title: `${c.req.method} is not allowed on ${c.req.path}`, status: 405 },
+    { allow: methods.join(', ') },
+  )

@@ -3,26 +3,22 @@ import type { NewId } from '../clock.ts'
 import type { EventMetadata } from '../contracts/envelope.ts'
 import type { Logger } from '../logger.ts'
 import type { AppEnv } from './app-env.ts'
+import { incomingId } from './request-id.ts'
 
 export interface RequestContextOptions {
   logger: Logger
   newId: NewId
 }
 
-const idPattern = /^[A-Za-z0-9._:-]{1,128}$/
-
 /**
- * Gives every request an id (or keeps the caller's `x-request-id`) and a correlation id (the caller's
- * `x-correlation-id`, else the request id), echoes both, and logs one line per request.
+ * Gives every request an id (or keeps the caller's `x-request-id` when it is safe, see `incomingId`) and
+ * a correlation id (the caller's `x-correlation-id`, else the request id), echoes both, and logs one
+ * line per request.
  */
 export function requestContext({ logger, newId }: RequestContextOptions): MiddlewareHandler<AppEnv> {
   return async function requestContext(c, next) {
-    const given = (name: string) => {
-      const value = c.req.header(name)
-      return value && idPattern.test(value) ? value : undefined
-    }
-    const requestId = given('x-request-id') ?? newId()
-    const correlationId = given('x-correlation-id') ?? requestId
+    const requestId = incomingId(c.req.header('x-request-id')) ?? newId()
+    const correlationId = incomingId(c.req.header('x-correlation-id')) ?? requestId
     const requestLogger = logger.child({ requestId, correlationId })
     c.set('requestId', requestId)
     c.set('correlationId', correlationId)
