@@ -27,3 +27,44 @@ describe('DB_SYNCHRONOUS', () => {
     expect(await host.db('customers').get(sql`PRAGMA synchronous`)).toEqual({ synchronous: level })
   })
 })
+
+describe('CORS_ORIGINS', () => {
+  it('is empty by default: CORS is off', () => {
+    expect(parseConfig({}).corsOrigins).toEqual([])
+  })
+
+  it('lists origins separated by commas, as browsers send them in Origin', () => {
+    expect(
+      parseConfig({
+        CORS_ORIGINS: 'https://a.example, http://Localhost:5173/,https://a.example,http://b.example:80',
+      }).corsOrigins,
+    ).toEqual(['https://a.example', 'http://localhost:5173', 'http://b.example'])
+  })
+
+  it.each([
+    '*',
+    'a.example',
+    'https://a.example/app',
+    'https://a.example?x=1',
+    'https://user@a.example',
+    'file:///tmp',
+  ])('refuses %s, which is not an origin, with a message naming the variable and the value', (value) => {
+    expect(() => parseConfig({ CORS_ORIGINS: `https://ok.example,${value}` })).toThrow(
+      new RegExp(
+        `CORS_ORIGINS\\.1: must list origins .*; ${JSON.stringify(value).replace(/[?*.]/g, '\\$&')} is not one`,
+      ),
+    )
+  })
+})
+
+describe('REQUEST_TIMEOUT_MS', () => {
+  it('gives a client 30 s to send a whole request by default', () => {
+    expect(parseConfig({}).requestTimeoutMs).toBe(30_000)
+  })
+
+  it('takes another positive number of milliseconds, and refuses anything else', () => {
+    expect(parseConfig({ REQUEST_TIMEOUT_MS: '5000' }).requestTimeoutMs).toBe(5000)
+    expect(() => parseConfig({ REQUEST_TIMEOUT_MS: '0' })).toThrow(/REQUEST_TIMEOUT_MS/)
+    expect(() => parseConfig({ REQUEST_TIMEOUT_MS: 'soon' })).toThrow(/REQUEST_TIMEOUT_MS/)
+  })
+})

@@ -27,6 +27,32 @@ const Services = v.pipe(
   v.minLength(1, 'must name at least one service'),
 )
 
+/** Just an origin (`scheme://host[:port]`, nothing after it), kept as browsers send it in `Origin`. */
+const Origin = v.pipe(
+  v.string(),
+  v.check(
+    (text) => {
+      if (!URL.canParse(text)) return false
+      const url = new URL(text)
+      return url.origin !== 'null' && url.href === `${url.origin}/`
+    },
+    (issue) =>
+      `must list origins such as https://garage.example (scheme, host and port only), separated by commas; ${JSON.stringify(issue.input)} is not one`,
+  ),
+  v.transform((text) => new URL(text).origin),
+)
+/** `CORS_ORIGINS`: origins separated by commas; empty is none. */
+export const CorsOrigins = v.pipe(
+  v.string(),
+  v.transform((s) =>
+    s
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  ),
+  v.array(Origin),
+)
+
 export const StreamPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]+$/))
 export const LogLevel = v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 const SynchronousMode = v.picklist(['full', 'normal'] satisfies Synchronous[], 'must be full or normal')
@@ -39,6 +65,8 @@ const Environment = v.object({
   SERVICES: v.optional(Services, serviceNames.join(',')),
   WORKSTATIONS: v.optional(Positive, '3'),
   MAX_BODY_BYTES: v.optional(Positive, '1048576'),
+  CORS_ORIGINS: v.optional(CorsOrigins, ''),
+  REQUEST_TIMEOUT_MS: v.optional(Positive, '30000'),
   WORKSHOP_TZ: v.optional(TimeZone, 'UTC'),
   LOG_LEVEL: v.optional(LogLevel, 'info'),
   CLAIM_IDLE_MS: v.optional(Positive, '30000'),
@@ -57,6 +85,10 @@ export interface HostConfig {
   services: ServiceName[]
   workstations: number
   maxBodyBytes: number
+  /** Origins whose browser scripts may call the API; empty, CORS is off. */
+  corsOrigins: string[]
+  /** How long a client may take to send a whole request before its connection is closed. */
+  requestTimeoutMs: number
   timeZone: string
   logLevel: string
   claimIdleMs: number
@@ -88,6 +120,8 @@ export function parseConfig(env: Record<string, string | undefined>): HostConfig
     services: [...new Set(e.SERVICES)],
     workstations: e.WORKSTATIONS,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    corsOrigins: [...new Set(e.CORS_ORIGINS)],
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     timeZone: e.WORKSHOP_TZ,
     logLevel: e.LOG_LEVEL,
     claimIdleMs: e.CLAIM_IDLE_MS,

@@ -1,6 +1,12 @@
 import { Hono } from 'hono'
 import { html } from 'hono/html'
-import { problem } from '../http/problem.ts'
+import { methodNotAllowed } from 'hono/method-not-allowed'
+import { newUuidV7, type NewId } from '../clock.ts'
+import { corsAllowList } from '../http/cors.ts'
+import { methodNotAllowedProblem, notFound, onError, problem } from '../http/problem.ts'
+import { requestId } from '../http/request-id.ts'
+import { securityHeaders } from '../http/security-headers.ts'
+import { createLogger, type Logger } from '../logger.ts'
 import type { ServiceHealth } from './health.ts'
 
 /** What a gateway fronts: the Node host's in-process services, or workerd's service bindings. */
@@ -9,14 +15,36 @@ export interface GatewayTargets {
   health(): Promise<{ ok: boolean; redis: string; services: Record<string, ServiceHealth> }>
 }
 
+export interface GatewayOptions {
+  /** Origins whose browser scripts may call the API (`CORS_ORIGINS`); none, CORS is off. */
+  corsOrigins?: readonly string[]
+  /** Where an error the gateway itself cannot answer is logged. */
+  logger?: Logger
+  newId?: NewId
+}
+
+type GatewayEnv = { Variables: { requestId: string; logger: Logger } }
+
 /**
  * One app in front of the services: `/api/<service>/...` goes to that service, `/health` reports on
- * all of them, `/` lists the APIs.
+ * all of them, `/` lists the APIs. Every response carries an `x-request-id` (the one the service
+ * used, for `/api`) and the security headers; every error is problem+json.
+ *
+ * @example
+ * serve({ fetch: createGateway(running, { corsOrigins: config.corsOrigins, logger }).fetch })
  */
-export function createGateway(running: GatewayTargets) {
+export function createGateway(running: GatewayTargets, options: GatewayOptions = {}) {
+  const { corsOrigins = [], logger = createLogger('error'), newId = newUuidV7 } = options
   const byName = new Map(running.services.map((s) => [s.name, s]))
+  const app = new Hono<GatewayEnv>().use(requestId({ newId })).use(securityHeaders())
+  if (corsOrigins.length > 0) app.use(corsAllowList(corsOrigins))
   return (
-    new Hono()
+    app
+      .use(async function gatewayLogger(c, next) {
+        c.set('logger', logger)
+        await next()
+      })
+      .use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedProblem }))
       .get('/health', async (c) => {
         const report = await running.health()
         return c.json(
@@ -27,7 +55,8 @@ export function createGateway(running: GatewayTargets) {
       // Also matches `/api/<service>` itself.
       .all('/api/:service/*', (c) => {
         const service = byName.get(c.req.param('service'))
-        if (service) return service.fetch(c.req.raw)
+        // The service keeps the gateway's request id, so both log and answer the same one.
+        if (service) return service.fetch(withHeader(c.req.raw, 'x-request-id', c.get('requestId')))
         return problem(c, {
           type: 'about:blank',
           title: `Service ${c.req.param('service')} does not run here`,
@@ -35,7 +64,16 @@ export function createGateway(running: GatewayTargets) {
         })
       })
       .get('/', (c) => c.html(indexPage([...byName.keys()])))
+      .notFound(notFound)
+      .onError(onError)
   )
+}
+
+/** `request` with one header set; the original's headers may be immutable (workerd). */
+function withHeader(request: Request, name: string, value: string): Request {
+  const headers = new Headers(request.headers)
+  headers.set(name, value)
+  return new Request(request, { headers })
 }
 
 const apis: Record<string, string[]> = {

@@ -32,11 +32,26 @@ if (!(await portIsFree(config.port))) {
 }
 
 const running = await startServices(config, logger)
-const server = serve({ fetch: createGateway(running).fetch, port: config.port }, (info) =>
-  logger.info(
-    { port: info.port, services: config.services },
-    `Pitstop Edge listening on http://localhost:${info.port}`,
-  ),
+const server = serve(
+  {
+    fetch: createGateway(running, { corsOrigins: config.corsOrigins, logger }).fetch,
+    port: config.port,
+    // A client that is slow to send its request (headers or body) is answered 408 and cut off, rather
+    // than holding a connection and its buffers for minutes; an idle keep-alive connection goes after
+    // 5 s at most. Node checks these timeouts on an interval (30 s by default), so it checks often
+    // enough for the limit to mean what it says. Deno's node:http honours them too.
+    serverOptions: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: Math.min(config.requestTimeoutMs, 5_000),
+      connectionsCheckingInterval: Math.min(config.requestTimeoutMs, 1_000),
+    },
+  },
+  (info) =>
+    logger.info(
+      { port: info.port, services: config.services },
+      `Pitstop Edge listening on http://localhost:${info.port}`,
+    ),
 )
 const closeServer = gracefulClose(server as Server)
 

@@ -39,6 +39,7 @@ const vars: Record<string, string> = {
   CLAIM_IDLE_MS: String(config.claimIdleMs),
   MAX_DELIVERIES: String(config.maxDeliveries),
   MAX_BODY_BYTES: String(config.maxBodyBytes),
+  CORS_ORIGINS: config.corsOrigins.join(','),
   STREAM_KEEP: String(config.streamKeep),
   ...Object.fromEntries(
     serviceNames.map((name) => [`LIBSQL_URL_${name.toUpperCase()}`, libsql.databaseUrl(name)]),

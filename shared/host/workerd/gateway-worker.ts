@@ -1,7 +1,9 @@
+import { createLogger } from '../../logger.ts'
 import { serviceNames, type ServiceName } from '../../service.ts'
 import { createGateway, type GatewayTargets } from '../gateway.ts'
 import type { ServiceHealth } from '../health.ts'
 import type { Fetcher } from './runtime.ts'
+import { misconfigured, parseGatewayEnv } from './worker-env.ts'
 
 type Env = Partial<Record<Uppercase<ServiceName>, Fetcher>>
 type WorkerHealth = ServiceHealth & { redis: string }
@@ -47,6 +49,13 @@ function targets(env: Env): GatewayTargets {
  */
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
-    return createGateway(targets(env)).fetch(request)
+    let config: ReturnType<typeof parseGatewayEnv>
+    try {
+      config = parseGatewayEnv(env)
+    } catch (error) {
+      return misconfigured(error as Error)
+    }
+    const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: 'gateway' })
+    return createGateway(targets(env), { corsOrigins: config.CORS_ORIGINS, logger }).fetch(request)
   },
 }

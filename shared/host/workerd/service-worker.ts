@@ -9,7 +9,7 @@ import { OutboxRelay } from '../../outbox/relay.ts'
 import type { ConsumerSpec, ServiceDefinition } from '../../service.ts'
 import { checkRedis, checkService } from '../health.ts'
 import type { DurableObjectNamespace, DurableObjectState, ExecutionContext } from './runtime.ts'
-import { parseWorkerEnv, type WorkerConfig } from './worker-env.ts'
+import { misconfigured, parseWorkerEnv, type WorkerConfig } from './worker-env.ts'
 
 type Env = Record<string, unknown> & { CONSUMER_POLLER?: DurableObjectNamespace }
 
@@ -191,18 +191,4 @@ async function health(definition: ServiceDefinition, invocation: Invocation): Pr
   } finally {
     await bus.close()
   }
-}
-
-/** A worker deployed without the bindings it needs says which, instead of failing each request obscurely. */
-function misconfigured(error: Error): Response {
-  const problem = {
-    type: 'about:blank',
-    title: 'The worker is misconfigured',
-    status: 500,
-    detail: error.message,
-  }
-  return new Response(JSON.stringify(problem), {
-    status: 500,
-    headers: { 'content-type': 'application/problem+json' },
-  })
 }

@@ -3,7 +3,7 @@ import type { Bus } from '../../bus/bus.ts'
 import { createRedisBus } from '../../bus/redis-bus.ts'
 import { createUpstashBus } from '../../bus/upstash-bus.ts'
 import type { ServiceName } from '../../service.ts'
-import { LogLevel, parseEnvironment, Positive, StreamPrefix, TimeZone } from '../config.ts'
+import { CorsOrigins, LogLevel, parseEnvironment, Positive, StreamPrefix, TimeZone } from '../config.ts'
 
 const WorkerEnvironment = v.object({
   /** Redis over TCP (ioredis with nodejs_compat), one connection per invocation. */
@@ -56,4 +56,29 @@ export function parseWorkerEnv(service: ServiceName, env: Record<string, unknown
         ? createUpstashBus({ url: upstash, token: e.UPSTASH_REDIS_REST_TOKEN ?? '' })
         : createRedisBus(redisUrl!, name),
   }
+}
+
+const GatewayEnvironment = v.object({
+  /** Origins whose browser scripts may call the API, separated by commas; unset, CORS is off. */
+  CORS_ORIGINS: v.optional(CorsOrigins, ''),
+  LOG_LEVEL: v.optional(LogLevel, 'info'),
+})
+
+/** Reads the gateway worker's variables; a bad one fails with a message naming it. */
+export function parseGatewayEnv(env: Record<string, unknown>): v.InferOutput<typeof GatewayEnvironment> {
+  return parseEnvironment(GatewayEnvironment, env)
+}
+
+/** A worker deployed without the bindings it needs says which, instead of failing each request obscurely. */
+export function misconfigured(error: Error): Response {
+  const problem = {
+    type: 'about:blank',
+    title: 'The worker is misconfigured',
+    status: 500,
+    detail: error.message,
+  }
+  return new Response(JSON.stringify(problem), {
+    status: 500,
+    headers: { 'content-type': 'application/problem+json' },
+  })
 }

@@ -50,6 +50,7 @@ beforeAll(async () => {
       STREAM_PREFIX: prefix,
       REDIS_URL: TEST_REDIS_URL,
       LOG_LEVEL: 'warn',
+      CORS_ORIGINS: 'https://garage.example',
       ...Object.fromEntries(
         serviceNames.map((n) => [`LIBSQL_URL_${n.toUpperCase()}`, libsql.databaseUrl(n)]),
       ),
@@ -105,6 +106,53 @@ describe('the gateway worker', () => {
     expect(response.status).toBe(404)
     expect(response.headers.get('content-type')).toContain('application/problem+json')
   })
+
+  it.each([
+    ['GET', '/nope', 404, null],
+    ['GET', '/favicon.ico', 404, null],
+    ['POST', '/health', 405, 'GET, HEAD'],
+    ['PUT', '/api/customers', 405, 'GET HEAD POST'],
+  ])(
+    'answers %s %s with %i problem+json, a request id and the security headers',
+    async (method, path, status, allow) => {
+      const response = await mf.dispatchFetch(`http://pitstop.test${path}`, { method })
+      expect(response.status).toBe(status)
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      expect(await response.json()).toMatchObject({ type: 'about:blank', status, instance: path })
+      expect(response.headers.get('allow')?.split(', ').sort().join(' ') ?? null).toBe(
+        allow?.replace(',', '') ?? null,
+      )
+      expect(response.headers.get('x-request-id')).toBeTruthy()
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+      expect(response.headers.get('x-frame-options')).toBe('DENY')
+    },
+  )
+
+  it("keeps the caller's request id through to the service worker, and serves / under a CSP", async () => {
+    const listed = await mf.dispatchFetch('http://pitstop.test/api/customers', {
+      headers: { 'x-request-id': 'edge-client-1' },
+    })
+    expect(listed.status).toBe(200)
+    expect(listed.headers.get('x-request-id')).toBe('edge-client-1')
+    expect(listed.headers.get('x-content-type-options')).toBe('nosniff')
+    const index = await get('/')
+    expect(index.headers.get('content-type')).toContain('text/html')
+    expect(index.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+    expect(index.headers.get('x-request-id')).toBeTruthy()
+  })
+
+  it('answers a CORS preflight from an origin in CORS_ORIGINS, and none from another', async () => {
+    const preflight = (origin: string) =>
+      mf.dispatchFetch('http://pitstop.test/api/customers', {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      })
+    const allowed = await preflight('https://garage.example')
+    expect(allowed.status).toBe(204)
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://garage.example')
+    expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull()
+  })
 })
 
 describe('the customers worker', () => {
@@ -116,7 +164,7 @@ describe('the customers worker', () => {
       async () => expect(await streamTypes('customers')).toEqual(['CustomerRegistered']),
       waitLong,
     )
-    expect((await send('POST', '/api/customers', sampleCustomer('cf-1'))).status).toBe(200) // the same again: idempotent
+    expect((await send('POST', '/api/customers', sampleCustomer('cf-1'))).status).toBe(201) // the same again: the first answer
     expect((await send('POST', '/api/customers', sampleCustomer('cf-1', 'Someone Else'))).status).toBe(409)
   })
 
@@ -138,6 +186,25 @@ describe('the customers worker', () => {
     expect((await get('/api/customers/cf-plain')).status).toBe(404)
   })
 
+  it('answers on its own (not through the gateway) with problem+json, a request id and the security headers', async () => {
+    // Miniflare's Fetcher type does not resolve here; its worker handles do have `fetch`.
+    const customers = (await mf.getWorker('pitstop-customers')) as unknown as {
+      fetch(url: string, init?: RequestInit): Promise<Response>
+    }
+    const wrongMethod = await customers.fetch('http://service/api/customers', { method: 'PATCH' })
+    expect(wrongMethod.status).toBe(405)
+    expect(wrongMethod.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST'])
+    const unknown = await customers.fetch('http://service/nope', { headers: { 'x-request-id': 'direct-1' } })
+    expect(unknown.status).toBe(404)
+    for (const response of [wrongMethod, unknown]) {
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(response.headers.get('x-frame-options')).toBe('DENY')
+    }
+    expect(unknown.headers.get('x-request-id')).toBe('direct-1')
+    expect(wrongMethod.headers.get('x-request-id')).toBeTruthy()
+  })
+
   it('refuses bad input with 400 problem+json naming the fields, and writes nothing', async () => {
     const response = await send('POST', '/api/customers', { customerId: 'cf-bad', name: '' })
     expect(response.status).toBe(400)
@@ -154,7 +221,15 @@ describe('the vehicles worker', () => {
     const response = await send('POST', '/api/vehicles', sampleVehicle('cf-12-ab', 'cf-1'))
     expect(response.status).toBe(201)
     expect(await response.json()).toMatchObject({ licenseNumber: 'CF-12-AB' })
-    expect((await send('POST', '/api/vehicles', sampleVehicle('CF-12-AB', 'cf-1'))).status).toBe(409)
+    const duplicate = await send('POST', '/api/vehicles', {
+      ...sampleVehicle('CF-12-AB', 'cf-1'),
+      brand: 'Fiat',
+    })
+    expect(duplicate.status).toBe(409)
+    expect(await duplicate.json()).toMatchObject({
+      type: 'urn:pitstop:rule:license-number-taken',
+      status: 409,
+    })
     expect((await send('POST', '/api/vehicles', sampleVehicle('not a plate', 'cf-1'))).status).toBe(400)
   })
 })
@@ -226,6 +301,23 @@ describe('a worker deployed without its database binding', () => {
       expect(response.status).toBe(500)
       expect(response.headers.get('content-type')).toBe('application/problem+json')
       expect(((await response.json()) as { detail: string }).detail).toContain('LIBSQL_URL_CUSTOMERS')
+    } finally {
+      await bare.dispose()
+    }
+  })
+})
+
+describe('a gateway worker with a bad CORS_ORIGINS', () => {
+  it('answers 500 problem+json naming the variable', async () => {
+    const bare = new Miniflare({
+      // The gateway's service bindings need their workers, misconfigured or not.
+      workers: workerOptions({ CORS_ORIGINS: 'https://a.example/app' }),
+    })
+    try {
+      const response = await bare.dispatchFetch('http://pitstop.test/health')
+      expect(response.status).toBe(500)
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      expect(((await response.json()) as { detail: string }).detail).toContain('CORS_ORIGINS')
     } finally {
       await bare.dispose()
     }

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest'
+import { createApp } from '../http/create-app.ts'
+import { createLogger } from '../logger.ts'
+import { createGateway, type GatewayOptions } from './gateway.ts'
+
+/** A gateway in front of one service, `things`, that answers with the request id it was given. */
+function gateway(options: GatewayOptions = {}) {
+  let id = 0
+  const things = createApp({ logger: createLogger('silent'), newId: () => 'service-id', maxBodyBytes: 1024 })
+    .get('/api/things', (c) => c.json({ requestId: c.get('requestId') }))
+    .post('/api/things', (c) => c.json({}, 201))
+  return createGateway(
+    {
+      services: [{ name: 'things', fetch: things.fetch }],
+      health: async () => ({ ok: true, redis: 'ok', services: {} }),
+    },
+    { newId: () => `gateway-${++id}`, logger: createLogger('silent'), ...options },
+  )
+}
+
+const isProblem = async (response: Response, status: number) => {
+  expect(response.status).toBe(status)
+  expect(response.headers.get('content-type')).toBe('application/problem+json')
+  const body = await response.json()
+  expect(body).toMatchObject({ type: 'about:blank', status })
+  return body
+}
+
+describe('the gateway', () => {
+  it.each(['/nope', '/favicon.ico', '/api'])(
+    'answers %s, which no route has, with 404 problem+json',
+    async (path) => {
+      expect(await isProblem(await gateway().request(path), 404)).toMatchObject({ instance: path })
+    },
+  )
+
+  it('answers a service that does not run here with 404 problem+json', async () => {
+    expect(await isProblem(await gateway().request('/api/parts/p-1'), 404)).toMatchObject({
+      title: 'Service parts does not run here',
+    })
+  })
+
+  it.each(['/health', '/'])('answers POST %s with 405 problem+json allowing GET and HEAD', async (path) => {
+    const response = await gateway().request(path, { method: 'POST' })
+    expect(response.headers.get('allow')).toBe('GET, HEAD')
+    await isProblem(response, 405)
+  })
+
+  it("passes a wrong method under /api on to the service, whose 405 names the service's methods", async () => {
+    const response = await gateway().request('/api/things', { method: 'DELETE' })
+    expect(response.headers.get('allow')).toBe('GET, HEAD, POST')
+    await isProblem(response, 405)
+  })
+
+  it('gives every response of its own an x-request-id', async () => {
+    const app = gateway()
+    for (const [path, init] of [['/health'], ['/'], ['/nope'], ['/health', { method: 'PUT' }]] as const) {
+      expect((await app.request(path, init)).headers.get('x-request-id')).toMatch(/^gateway-\d+$/)
+    }
+  })
+
+  it('hands its request id to the service, so both answer and log the same one', async () => {
+    const response = await gateway().request('/api/things')
+    expect(response.headers.get('x-request-id')).toBe('gateway-1')
+    expect(await response.json()).toEqual({ requestId: 'gateway-1' })
+  })
+
+  it("keeps a caller's safe x-request-id end to end and replaces an unsafe one", async () => {
+    const app = gateway()
+    const kept = await app.request('/api/things', { headers: { 'x-request-id': 'client-42' } })
+    expect(kept.headers.get('x-request-id')).toBe('client-42')
+    expect(await kept.json()).toEqual({ requestId: 'client-42' })
+    const replaced = await app.request('/api/things', { headers: { 'x-request-id': 'not safe' } })
+    expect(replaced.headers.get('x-request-id')).toBe('gateway-1')
+    expect(await replaced.json()).toEqual({ requestId: 'gateway-1' })
+  })
+
+  it.each(['/', '/health', '/nope', '/api/things'])('puts the security headers on %s', async (path) => {
+    const { headers } = await gateway().request(path)
+    expect(headers.get('x-content-type-options')).toBe('nosniff')
+    expect(headers.get('referrer-policy')).toBe('no-referrer')
+    expect(headers.get('x-frame-options')).toBe('DENY')
+    expect(headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+  })
+
+  it('serves the index page as HTML under a Content-Security-Policy that allows only its own origin', async () => {
+    const response = await gateway().request('/')
+    expect(response.headers.get('content-type')).toContain('text/html')
+    expect(response.headers.get('content-security-policy')).toBe(
+      "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",
+    )
+    expect(await response.text()).toContain('<h2>things</h2>')
+  })
+})
+
+describe('the gateway without CORS_ORIGINS', () => {
+  it('gives no origin CORS headers, and leaves a preflight to the routes', async () => {
+    const app = gateway()
+    const simple = await app.request('/api/things', { headers: { origin: 'https://garage.example' } })
+    expect(simple.headers.get('access-control-allow-origin')).toBeNull()
+    const preflight = await app.request('/api/things', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://garage.example', 'access-control-request-method': 'POST' },
+    })
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull()
+    await isProblem(preflight, 405)
+  })
+})
+
+describe('the gateway with CORS_ORIGINS', () => {
+  const app = gateway({ corsOrigins: ['https://garage.example'] })
+
+  it('lets a listed origin call a service and read the request id', async () => {
+    const response = await app.request('/api/things', { headers: { origin: 'https://garage.example' } })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://garage.example')
+    expect(response.headers.get('access-control-expose-headers')).toContain('x-request-id')
+  })
+
+  it('answers a preflight from a listed origin itself, with the security headers and a request id', async () => {
+    const response = await app.request('/api/things', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://garage.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type, idempotency-key',
+      },
+    })
+    expect(response.status).toBe(204)
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://garage.example')
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST')
+    expect(response.headers.get('access-control-allow-headers')).toBe('content-type,idempotency-key')
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('x-request-id')).toMatch(/^gateway-/)
+  })
+
+  it('gives any other origin no CORS headers', async () => {
+    const response = await app.request('/api/things', { headers: { origin: 'https://evil.example' } })
+    expect(response.status).toBe(200)
+    expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([])
+  })
+})
