@@ -21,6 +21,35 @@ export interface DatabaseOptions {
   synchronous?: Synchronous
 }
 
+const schemes = ['file', 'http', 'https', 'libsql', 'ws', 'wss']
+
+/**
+ * What is wrong with a libSQL database URL, checked before any connection is tried: `undefined` when
+ * nothing is, else the reason as the end of a sentence.
+ *
+ * @example
+ * databaseUrlProblem('ftp://x') // 'has the scheme ftp:; libSQL takes file:, http(s):, libsql: or ws(s):'
+ */
+export function databaseUrlProblem(url: string): string | undefined {
+  if (url === ':memory:') return undefined
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase()
+  if (!scheme) return 'is not a URL'
+  if (!schemes.includes(scheme))
+    return `has the scheme ${scheme}:; libSQL takes file:, http(s):, libsql: or ws(s):`
+  if (scheme === 'file') return /^file:(\/\/)?[^?#]*[^/?#]/i.test(url) ? undefined : 'names no file'
+  if (/^[a-z]+:\/\/(?:[/?#]|$)/i.test(url)) return 'names no host'
+  if (!URL.canParse(url)) return 'is not a URL'
+  if (/^[a-z]+:\/\/[^/?#]*@/i.test(url))
+    return 'carries credentials; a token goes in ?authToken= or LIBSQL_AUTH_TOKEN'
+  return undefined
+}
+
+/** A database URL fit for a message: without its query (which may carry a token) or credentials. */
+export function shownDatabaseUrl(url: string): string {
+  const withoutQuery = url.split(/[?#]/)[0]!
+  return withoutQuery.replace(/\/\/[^/@]*@/, '//')
+}
+
 /**
  * Connects to a service's libSQL database: an embedded file (`file:`) or a server over HTTP
  * (`http(s):`/`libsql:`, e.g. sqld or Turso; a token may ride in the URL as `?authToken=`).
@@ -34,6 +63,8 @@ export async function connectDatabase(
   authToken?: string,
   { synchronous = 'full' }: DatabaseOptions = {},
 ): Promise<Database> {
+  const problem = databaseUrlProblem(url)
+  if (problem) throw new Error(`The database URL "${shownDatabaseUrl(url)}" ${problem}`)
   const local = url.startsWith('file:')
   // An embedded database runs every statement synchronously, so one connection serves all requests;
   // more would each need the pragmas below and would only contend for the write lock.

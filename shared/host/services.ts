@@ -2,15 +2,21 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { customersService } from '../../workers/customers/index.ts'
-import { vehiclesService } from '../../workers/vehicles/index.ts'
-import { workshopService } from '../../workers/workshop/index.ts'
+import { customersService } from '../../workers/customers/service.ts'
+import { vehiclesService } from '../../workers/vehicles/service.ts'
+import { workshopService } from '../../workers/workshop/service.ts'
 import { serviceStream, type Bus } from '../bus/bus.ts'
 import { createRedisBus } from '../bus/redis-bus.ts'
 import { newUuidV7, systemClock, type Clock } from '../clock.ts'
 import { ConsumerGroup, type CatchUp } from '../consumer/consumer-group.ts'
 import { checkpointInBackground, type Checkpointer } from '../db/checkpointer.ts'
-import { connectDatabase, openDatabase, type Database } from '../db/database.ts'
+import {
+  connectDatabase,
+  databaseUrlProblem,
+  openDatabase,
+  shownDatabaseUrl,
+  type Database,
+} from '../db/database.ts'
 import type { Logger } from '../logger.ts'
 import { createOutbox } from '../outbox/outbox.ts'
 import { readOutbox } from '../outbox/outbox-reader.ts'
@@ -47,6 +53,67 @@ export const databaseUrl = (name: ServiceName, config: HostConfig) =>
   config.databaseUrls[name] ?? pathToFileURL(resolve(join(config.dataDir, `${name}.db`))).href
 
 /**
+ * A service's database cannot be opened: its URL is malformed, its server unreachable, its file not
+ * writable. The message names the variable to fix (`LIBSQL_URL_<SERVICE>`, or `DATA_DIR` for the file
+ * there) and the service, in one line.
+ */
+export class DatabaseUnavailable extends Error {
+  override name = 'DatabaseUnavailable'
+}
+
+/** `LIBSQL_URL_CUSTOMERS="libsql://…" (the database of service customers)`, or `DATA_DIR="…" (…)`. */
+function sourceOf(name: ServiceName, config: HostConfig): string {
+  const url = config.databaseUrls[name]
+  const variable = url
+    ? `LIBSQL_URL_${name.toUpperCase()}="${shownDatabaseUrl(url)}"`
+    : `DATA_DIR="${config.dataDir}"`
+  return `${variable} (the database of service ${name})`
+}
+
+/** Checks the form of every `LIBSQL_URL_<SERVICE>` set, also of services that run elsewhere. */
+export function checkDatabaseUrls(config: HostConfig): void {
+  for (const [name, url] of Object.entries(config.databaseUrls) as [ServiceName, string][]) {
+    const problem = databaseUrlProblem(url)
+    if (problem) throw new DatabaseUnavailable(`${sourceOf(name, config)} ${problem}`)
+  }
+}
+
+/**
+ * Opens and migrates a service's database, or fails with a `DatabaseUnavailable` naming the variable.
+ *
+ * @example
+ * const { db } = await openServiceDatabase('customers', config)
+ */
+export async function openServiceDatabase(name: ServiceName, config: HostConfig): Promise<Database> {
+  const url = databaseUrl(name, config)
+  const problem = databaseUrlProblem(url)
+  if (problem) throw new DatabaseUnavailable(`${sourceOf(name, config)} ${problem}`)
+  try {
+    return await openDatabase(name, url, config.databaseAuthToken, { synchronous: config.synchronous })
+  } catch (error) {
+    throw new DatabaseUnavailable(`${sourceOf(name, config)} cannot be opened: ${rootCause(error)}`, {
+      cause: error,
+    })
+  }
+}
+
+/** The innermost reason of a failure (a refused connection, rather than the query it broke). */
+function rootCause(error: unknown): string {
+  let reason = error
+  for (;;) {
+    const inner =
+      reason instanceof AggregateError && reason.errors.length > 0
+        ? reason.errors[0]
+        : reason instanceof Error
+          ? reason.cause
+          : undefined
+    if (!(inner instanceof Error)) break
+    reason = inner
+  }
+  return reason instanceof Error ? reason.message.split('\n')[0]! : String(reason)
+}
+
+/**
  * Builds one service in this process, started neither its relay nor its consumers: database
  * (migrated), outbox relay, consumer groups (each with its own Redis connection for blocking reads).
  */
@@ -59,11 +126,18 @@ export async function buildService(
     clock = systemClock,
     consumerName,
     producers,
-  }: { bus: Bus; logger: Logger; clock?: Clock; consumerName: string; producers: ProducerDatabases },
+    database: opened,
+  }: {
+    bus: Bus
+    logger: Logger
+    clock?: Clock
+    consumerName: string
+    producers: ProducerDatabases
+    /** The service's database when opened already (`openServiceDatabase`). */
+    database?: Database
+  },
 ): Promise<RunningService> {
-  const database = await openDatabase(name, databaseUrl(name, config), config.databaseAuthToken, {
-    synchronous: config.synchronous,
-  })
+  const database = opened ?? (await openServiceDatabase(name, config))
   const relay = new OutboxRelay({
     db: database.db,
     bus,
@@ -152,13 +226,27 @@ export class ProducerDatabases {
   }
 }
 
-/** Builds and starts the configured services in this process: relays publishing, consumers reading. */
+/**
+ * Builds and starts the configured services in this process: relays publishing, consumers reading.
+ * Every database is opened first; one that cannot be (see `DatabaseUnavailable`) stops the process with
+ * one fatal line naming its variable and service, and exit code 1, before any consumer group joins.
+ */
 export async function startServices(
   config: HostConfig,
   logger: Logger,
   clock: Clock = systemClock,
 ): Promise<RunningServices> {
   await mkdir(config.dataDir, { recursive: true })
+  const databases = new Map<ServiceName, Database>()
+  try {
+    checkDatabaseUrls(config)
+    for (const name of config.services) databases.set(name, await openServiceDatabase(name, config))
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailable)) throw error
+    for (const database of databases.values()) database.client.close()
+    logger.fatal(error.message)
+    process.exit(1)
+  }
   const bus = createRedisBus(config.redisUrl, 'pitstop-host', { commandTimeoutMs: 2_000 })
   const consumerName = await holdConsumerName(config.redisUrl, config.streamPrefix)
   const producers = new ProducerDatabases(config)
@@ -173,6 +261,7 @@ export async function startServices(
       clock,
       consumerName: consumerName.name,
       producers,
+      database: databases.get(name),
     })
     const url = databaseUrl(name, config)
     if (url.startsWith('file:')) {

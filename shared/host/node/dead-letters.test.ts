@@ -15,13 +15,14 @@ afterEach(() => host?.cleanup())
 afterAll(() => redis.disconnect())
 
 /** `npm run dead-letters -- <command>` against the host's data directory and streams. */
-async function deadLetters(command: string) {
+async function deadLetters(command: string, more: Record<string, string> = {}) {
   const env = {
     ...process.env,
     DATA_DIR: host.config.dataDir,
     STREAM_PREFIX: host.config.streamPrefix,
     REDIS_URL: TEST_REDIS_URL,
     SERVICES: 'workshop',
+    ...more,
   }
   const run = promisify(execFile)(
     process.execPath,
@@ -116,6 +117,15 @@ describe('npm run dead-letters', () => {
     const listed = await deadLetters('list')
     expect(listed).toMatchObject({ code: 0, lines: [] })
     expect(listed.stderr).toContain('No dead letters in consumer group workshop')
+  })
+
+  it('names the variable and the service of a database it cannot open, in one line, and exits 1', async () => {
+    host = await startTestHost({ services: ['workshop'] })
+    const { code, stderr } = await deadLetters('list', { LIBSQL_URL_WORKSHOP: 'libsql://' })
+    expect(code).toBe(1)
+    expect(stderr.trimEnd()).toBe(
+      'LIBSQL_URL_WORKSHOP="libsql://" (the database of service workshop) names no host',
+    )
   })
 
   it('refuses an unknown command with its usage', async () => {

@@ -2,6 +2,7 @@ import { createClient } from '@libsql/client'
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -48,6 +49,42 @@ describe('npm run db:migrate', () => {
     const journal = JSON.parse(await readFile(join(root, 'migrations/workshop/meta/_journal.json'), 'utf8'))
     expect(migrations.rows[0]!.n).toBe(journal.entries.length)
     workshop.close()
+  })
+
+  // A port nothing listens on: taken from the system, then let go.
+  const closedPort = () =>
+    new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number }
+        server.close(() => resolve(port))
+      })
+    })
+
+  it.each([
+    ['not a URL', async () => 'not a url', 'is not a URL'],
+    ['a scheme libSQL does not take', async () => 'ftp://x', 'has the scheme ftp:'],
+    ['a URL without a host', async () => 'libsql://', 'names no host'],
+    [
+      'a server where nothing listens',
+      async () => `http://127.0.0.1:${await closedPort()}`,
+      'cannot be opened: connect ECONNREFUSED',
+    ],
+  ])('names the variable and the service in one line and exits 1 for %s', async (_, url, reason) => {
+    const env = { ...process.env, DATA_DIR: join(dir, 'bad-url'), LIBSQL_URL_VEHICLES: await url() }
+    const { code, stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'shared/host/node/migrate.ts'],
+      { cwd: root, env },
+    ).then(
+      (r) => ({ ...r, code: 0 }),
+      (e: { stdout: string; stderr: string; code: number }) => e,
+    )
+    expect(code).toBe(1)
+    // Every URL's form is checked before any database is migrated.
+    if (!reason.startsWith('cannot')) expect(stdout).toBe('')
+    expect(stderr).toMatch(/^LIBSQL_URL_VEHICLES="[^"]*" \(the database of service vehicles\) /)
+    expect(stderr).toContain(reason)
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1)
   })
 
   it('makes DATA_DIR when it does not exist yet, as on a fresh clone', async () => {
