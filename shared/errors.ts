@@ -27,3 +27,16 @@ export class InvalidInput extends Error {
     super(issues.map((i) => `${i.field}: ${i.message}`).join('; '))
   }
 }
+
+/**
+ * A service's rules in one typed table, each with the status it is refused with (409: it conflicts with
+ * what exists; 422: it refers to something unknown); returns the function that refuses by rule id, so a
+ * misspelt id is a type error and every status is decided in one place.
+ *
+ * @example
+ * const refuse = ruleBook({ 'start-before-end': 409, 'unknown-customer': 422 })
+ * throw refuse('start-before-end', 'A job must start before it ends')
+ */
+export function ruleBook<TRules extends Record<string, 409 | 422>>(rules: TRules) {
+  return (rule: keyof TRules & string, message: string) => new RuleViolation(rule, message, rules[rule])
+}

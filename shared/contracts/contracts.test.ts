@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
-import { AnyEvent, RegisterVehicle } from './index.ts'
+import { AnyEvent, RegisterVehicleBody } from './index.ts'
 import { jsonSchemaFiles } from './json-schema-files.ts'
 import { contractsAsJsonSchema } from './json-schema.ts'
 
@@ -19,7 +19,7 @@ describe('contracts', () => {
   })
 
   it('stores license numbers upper-cased', () => {
-    const vehicle = v.parse(RegisterVehicle, {
+    const vehicle = v.parse(RegisterVehicleBody, {
       licenseNumber: 'ab-12-cd',
       brand: 'Opel',
       type: 'Astra',
@@ -30,12 +30,12 @@ describe('contracts', () => {
 
   it('refuses license numbers that do not match the pattern', () => {
     for (const licenseNumber of ['AB12CD', 'ABCD-12-CD', '1234-1-1', 'AB-12', 'AB-12-CD-1']) {
-      expect(v.safeParse(RegisterVehicle.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(
+      expect(v.safeParse(RegisterVehicleBody.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(
         false,
       )
     }
     for (const licenseNumber of ['1-2-3', 'ABC-123-XYZ', '12-AB-3']) {
-      expect(v.safeParse(RegisterVehicle.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(
+      expect(v.safeParse(RegisterVehicleBody.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(
         true,
       )
     }

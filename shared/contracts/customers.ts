@@ -16,7 +16,7 @@ export const Customer = v.object({
 export type Customer = v.InferOutput<typeof Customer>
 
 /** Body of `POST /api/customers`; the id is generated when absent. */
-export const RegisterCustomer = v.object({ ...Customer.entries, customerId: v.optional(CustomerId) })
+export const RegisterCustomerBody = v.object({ ...Customer.entries, customerId: v.optional(CustomerId) })
 
 export const CustomerRegistered = eventContract('CustomerRegistered', 1, Customer)
 export type CustomerRegistered = DomainEvent<typeof CustomerRegistered>

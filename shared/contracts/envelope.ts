@@ -41,3 +41,14 @@ export type DomainEvent<TContract extends v.GenericSchema> =
   v.InferOutput<TContract> extends { type: infer TType; data: infer TData }
     ? { type: TType; data: TData }
     : never
+
+/**
+ * A command as a decider takes it: its `type` and the data its contract describes.
+ *
+ * @example
+ * type PlanMaintenanceJob = Command<'PlanMaintenanceJob', typeof contracts.PlanMaintenanceJob>
+ */
+export type Command<TType extends string, TData extends v.GenericSchema> = {
+  type: TType
+  data: v.InferOutput<TData>
+}

@@ -1,11 +1,11 @@
 import * as v from 'valibot'
-import { CustomerRegistered, RegisterCustomer } from './customers.ts'
-import { RegisterVehicle, VehicleRegistered } from './vehicles.ts'
+import { CustomerRegistered, RegisterCustomerBody } from './customers.ts'
+import { RegisterVehicleBody, VehicleRegistered } from './vehicles.ts'
 import {
-  FinishMaintenanceJob,
+  FinishMaintenanceJobBody,
   MaintenanceJobFinished,
   MaintenanceJobPlanned,
-  PlanMaintenanceJob,
+  PlanMaintenanceJobBody,
   WorkshopPlanningCreated,
 } from './workshop.ts'
 
@@ -24,8 +24,8 @@ export const events = {
   MaintenanceJobFinished,
 }
 
-/** Every command body a service accepts, keyed by its name. */
-export const commands = { RegisterCustomer, RegisterVehicle, PlanMaintenanceJob, FinishMaintenanceJob }
+/** Every request body a service accepts, keyed by its name. */
+export const requestBodies = { RegisterCustomerBody, RegisterVehicleBody, PlanMaintenanceJobBody, FinishMaintenanceJobBody }
 
 /** Any event this system publishes, checked against its own contract. */
 export const AnyEvent = v.variant('type', Object.values(events))

@@ -1,14 +1,14 @@
 import { toJsonSchema } from '@valibot/to-json-schema'
-import { commands, events } from './index.ts'
+import { events, requestBodies } from './index.ts'
 
 /** The contracts as JSON Schema documents, for services written in other languages. */
 export function contractsAsJsonSchema(): Record<string, object> {
   const documents: Record<string, object> = {}
-  for (const [name, schema] of Object.entries({ ...commands, ...events })) {
+  for (const [name, schema] of Object.entries({ ...requestBodies, ...events })) {
     documents[name] = {
       $id: `urn:pitstop:contract:${name}`,
       title: name,
-      // Commands normalise input (trim, upper-case); the schema describes what a client may send.
+      // Bodies are normalised (trimmed, upper-cased) (trim, upper-case); the schema describes what a client may send.
       ...toJsonSchema(schema, { target: 'draft-2020-12', typeMode: 'input', errorMode: 'ignore' }),
     }
   }

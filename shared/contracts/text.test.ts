@@ -1,9 +1,9 @@
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
-import { RegisterCustomer } from './customers.ts'
+import { RegisterCustomerBody } from './customers.ts'
 import { multilineText, requiredText } from './text.ts'
-import { LicenseNumber, RegisterVehicle } from './vehicles.ts'
-import { FinishMaintenanceJob, PlanMaintenanceJob } from './workshop.ts'
+import { LicenseNumber, RegisterVehicleBody } from './vehicles.ts'
+import { FinishMaintenanceJobBody, PlanMaintenanceJobBody } from './workshop.ts'
 
 const refusal = (schema: v.GenericSchema, input: unknown) => {
   const result = v.safeParse(schema, input)
@@ -93,10 +93,10 @@ describe('every text field of the commands', () => {
   }
   const finish = { startTime: job.startTime, endTime: job.endTime, notes: 'Done' }
   const cases = [
-    ...Object.keys(customer).map((field) => [RegisterCustomer, customer, field] as const),
-    ...['brand', 'type'].map((field) => [RegisterVehicle, vehicle, field] as const),
-    [PlanMaintenanceJob, job, 'description'] as const,
-    [FinishMaintenanceJob, finish, 'notes'] as const,
+    ...Object.keys(customer).map((field) => [RegisterCustomerBody, customer, field] as const),
+    ...['brand', 'type'].map((field) => [RegisterVehicleBody, vehicle, field] as const),
+    [PlanMaintenanceJobBody, job, 'description'] as const,
+    [FinishMaintenanceJobBody, finish, 'notes'] as const,
   ]
 
   it.each(cases.map(([schema, body, field]) => [field, schema, body] as const))(
@@ -112,9 +112,9 @@ describe('every text field of the commands', () => {
   )
 
   it('lets line breaks into the description and the notes only', () => {
-    expect(v.safeParse(PlanMaintenanceJob, { ...job, description: 'Brakes\nTyres' }).success).toBe(true)
-    expect(v.safeParse(FinishMaintenanceJob, { ...finish, notes: 'Done\r\n\tall' }).success).toBe(true)
-    expect(v.safeParse(RegisterCustomer, { ...customer, address: 'Main 1\nUtrecht' }).success).toBe(false)
+    expect(v.safeParse(PlanMaintenanceJobBody, { ...job, description: 'Brakes\nTyres' }).success).toBe(true)
+    expect(v.safeParse(FinishMaintenanceJobBody, { ...finish, notes: 'Done\r\n\tall' }).success).toBe(true)
+    expect(v.safeParse(RegisterCustomerBody, { ...customer, address: 'Main 1\nUtrecht' }).success).toBe(false)
   })
 })
 

@@ -23,7 +23,7 @@ export const Vehicle = v.object({
 export type Vehicle = v.InferOutput<typeof Vehicle>
 
 /** Body of `POST /api/vehicles`. */
-export const RegisterVehicle = Vehicle
+export const RegisterVehicleBody = Vehicle
 
 export const VehicleRegistered = eventContract('VehicleRegistered', 1, Vehicle)
 export type VehicleRegistered = DomainEvent<typeof VehicleRegistered>

@@ -22,8 +22,8 @@ const Description = v.pipe(multilineText(500), v.nonEmpty('must not be empty'))
 const Notes = multilineText(2000)
 export const JobId = Identifier
 
-/** Bodies of the workshop's commands. */
-export const PlanMaintenanceJob = v.object({
+/** Body of `POST /api/workshop/planning/{date}/jobs`. */
+export const PlanMaintenanceJobBody = v.object({
   jobId: v.optional(JobId),
   startTime: Timestamp,
   endTime: Timestamp,
@@ -31,7 +31,8 @@ export const PlanMaintenanceJob = v.object({
   licenseNumber: Vehicle.entries.licenseNumber,
   description: Description,
 })
-export const FinishMaintenanceJob = v.object({
+/** Body of `PUT /api/workshop/planning/{date}/jobs/{jobId}/finish`. */
+export const FinishMaintenanceJobBody = v.object({
   startTime: Timestamp,
   endTime: Timestamp,
   notes: Notes,
@@ -39,6 +40,25 @@ export const FinishMaintenanceJob = v.object({
 
 export const JobCustomer = v.pick(Customer, ['customerId', 'name', 'telephoneNumber'])
 export const JobVehicle = v.pick(Vehicle, ['licenseNumber', 'brand', 'type'])
+
+/**
+ * The workshop's commands, as its decider takes them: the body with the planning's date and the job's
+ * id from the path (or generated), and the customer and vehicle looked up in the workshop's reference data.
+ */
+export const PlanMaintenanceJob = v.object({
+  date: PlanningDate,
+  jobId: JobId,
+  startTime: Timestamp,
+  endTime: Timestamp,
+  description: Description,
+  customer: JobCustomer,
+  vehicle: JobVehicle,
+})
+export const FinishMaintenanceJob = v.object({
+  date: PlanningDate,
+  jobId: JobId,
+  ...FinishMaintenanceJobBody.entries,
+})
 
 export const WorkshopPlanningCreated = eventContract(
   'WorkshopPlanningCreated',

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm'
 import * as v from 'valibot'
-import { CustomerId, RegisterCustomer, type Customer } from '../../shared/contracts/index.ts'
+import { CustomerId, RegisterCustomerBody, type Customer } from '../../shared/contracts/index.ts'
 import { isUniqueViolation } from '../../shared/db/database.ts'
 import { toEnvelopes } from '../../shared/envelope.ts'
-import { NotFound, RuleViolation } from '../../shared/errors.ts'
+import { NotFound, ruleBook } from '../../shared/errors.ts'
 import { createApp } from '../../shared/http/create-app.ts'
 import { answerOnce } from '../../shared/http/idempotency.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
@@ -13,8 +13,9 @@ import { compileInsert, placeholders } from '../../shared/db/statements.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { customers } from './schema.ts'
 
+const refuse = ruleBook({ 'customer-id-taken': 409 })
 const customerIdTaken = (customerId: string) =>
-  new RuleViolation('customer-id-taken', `Customer ${customerId} exists with other details`)
+  refuse('customer-id-taken', `Customer ${customerId} exists with other details`)
 
 export function createCustomersApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
   // Compiled once: registering is the hot path.
@@ -24,7 +25,7 @@ export function createCustomersApp({ db, outbox, clock, newId, logger, settings 
   const once = answerOnce(db, clock)
 
   return createApp({ logger, newId, maxBodyBytes: settings.maxBodyBytes })
-    .post('/api/customers', validate('json', RegisterCustomer), async (c) => {
+    .post('/api/customers', validate('json', RegisterCustomerBody), async (c) => {
       const body = c.req.valid('json')
       const customer: Customer = { ...body, customerId: body.customerId ?? newId() }
       const registered = toEnvelopes([{ type: 'CustomerRegistered', data: customer }], {

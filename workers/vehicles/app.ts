@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm'
 import * as v from 'valibot'
-import { LicenseNumber, RegisterVehicle } from '../../shared/contracts/index.ts'
+import { LicenseNumber, RegisterVehicleBody } from '../../shared/contracts/index.ts'
 import { isUniqueViolation } from '../../shared/db/database.ts'
 import { toEnvelopes } from '../../shared/envelope.ts'
-import { NotFound, RuleViolation } from '../../shared/errors.ts'
+import { NotFound, ruleBook } from '../../shared/errors.ts'
 import { createApp } from '../../shared/http/create-app.ts'
 import { answerOnce } from '../../shared/http/idempotency.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
@@ -13,11 +13,9 @@ import { compileInsert, placeholders } from '../../shared/db/statements.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { vehicles } from './schema.ts'
 
+const refuse = ruleBook({ 'license-number-taken': 409 })
 const licenseNumberTaken = (licenseNumber: string) =>
-  new RuleViolation(
-    'license-number-taken',
-    `A vehicle with license number ${licenseNumber} is already registered`,
-  )
+  refuse('license-number-taken', `A vehicle with license number ${licenseNumber} is already registered`)
 
 export function createVehiclesApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
   // Compiled once: registering is the hot path.
@@ -29,7 +27,7 @@ export function createVehiclesApp({ db, outbox, clock, newId, logger, settings }
   const once = answerOnce(db, clock)
 
   return createApp({ logger, newId, maxBodyBytes: settings.maxBodyBytes })
-    .post('/api/vehicles', validate('json', RegisterVehicle), async (c) => {
+    .post('/api/vehicles', validate('json', RegisterVehicleBody), async (c) => {
       const vehicle = c.req.valid('json')
       const registered = toEnvelopes([{ type: 'VehicleRegistered', data: vehicle }], {
         stream: vehicle.licenseNumber,

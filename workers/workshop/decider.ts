@@ -1,33 +1,18 @@
-import type { JobCustomer, JobVehicle } from '../../shared/contracts/index.ts'
-import type * as v from 'valibot'
+import type * as contracts from '../../shared/contracts/index.ts'
+import type { Command } from '../../shared/contracts/index.ts'
 import { NotFound } from '../../shared/errors.ts'
 import type { WorkshopEvent, WorkshopPlanning } from './events.ts'
 import {
+  jobAlreadyFinished,
   jobIdUnique,
-  notYetFinished,
+  jobWithinPlanningDay,
+  maxOverlappingJobs,
   startBeforeEnd,
   vehicleNotDoubleBooked,
-  withinPlanningDay,
-  workstationAvailable,
 } from './planning-rules.ts'
 
-/** Customer and vehicle are looked up by the route (from the read model) and travel in the command. */
-export type PlanMaintenanceJob = {
-  type: 'PlanMaintenanceJob'
-  data: {
-    date: string
-    jobId: string
-    startTime: string
-    endTime: string
-    description: string
-    customer: v.InferOutput<typeof JobCustomer>
-    vehicle: v.InferOutput<typeof JobVehicle>
-  }
-}
-export type FinishMaintenanceJob = {
-  type: 'FinishMaintenanceJob'
-  data: { date: string; jobId: string; startTime: string; endTime: string; notes: string }
-}
+export type PlanMaintenanceJob = Command<'PlanMaintenanceJob', typeof contracts.PlanMaintenanceJob>
+export type FinishMaintenanceJob = Command<'FinishMaintenanceJob', typeof contracts.FinishMaintenanceJob>
 export type WorkshopCommand = PlanMaintenanceJob | FinishMaintenanceJob
 
 /** How the workshop is run; comes from configuration, not from the request. */
@@ -43,10 +28,10 @@ export function planMaintenanceJob(
 ): WorkshopEvent[] {
   const jobs = state.status === 'open' ? state.jobs : []
   startBeforeEnd(data)
-  withinPlanningDay(data.date, data, policy.timeZone)
+  jobWithinPlanningDay(data.date, data, policy.timeZone)
   jobIdUnique(jobs, data.jobId)
   vehicleNotDoubleBooked(jobs, { ...data, licenseNumber: data.vehicle.licenseNumber })
-  workstationAvailable(jobs, data, policy.workstations)
+  maxOverlappingJobs(jobs, data, policy.workstations)
 
   const { date, ...job } = data
   const planned: WorkshopEvent = { type: 'MaintenanceJobPlanned', data: { planningId: date, ...job } }
@@ -60,7 +45,7 @@ export function finishMaintenanceJob(
 ): WorkshopEvent[] {
   const job = state.status === 'open' ? state.jobs.find((j) => j.jobId === data.jobId) : undefined
   if (!job) throw new NotFound(`No job ${data.jobId} on ${data.date}`)
-  notYetFinished(job)
+  jobAlreadyFinished(job)
   startBeforeEnd(data)
 
   const { date, ...finish } = data

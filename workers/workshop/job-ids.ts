@@ -1,8 +1,8 @@
 import type { AnyEvent, Envelope } from '../../shared/contracts/index.ts'
 import { isUniqueViolation, type Db } from '../../shared/db/database.ts'
 import { compileInsert, placeholders, type Write } from '../../shared/db/statements.ts'
-import { RuleViolation } from '../../shared/errors.ts'
 import { jobIds } from './schema.ts'
+import { refuse } from './rules.ts'
 
 /**
  * A job id is unique across all plannings, not only within one day (repairs refer to a job by its id
@@ -27,6 +27,6 @@ export function jobIdClaims(db: Db): (events: Envelope[]) => Write[] {
 /** The command's refusal when the database refused its claim on `jobId`; any other error unchanged. */
 export function jobIdTaken(error: unknown, jobId: string): unknown {
   return isUniqueViolation(error, 'job_ids.job_id')
-    ? new RuleViolation('job-id-unique', `Job ${jobId} already exists`)
+    ? refuse('job-id-unique', `Job ${jobId} already exists`)
     : error
 }

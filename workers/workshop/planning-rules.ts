@@ -1,7 +1,7 @@
 import { TZDate } from '@date-fns/tz'
 import { LRUCache } from 'lru-cache'
-import { RuleViolation } from '../../shared/errors.ts'
 import type { Job } from './events.ts'
+import { refuse } from './rules.ts'
 
 interface Slot {
   startTime: string
@@ -37,7 +37,7 @@ const overlap = (a: Span, b: Span) => a.start < b.end && b.start < a.end
 
 export function startBeforeEnd(slot: Slot): void {
   const { start, end } = spanOf(slot)
-  if (start >= end) throw new RuleViolation('start-before-end', 'A job must start before it ends')
+  if (start >= end) throw refuse('start-before-end', 'A job must start before it ends')
 }
 
 // Time-zone arithmetic costs tens of µs, and the commands of a date all ask for the same day.
@@ -57,32 +57,28 @@ function dayIn(timeZone: string, date: string): Span {
 }
 
 /** The job lies within the planning's day, from its midnight to the next, in the workshop's time zone. */
-export function withinPlanningDay(date: string, slot: Slot, timeZone: string): void {
+export function jobWithinPlanningDay(date: string, slot: Slot, timeZone: string): void {
   const day = dayIn(timeZone, date)
   const { start, end } = spanOf(slot)
   if (start < day.start || end > day.end) {
-    throw new RuleViolation('job-within-planning-day', `A job must lie within ${date} (${timeZone})`)
+    throw refuse('job-within-planning-day', `A job must lie within ${date} (${timeZone})`)
   }
 }
 
 export function jobIdUnique(jobs: Job[], jobId: string): void {
-  if (jobs.some((job) => job.jobId === jobId))
-    throw new RuleViolation('job-id-unique', `Job ${jobId} already exists`)
+  if (jobs.some((job) => job.jobId === jobId)) throw refuse('job-id-unique', `Job ${jobId} already exists`)
 }
 
 export function vehicleNotDoubleBooked(jobs: Job[], slot: Slot & { licenseNumber: string }): void {
   const wanted = spanOf(slot)
   const sameVehicle = jobs.filter((job) => job.vehicle.licenseNumber === slot.licenseNumber)
   if (sameVehicle.some((job) => overlap(spanOf(job), wanted))) {
-    throw new RuleViolation(
-      'vehicle-not-double-booked',
-      `${slot.licenseNumber} already has a job at that time`,
-    )
+    throw refuse('vehicle-not-double-booked', `${slot.licenseNumber} already has a job at that time`)
   }
 }
 
 /** Counts, at the busiest moment of the new slot, the jobs already running; the new one must still fit. */
-export function workstationAvailable(jobs: Job[], slot: Slot, workstations: number): void {
+export function maxOverlappingJobs(jobs: Job[], slot: Slot, workstations: number): void {
   const wanted = spanOf(slot)
   const changes = jobs
     .map(spanOf)
@@ -97,15 +93,11 @@ export function workstationAvailable(jobs: Job[], slot: Slot, workstations: numb
   for (const { delta } of changes) {
     running += delta
     if (running + 1 > workstations) {
-      throw new RuleViolation(
-        'max-overlapping-jobs',
-        `All ${workstations} workstations are taken at that time`,
-      )
+      throw refuse('max-overlapping-jobs', `All ${workstations} workstations are taken at that time`)
     }
   }
 }
 
-export function notYetFinished(job: Job): void {
-  if (job.status === 'finished')
-    throw new RuleViolation('job-already-finished', `Job ${job.jobId} is already finished`)
+export function jobAlreadyFinished(job: Job): void {
+  if (job.status === 'finished') throw refuse('job-already-finished', `Job ${job.jobId} is already finished`)
 }

@@ -5,6 +5,9 @@ import type { Db } from '../../shared/db/database.ts'
 import { compileInsert, placeholders, type Write } from '../../shared/db/statements.ts'
 import { jobs, refCustomers, refVehicles } from './schema.ts'
 
+/** The consumer group that keeps the workshop's read model and its event log. */
+export const WORKSHOP_GROUP = 'workshop'
+
 const plannedColumns = [
   'startTime',
   'endTime',

@@ -3,8 +3,8 @@ import { LRUCache } from 'lru-cache'
 import type * as v from 'valibot'
 import type { JobCustomer, JobVehicle } from '../../shared/contracts/index.ts'
 import type { Db } from '../../shared/db/database.ts'
-import { RuleViolation } from '../../shared/errors.ts'
 import { refCustomers, refVehicles } from './schema.ts'
+import { refuse } from './rules.ts'
 
 type CustomerReference = Omit<v.InferOutput<typeof JobCustomer>, 'customerId'>
 type VehicleReference = Omit<v.InferOutput<typeof JobVehicle>, 'licenseNumber'>
@@ -35,18 +35,8 @@ export function createReferences(db: Db) {
       const [found] = await lookup.all({ customerId, licenseNumber })
       customer = found?.customer
       vehicle = found?.vehicle ?? undefined
-      if (!customer)
-        throw new RuleViolation(
-          'unknown-customer',
-          `Customer ${customerId} is not known to the workshop`,
-          422,
-        )
-      if (!vehicle)
-        throw new RuleViolation(
-          'unknown-vehicle',
-          `Vehicle ${licenseNumber} is not known to the workshop`,
-          422,
-        )
+      if (!customer) throw refuse('unknown-customer', `Customer ${customerId} is not known to the workshop`)
+      if (!vehicle) throw refuse('unknown-vehicle', `Vehicle ${licenseNumber} is not known to the workshop`)
       customers.set(customerId, customer)
       vehicles.set(licenseNumber, vehicle)
     }

@@ -1,5 +1,5 @@
 import { serviceWorker } from '../../shared/host/workerd/service-worker.ts'
-import { workshopService } from './index.ts'
+import { workshopService } from './service.ts'
 
 // The workshop as a workerd module worker; its consumer group runs from cron and the poller's alarm.
 const { worker, ConsumerPoller } = serviceWorker(workshopService)

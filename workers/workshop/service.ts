@@ -1,6 +1,6 @@
 import type { ServiceDefinition } from '../../shared/service.ts'
-import { createWorkshopApp, WORKSHOP_GROUP } from './app.ts'
-import { workshopProjection } from './projection.ts'
+import { createWorkshopApp } from './app.ts'
+import { workshopProjection, WORKSHOP_GROUP } from './projection.ts'
 import { jobs, refCustomers, refVehicles } from './schema.ts'
 
 /**
