@@ -1,0 +1,74 @@
+import { Miniflare } from 'miniflare'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
+import { buildEdgeWorkers } from './edge-workers.ts'
+
+// The customers worker's bundle under workerd (Miniflare), once per bad LIBSQL_URL_CUSTOMERS.
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+let dir: string
+let mf: Miniflare
+let urls: Record<string, string>
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pitstop-bad-url-workerd-'))
+  const customers = (await buildEdgeWorkers(join(dir, 'build'))).find((w) => w.name === 'pitstop-customers')!
+  urls = {
+    'not-a-url': 'not a url',
+    'no-host': 'libsql://',
+    unreachable: `http://127.0.0.1:${await closedPort()}`,
+  }
+  mf = new Miniflare({
+    workers: Object.entries(urls).map(([name, url]) => ({
+      name,
+      modules: true,
+      scriptPath: customers.script,
+      modulesRoot: dirname(customers.script),
+      compatibilityDate: '2026-04-01',
+      compatibilityFlags: ['nodejs_compat'],
+      bindings: {
+        STREAM_PREFIX: uniquePrefix('bad-url-workerd'),
+        REDIS_URL: TEST_REDIS_URL,
+        LOG_LEVEL: 'silent',
+        LIBSQL_URL_CUSTOMERS: url,
+      },
+    })),
+  })
+}, 120_000)
+afterAll(async () => {
+  await mf?.dispose()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const health = async (worker: string) => {
+  const response = await (await mf.getWorker(worker)).fetch('http://customers.test/health')
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+describe('the customers worker with a bad LIBSQL_URL_CUSTOMERS', () => {
+  it('names the variable when the value is no URL', async () => {
+    const { status, body } = await health('not-a-url')
+    expect(status).toBe(500)
+    expect(body.detail).toContain('LIBSQL_URL_CUSTOMERS')
+  })
+
+  it('says the URL names no host, rather than an obscure "Invalid URL"', async () => {
+    const { status, body } = await health('no-host')
+    expect(status).toBe(500)
+    expect(body.detail).toContain('The database URL "libsql://" names no host')
+  })
+
+  it('answers /health 503 naming the failing database when nothing listens there', async () => {
+    const { status, body } = await health('unreachable')
+    expect(status).toBe(503)
+    expect(body).toMatchObject({ status: 'failing', database: expect.stringMatching(/^failing: /) })
+  })
+})
