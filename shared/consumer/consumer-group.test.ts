@@ -5,22 +5,23 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { workshopProjection } from '../../workers/workshop/projection.ts'
-import { jobs, refCustomers, refVehicles } from '../../workers/workshop/schema.ts'
 import { deadLetterStream, serviceStream, type Bus } from '../bus/bus.ts'
 import { createRedisBus } from '../bus/redis-bus.ts'
 import { newUuidV7, systemClock } from '../clock.ts'
 import type { Envelope } from '../contracts/index.ts'
-import { openDatabase, type Db } from '../db/database.ts'
+import { connectDatabase, type Database, type Db } from '../db/database.ts'
 import { consumerPositions, inbox } from '../db/kernel-schema.ts'
-import { toEnvelopes } from '../envelope.ts'
+import { toEnvelopes, type UnwrappedEvent } from '../envelope.ts'
 import { createLogger } from '../logger.ts'
+import { openFixtureDatabase } from '../testing/fixture-database.ts'
 import { deleteKeys, startPrivateRedis, TEST_REDIS_URL, uniquePrefix } from '../testing/redis.ts'
-import { sampleCustomer, sampleVehicle } from '../testing/test-host.ts'
+import type { TodoEvent } from '../testing/todo-list.ts'
+import { todoReadModel } from '../testing/todo-read-model.ts'
+import { memberJoined, members, sampleMember, todos } from '../testing/todo-schema.ts'
 import { ConsumerGroup, type ConsumerGroupOptions, type EventHandler } from './consumer-group.ts'
 
-const GROUP = 'workshop'
-const DATE = '2026-11-21'
+const GROUP = 'board'
+const LIST = 'list-1'
 const metadata = { correlationId: 'consumer-test', causationId: 'consumer-test', actor: 'test' }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const waitLong = { timeout: 10_000, interval: 25 }
@@ -30,87 +31,62 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-// One row per application of an event, written in the same batch as the projection's statements. The
-// projection only upserts, so applying an event twice would leave its tables unchanged; this would not.
+// One row per application of an event, written in the same batch as the read model's statements. The
+// read model only inserts and upserts, so applying an event twice would leave its tables unchanged;
+// this would not.
 const effects = sqliteTable('test_effects', {
   seq: integer('seq').primaryKey({ autoIncrement: true }),
   eventId: text('event_id').notNull(),
   consumer: text('consumer').notNull(),
 })
 
-/** The real workshop projection, recording each application in `test_effects`. */
-const recorded =
-  (db: Db, consumer: string): EventHandler =>
-  async (event) => [
-    ...(await workshopProjection(db)(event)),
+/** The to-do fixture's read model, recording each application in `test_effects`. */
+function recorded(db: Db, consumer: string): EventHandler {
+  const project = todoReadModel(db)
+  return async (event) => [
+    ...(await project(event)),
     db.insert(effects).values({ eventId: event.id, consumer }),
   ]
+}
 
-const envelope = (type: Envelope['type'], data: unknown, stream: string, after = 0): Envelope =>
-  toEnvelopes([{ type: type as 'CustomerRegistered', data }], {
-    stream,
-    after,
-    metadata,
-    clock: systemClock,
-    newId: newUuidV7,
-  })[0]!
+const envelope = (event: UnwrappedEvent, stream: string, after = 0): Envelope =>
+  toEnvelopes([event], { stream, after, metadata, clock: systemClock, newId: newUuidV7 })[0]!
 
-const customerRegistered = (customerId: string) =>
-  envelope('CustomerRegistered', sampleCustomer(customerId), customerId)
-const vehicleRegistered = (licenseNumber: string) =>
-  envelope('VehicleRegistered', sampleVehicle(licenseNumber, 'cust-1'), licenseNumber)
+const joined = (memberId: string) => envelope(memberJoined(memberId), memberId)
 
-const slot = (minutes: number) =>
-  new Date(Date.parse(`${DATE}T07:00:00.000Z`) + minutes * 60_000).toISOString()
-
-/** Job `n` of the day: three workstations, 20-minute slots, each workstation with its own vehicle. */
-const jobPlanned = (n: number, position: number) =>
-  envelope(
-    'MaintenanceJobPlanned',
-    {
-      planningId: DATE,
-      jobId: `job-${n}`,
-      startTime: slot(Math.floor(n / 3) * 20),
-      endTime: slot(Math.floor(n / 3) * 20 + 20),
-      description: `Service ${n}`,
-      customer: { customerId: 'cust-1', name: 'Ann de Vries', telephoneNumber: '+31 6 12345678' },
-      vehicle: { licenseNumber: `AB-12-${n % 3}`, brand: 'Opel', type: 'Astra' },
-    },
-    DATE,
-    position - 1,
+const todoEvent = (event: TodoEvent, position: number) => envelope(event, LIST, position - 1)
+const opened = () => todoEvent({ type: 'TodoListOpened', version: 1, data: { listId: LIST } }, 1)
+/** To-do `n` of the list, added after the list was opened. */
+const added = (n: number) =>
+  todoEvent(
+    { type: 'TodoAdded', version: 1, data: { listId: LIST, todoId: `t-${n}`, text: `Do ${n}` } },
+    n + 2,
   )
-const jobFinished = (n: number, position: number) =>
-  envelope(
-    'MaintenanceJobFinished',
-    {
-      planningId: DATE,
-      jobId: `job-${n}`,
-      startTime: slot(Math.floor(n / 3) * 20 + 1),
-      endTime: slot(Math.floor(n / 3) * 20 + 19),
-      notes: `Done ${n}`,
-    },
-    DATE,
-    position - 1,
-  )
+const done = (n: number, position: number) =>
+  todoEvent({ type: 'TodoDone', version: 1, data: { listId: LIST, todoId: `t-${n}` } }, position)
+
+/** The read model's row for to-do `n` once added, and done by `finished` if given. */
+const todoRow = (n: number, finished?: Envelope) => ({
+  todoId: `t-${n}`,
+  listId: LIST,
+  text: `Do ${n}`,
+  doneAt: finished?.occurredAt ?? null,
+})
 
 /**
- * A migrated workshop database in a fresh directory, the customers, vehicles and workshop streams under
- * a fresh prefix on `redisUrl`, and helpers to publish, run consumers and look at the outcome. Everything
+ * A database with the kernel's tables in a fresh directory, the members and todo streams under a
+ * fresh prefix on `redisUrl`, and helpers to publish, run consumers and look at the outcome. Everything
  * (consumers, connections, keys, files) is undone after the test.
  */
 async function setup(redisUrl = TEST_REDIS_URL) {
   const dir = await mkdtemp(join(tmpdir(), 'pitstop-consumer-'))
-  const url = `file:${join(dir, 'workshop.db')}`
-  const clients = [await openDatabase('workshop', url)]
-  const { client, db } = clients[0]!
-  await client.execute(
-    'create table test_effects (seq integer primary key autoincrement, event_id text not null, consumer text not null)',
-  )
+  const url = `file:${join(dir, 'board.db')}`
+  const clients: Database[] = [await openFixtureDatabase(url, { tables: { effects } })]
+  const { db } = clients[0]!
   const prefix = uniquePrefix('consumer')
   const streams = {
-    customers: serviceStream(prefix, 'customers'),
-    vehicles: serviceStream(prefix, 'vehicles'),
-    workshop: serviceStream(prefix, 'workshop'),
+    members: serviceStream(prefix, 'members'),
+    todo: serviceStream(prefix, 'todo'),
   }
   const all = Object.values(streams)
   const redis = new Redis(redisUrl)
@@ -128,7 +104,7 @@ async function setup(redisUrl = TEST_REDIS_URL) {
     db,
     redis,
     streams,
-    /** A consumer of the workshop group reading all three streams, as the host builds it (not started). */
+    /** A consumer of the group reading both streams, as a host builds it (not started). */
     consumer(name: string, options: Partial<ConsumerGroupOptions> = {}) {
       const consumer = new ConsumerGroup({
         db,
@@ -148,7 +124,7 @@ async function setup(redisUrl = TEST_REDIS_URL) {
     },
     /** Another connection to the same database file, as a second process would have. */
     async anotherConnection() {
-      const database = await openDatabase('workshop', url)
+      const database = await connectDatabase(url)
       clients.push(database)
       return database.db
     },
@@ -158,7 +134,7 @@ async function setup(redisUrl = TEST_REDIS_URL) {
      */
     async publish(stream: string, event: Envelope | string, id?: string): Promise<string> {
       const [type, body] =
-        typeof event === 'string' ? ['VehicleRegistered', event] : [event.type, JSON.stringify(event)]
+        typeof event === 'string' ? ['TodoAdded', event] : [event.type, JSON.stringify(event)]
       const seq = id ? Number(id.split('-')[0]) : (seqs.get(stream) ?? 0) + 1
       seqs.set(stream, Math.max(seqs.get(stream) ?? 0, seq))
       return (await redis.xadd(stream, id ?? `${seq}-0`, 'type', type, 'event', body, 'origin', 'test'))!
@@ -260,8 +236,8 @@ describe('ConsumerGroup', () => {
       const { bus, died } = killedBeforeAck(createRedisBus(TEST_REDIS_URL))
       const doomed = t.consumer('c1', { bus })
       await doomed.start()
-      const event = customerRegistered('cust-1')
-      await t.publish(t.streams.customers, event)
+      const event = joined('m-1')
+      await t.publish(t.streams.members, event)
       await died
       await doomed.stop()
       expect(await t.effectsOf(event.id)).toBe(1)
@@ -272,43 +248,41 @@ describe('ConsumerGroup', () => {
       await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
       expect(await t.effectsOf(event.id)).toBe(1)
       expect(await t.inboxOf(event.id)).toHaveLength(1)
-      expect(await t.db.select().from(refCustomers)).toEqual([sampleCustomer('cust-1')])
+      expect(await t.db.select().from(members)).toEqual([sampleMember('m-1')])
     },
   )
 
   it('applies an event delivered twice (under two entries, and once more later) once and acknowledges every entry', async () => {
     const t = await setup()
-    const event = vehicleRegistered('AB-12-CD')
-    const first = await t.publish(t.streams.vehicles, event)
-    await t.publish(t.streams.vehicles, event)
+    const event = added(1)
+    const first = await t.publish(t.streams.todo, event)
+    const second = await t.publish(t.streams.todo, event)
     await t.consumer('c1').start()
+    // Both read and acknowledged before the third goes out, so that one comes in a read of its own.
+    await vi.waitFor(async () => expect(await t.lastDelivered(t.streams.todo)).toBe(second), waitLong)
     await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
 
-    const third = await t.publish(t.streams.vehicles, event)
-    await vi.waitFor(async () => expect(await t.lastDelivered(t.streams.vehicles)).toBe(third), waitLong)
-    expect(await t.pending()).toBe(0)
+    const third = await t.publish(t.streams.todo, event)
+    await vi.waitFor(async () => expect(await t.lastDelivered(t.streams.todo)).toBe(third), waitLong)
+    await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
 
     expect(await t.effectsOf(event.id)).toBe(1)
-    expect(await t.inboxOf(event.id)).toMatchObject([{ entryId: first, type: 'VehicleRegistered' }])
-    expect(await t.db.select().from(refVehicles)).toEqual([sampleVehicle('AB-12-CD', 'cust-1')])
+    expect(await t.inboxOf(event.id)).toMatchObject([{ entryId: first, type: 'TodoAdded' }])
+    expect(await t.db.select().from(todos)).toEqual([todoRow(1)])
   })
 
-  it('leaves the jobs read model exactly right when two consumers of one group apply a burst of one planning', async () => {
+  it('leaves the read model exactly right when two consumers of one group apply a burst of one list', async () => {
     const t = await setup()
-    const planned = Array.from({ length: 300 }, (_, n) => jobPlanned(n, n + 2))
-    const finishedJobs = Array.from({ length: 300 }, (_, n) => n).filter((n) => n % 2 === 0)
-    const finished = finishedJobs.map((n, i) => jobFinished(n, 302 + i))
-    const events = [
-      envelope('WorkshopPlanningCreated', { planningId: DATE, date: DATE }, DATE),
-      ...planned,
-      ...finished,
-    ]
+    const addedTodos = Array.from({ length: 300 }, (_, n) => added(n))
+    // Every other to-do is done.
+    const doneTodos = new Map(Array.from({ length: 150 }, (_, i) => [2 * i, done(2 * i, 302 + i)]))
+    const events = [opened(), ...addedTodos, ...doneTodos.values()]
     const pipeline = t.redis.pipeline()
     for (const event of events)
-      pipeline.xadd(t.streams.workshop, '*', 'type', event.type, 'event', JSON.stringify(event))
+      pipeline.xadd(t.streams.todo, '*', 'type', event.type, 'event', JSON.stringify(event))
     await pipeline.exec()
 
-    // Small batches, so the two consumers take turns and a job's finish may be applied before its plan.
+    // Small batches, so the two consumers take turns and a to-do may be done before it is added.
     const c1 = t.consumer('c1', { batchSize: 8 })
     const c2 = t.consumer('c2', { batchSize: 8, db: await t.anotherConnection() })
     await Promise.all([c1.start(), c2.start()])
@@ -319,28 +293,10 @@ describe('ConsumerGroup', () => {
     )
     await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
 
-    const rows = await t.db.select().from(jobs).orderBy(asc(jobs.jobId))
+    const rows = await t.db.select().from(todos).orderBy(asc(todos.todoId))
     expect(rows).toHaveLength(300)
-    for (const [n, event] of planned.entries()) {
-      const { jobId, startTime, endTime, description } = event.data as Record<string, string>
-      const done = jobFinished(n, 0).data as Record<string, string>
-      expect(rows.find((r) => r.jobId === jobId)).toEqual({
-        jobId,
-        date: DATE,
-        startTime,
-        endTime,
-        description,
-        customerId: 'cust-1',
-        customerName: 'Ann de Vries',
-        telephoneNumber: '+31 6 12345678',
-        licenseNumber: `AB-12-${n % 3}`,
-        brand: 'Opel',
-        vehicleType: 'Astra',
-        ...(n % 2 === 0
-          ? { actualStartTime: done.startTime, actualEndTime: done.endTime, notes: done.notes }
-          : { actualStartTime: null, actualEndTime: null, notes: null }),
-      })
-    }
+    for (let n = 0; n < 300; n++)
+      expect(rows.find((r) => r.todoId === `t-${n}`)).toEqual(todoRow(n, doneTodos.get(n)))
     const applied = await t.db.select({ eventId: inbox.eventId }).from(inbox)
     expect(applied.map((r) => r.eventId).sort()).toEqual(events.map((e) => e.id).sort())
     const byConsumer = await t.db
@@ -351,73 +307,68 @@ describe('ConsumerGroup', () => {
     expect(byConsumer.map((r) => r.consumer).sort()).toEqual(['c1', 'c2'])
   })
 
-  it('ends with the job planned and finished when its MaintenanceJobFinished is applied before its MaintenanceJobPlanned', async () => {
+  it('ends with the to-do added and done when its TodoDone is applied before its TodoAdded', async () => {
     const t = await setup()
-    const planned = jobPlanned(7, 2)
-    const finished = jobFinished(7, 3)
-    await t.redis.xgroup('CREATE', t.streams.workshop, GROUP, '0', 'MKSTREAM')
-    await t.publish(t.streams.workshop, planned)
-    await t.publish(t.streams.workshop, finished)
-    // A consumer takes the plan and dies with it; the finish is read first, the plan redelivered later.
-    await t.redis.xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 1, 'STREAMS', t.streams.workshop, '>')
+    const todo = added(7)
+    const finished = done(7, 10)
+    await t.redis.xgroup('CREATE', t.streams.todo, GROUP, '0', 'MKSTREAM')
+    await t.publish(t.streams.todo, todo)
+    await t.publish(t.streams.todo, finished)
+    // A consumer takes the add and dies with it; the done is read first, the add redelivered later.
+    await t.redis.xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 1, 'STREAMS', t.streams.todo, '>')
     await t.consumer('c1').start()
 
     await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
     const order = await t.db.select({ type: inbox.type }).from(inbox).orderBy(asc(inbox.seq))
-    expect(order.map((r) => r.type)).toEqual(['MaintenanceJobFinished', 'MaintenanceJobPlanned'])
-    const { startTime, endTime, notes } = finished.data as Record<string, string>
-    expect(await t.db.select().from(jobs)).toMatchObject([
-      {
-        jobId: 'job-7',
-        date: DATE,
-        startTime: (planned.data as Record<string, string>).startTime,
-        description: 'Service 7',
-        licenseNumber: 'AB-12-1',
-        actualStartTime: startTime,
-        actualEndTime: endTime,
-        notes,
-      },
-    ])
+    expect(order.map((r) => r.type)).toEqual(['TodoDone', 'TodoAdded'])
+    expect(await t.db.select().from(todos)).toEqual([todoRow(7, finished)])
   })
 
   it('dead-letters a poison event with its error and goes on applying the events after it', async () => {
     const t = await setup()
     const consumer = t.consumer('c1')
     await consumer.start()
-    const notJson = await t.publish(t.streams.vehicles, '{"id": "no closing brace"')
-    const incomplete = {
-      ...vehicleRegistered('AB-12-CD'),
-      data: { licenseNumber: 'AB-12-CD', type: 'Astra' },
-    }
-    const breaksContract = await t.publish(t.streams.vehicles, incomplete)
-    const good = vehicleRegistered('XY-99-Z')
-    await t.publish(t.streams.vehicles, good)
+    const notJson = await t.publish(t.streams.todo, '{"id": "no closing brace"')
+    // A type in the contracts is checked against its contract, which wants a brand and an owner here.
+    const incomplete = envelope(
+      { type: 'VehicleRegistered', data: { licenseNumber: 'AB-12-CD', type: 'Astra' } },
+      'AB-12-CD',
+    )
+    const breaksContract = await t.publish(t.streams.todo, incomplete)
+    // Any other type is checked against the envelope every event carries.
+    const undated = { ...added(1), occurredAt: 'yesterday' }
+    const breaksEnvelope = await t.publish(t.streams.todo, undated)
+    const good = added(2)
+    await t.publish(t.streams.todo, good)
 
     await vi.waitFor(async () => expect(await t.effectsOf(good.id)).toBe(1), waitLong)
-    const letters = await t.deadLetters(t.streams.vehicles)
+    const letters = await t.deadLetters(t.streams.todo)
     expect(letters).toMatchObject([
-      { group: GROUP, stream: t.streams.vehicles, entryId: notJson, error: 'event field is not JSON' },
+      { group: GROUP, stream: t.streams.todo, entryId: notJson, error: 'event field is not JSON' },
       {
         group: GROUP,
-        stream: t.streams.vehicles,
+        stream: t.streams.todo,
         entryId: breaksContract,
         event: JSON.stringify(incomplete),
       },
+      { group: GROUP, stream: t.streams.todo, entryId: breaksEnvelope, event: JSON.stringify(undated) },
     ])
     expect(letters[1]!.error).toMatch(/does not match its contract: .*data\.brand/)
     expect(letters[1]!.error).toMatch(/data\.ownerId/)
+    expect(letters[2]!.error).toMatch(/does not match its contract: occurredAt/)
 
-    const later = customerRegistered('cust-2')
-    await t.publish(t.streams.customers, later)
+    const later = joined('m-2')
+    await t.publish(t.streams.members, later)
     await vi.waitFor(async () => expect(await t.effectsOf(later.id)).toBe(1), waitLong)
     expect(await t.pending()).toBe(0)
-    expect(await t.db.select().from(refVehicles)).toEqual([sampleVehicle('XY-99-Z', 'cust-1')])
+    expect(await t.db.select().from(todos)).toEqual([todoRow(2)])
     expect(await t.inboxOf(incomplete.id)).toEqual([])
+    expect(await t.inboxOf(undated.id)).toEqual([])
   })
 
   it('retries an event whose handler keeps failing, dead-letters it after maxDeliveries and re-drives it once fixed', async () => {
     const t = await setup()
-    const broken = customerRegistered('cust-broken')
+    const broken = joined('m-broken')
     let failing = true
     const projection = recorded(t.db, 'c1')
     const consumer = t.consumer('c1', {
@@ -427,12 +378,12 @@ describe('ConsumerGroup', () => {
       },
     })
     await consumer.start()
-    await t.publish(t.streams.customers, broken)
-    const after = customerRegistered('cust-after')
-    await t.publish(t.streams.customers, after)
+    await t.publish(t.streams.members, broken)
+    const after = joined('m-after')
+    await t.publish(t.streams.members, after)
 
-    await vi.waitFor(async () => expect(await t.deadLetters(t.streams.customers)).toHaveLength(1), waitLong)
-    expect(await t.deadLetters(t.streams.customers)).toMatchObject([
+    await vi.waitFor(async () => expect(await t.deadLetters(t.streams.members)).toHaveLength(1), waitLong)
+    expect(await t.deadLetters(t.streams.members)).toMatchObject([
       {
         group: GROUP,
         deliveries: '3',
@@ -445,16 +396,14 @@ describe('ConsumerGroup', () => {
     expect(await t.pending()).toBe(0)
 
     expect(await consumer.redrive()).toBe(0) // the cause is still there: the letter stays
-    expect(await t.deadLetters(t.streams.customers)).toHaveLength(1)
+    expect(await t.deadLetters(t.streams.members)).toHaveLength(1)
 
     failing = false
     expect(await consumer.redrive()).toBe(1)
-    expect(await t.deadLetters(t.streams.customers)).toEqual([])
+    expect(await t.deadLetters(t.streams.members)).toEqual([])
     expect(await t.effectsOf(broken.id)).toBe(1)
     expect(await t.inboxOf(broken.id)).toHaveLength(1)
-    expect(
-      await t.db.select().from(refCustomers).where(eq(refCustomers.customerId, 'cust-broken')),
-    ).toHaveLength(1)
+    expect(await t.db.select().from(members).where(eq(members.memberId, 'm-broken'))).toHaveLength(1)
     expect(await consumer.redrive()).toBe(0)
   })
 
@@ -466,28 +415,28 @@ describe('ConsumerGroup', () => {
     cleanups.push(() => redis.stop())
     const t = await setup(redis.url)
     await t.consumer('c1').start()
-    const before = customerRegistered('cust-1')
-    await t.publish(t.streams.customers, before, '1-0')
+    const before = joined('m-1')
+    await t.publish(t.streams.members, before, '1-0')
     await vi.waitFor(async () => expect(await t.effectsOf(before.id)).toBe(1), waitLong)
 
     await redis[fault]()
     // As the relay does after a flush: the outbox again from the start, then what is new.
-    await t.publish(t.streams.customers, before, '1-0')
-    const after = customerRegistered('cust-2')
-    await t.publish(t.streams.customers, after, '2-0')
-    const vehicle = vehicleRegistered('AB-12-CD')
-    await t.publish(t.streams.vehicles, vehicle)
+    await t.publish(t.streams.members, before, '1-0')
+    const after = joined('m-2')
+    await t.publish(t.streams.members, after, '2-0')
+    const todo = added(1)
+    await t.publish(t.streams.todo, todo)
 
     await vi.waitFor(async () => expect(await t.effectsOf(after.id)).toBe(1), waitLong)
-    await vi.waitFor(async () => expect(await t.effectsOf(vehicle.id)).toBe(1), waitLong)
+    await vi.waitFor(async () => expect(await t.effectsOf(todo.id)).toBe(1), waitLong)
     expect(await t.effectsOf(before.id)).toBe(1)
     await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
   })
 
   it('stop() lets the batch in hand finish and acknowledges it', async () => {
     const t = await setup()
-    const events = [customerRegistered('cust-1'), customerRegistered('cust-2'), customerRegistered('cust-3')]
-    for (const event of events) await t.publish(t.streams.customers, event)
+    const events = [joined('m-1'), joined('m-2'), joined('m-3')]
+    for (const event of events) await t.publish(t.streams.members, event)
     const inHand = gate()
     const release = gate()
     const projection = recorded(t.db, 'c1')
@@ -521,10 +470,10 @@ describe('ConsumerGroup', () => {
 
   it('stop() finishes a batch claimed from a dead consumer without reading again', async () => {
     const t = await setup()
-    const event = customerRegistered('cust-1')
-    await t.redis.xgroup('CREATE', t.streams.customers, GROUP, '0', 'MKSTREAM')
-    await t.publish(t.streams.customers, event)
-    await t.redis.xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 1, 'STREAMS', t.streams.customers, '>')
+    const event = joined('m-1')
+    await t.redis.xgroup('CREATE', t.streams.members, GROUP, '0', 'MKSTREAM')
+    await t.publish(t.streams.members, event)
+    await t.redis.xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 1, 'STREAMS', t.streams.members, '>')
     await sleep(250)
     const inHand = gate()
     const release = gate()
@@ -578,10 +527,10 @@ describe('ConsumerGroup', () => {
 
   it('stop() while blocked in the next read acknowledges the batch applied before it, even when its XACK goes out late', async () => {
     const t = await setup()
-    const events = [customerRegistered('cust-1'), customerRegistered('cust-2'), vehicleRegistered('AB-12-CD')]
-    await t.publish(t.streams.customers, events[0]!)
-    await t.publish(t.streams.customers, events[1]!)
-    await t.publish(t.streams.vehicles, events[2]!)
+    const events = [joined('m-1'), joined('m-2'), added(1)]
+    await t.publish(t.streams.members, events[0]!)
+    await t.publish(t.streams.members, events[1]!)
+    await t.publish(t.streams.todo, events[2]!)
     // The first blocking read takes all three; the second starts only once their batch is committed
     // and its XACKs are on their way. Held back, those XACKs reach Redis only after stop() has begun:
     // closing the connection before they have their replies would leave the entries pending.
@@ -609,10 +558,10 @@ describe('ConsumerGroup', () => {
   describe('poll() (hosts that cannot block: workerd cron and alarms)', () => {
     it('applies everything published, never blocks, and returns when the streams are empty', async () => {
       const t = await setup()
-      const events = [customerRegistered('cust-1'), vehicleRegistered('AB-12-CD'), jobPlanned(0, 1)]
-      await t.publish(t.streams.customers, events[0]!)
-      await t.publish(t.streams.vehicles, events[1]!)
-      await t.publish(t.streams.workshop, events[2]!)
+      const events = [joined('m-1'), added(1), done(1, 4)]
+      await t.publish(t.streams.members, events[0]!)
+      await t.publish(t.streams.todo, events[1]!)
+      await t.publish(t.streams.todo, events[2]!)
       let blockingReads = 0
       const consumer = t.consumer('edge', {
         bus: watchedReads(createRedisBus(TEST_REDIS_URL), (blocking) => blocking && blockingReads++),
@@ -625,29 +574,29 @@ describe('ConsumerGroup', () => {
       expect(blockingReads).toBe(0)
       expect(await t.pending()).toBe(0)
       for (const event of events) expect(await t.effectsOf(event.id)).toBe(1)
-      expect(await t.db.select().from(jobs)).toHaveLength(1)
+      expect(await t.db.select().from(todos)).toEqual([todoRow(1, events[2])])
     })
 
     it('stops reading new entries once its budget is spent and takes them up on the next poll', async () => {
       const t = await setup()
-      for (let i = 0; i < 3; i++) await t.publish(t.streams.customers, customerRegistered(`cust-${i}`))
+      for (let i = 0; i < 3; i++) await t.publish(t.streams.members, joined(`m-${i}`))
       const consumer = t.consumer('edge', { batchSize: 1 })
 
       expect(await consumer.poll(0)).toBe(0)
       expect(await consumer.poll(5_000)).toBe(3)
-      expect(await t.db.select().from(refCustomers)).toHaveLength(3)
+      expect(await t.db.select().from(members)).toHaveLength(3)
     })
 
     it('first applies the entries an earlier invocation left pending, its own and idle ones of others', async () => {
       const t = await setup()
-      const own = customerRegistered('cust-own')
-      const orphaned = customerRegistered('cust-orphaned')
-      await t.publish(t.streams.customers, own)
-      await t.publish(t.streams.customers, orphaned)
-      await t.redis.xgroup('CREATE', t.streams.customers, GROUP, '0')
+      const own = joined('m-own')
+      const orphaned = joined('m-orphaned')
+      await t.publish(t.streams.members, own)
+      await t.publish(t.streams.members, orphaned)
+      await t.redis.xgroup('CREATE', t.streams.members, GROUP, '0')
       // Delivered, never acknowledged: one to this consumer's name, one to a consumer that died.
-      await t.redis.xreadgroup('GROUP', GROUP, 'edge', 'COUNT', 1, 'STREAMS', t.streams.customers, '>')
-      await t.redis.xreadgroup('GROUP', GROUP, 'gone', 'COUNT', 1, 'STREAMS', t.streams.customers, '>')
+      await t.redis.xreadgroup('GROUP', GROUP, 'edge', 'COUNT', 1, 'STREAMS', t.streams.members, '>')
+      await t.redis.xreadgroup('GROUP', GROUP, 'gone', 'COUNT', 1, 'STREAMS', t.streams.members, '>')
       await sleep(250) // past claimIdleMs
 
       expect(await t.consumer('edge').poll(5_000)).toBe(2)
@@ -685,24 +634,23 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
 
   it('records how far it applied each stream in its own database', async () => {
     const t = await setup()
-    for (const plate of ['AB-12-1', 'AB-12-2', 'AB-12-3'])
-      await t.publish(t.streams.vehicles, vehicleRegistered(plate))
+    for (const n of [1, 2, 3]) await t.publish(t.streams.todo, added(n))
     await t.consumer('c1').start()
 
-    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(3), waitLong)
-    expect(await positionOf(t, t.streams.customers)).toBeUndefined()
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.todo)).toBe(3), waitLong)
+    expect(await positionOf(t, t.streams.members)).toBeUndefined()
   })
 
   it('fetches from the producer what the stream had trimmed before the group joined, each event once', async () => {
     const t = await setup()
     const outbox = outboxOf(t)
-    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3', 'AB-12-4', 'AB-12-5'].map(vehicleRegistered)
-    for (const event of events) await outbox.publish(t.streams.vehicles, event)
-    await t.redis.xtrim(t.streams.vehicles, 'MINID', '4-0')
+    const events = [1, 2, 3, 4, 5].map(added)
+    for (const event of events) await outbox.publish(t.streams.todo, event)
+    await t.redis.xtrim(t.streams.todo, 'MINID', '4-0')
 
     await t.consumer('c1', { catchUp: outbox.catchUp }).start()
 
-    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(5), waitLong)
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.todo)).toBe(5), waitLong)
     for (const event of events) expect(await t.effectsOf(event.id)).toBe(1)
     expect((await t.consumer('probe').health()).gaps).toEqual([])
   })
@@ -710,14 +658,14 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
   it('without a way to the producer, applies what the stream holds, reports the gap, and fills it once the producer is reachable', async () => {
     const t = await setup()
     const outbox = outboxOf(t)
-    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3', 'AB-12-4', 'AB-12-5'].map(vehicleRegistered)
-    for (const event of events) await outbox.publish(t.streams.vehicles, event)
-    await t.redis.xtrim(t.streams.vehicles, 'MINID', '4-0')
+    const events = [1, 2, 3, 4, 5].map(added)
+    for (const event of events) await outbox.publish(t.streams.todo, event)
+    await t.redis.xtrim(t.streams.todo, 'MINID', '4-0')
 
     const blind = t.consumer('c1')
     await blind.start()
-    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(5), waitLong)
-    expect((await blind.health()).gaps).toEqual([{ stream: t.streams.vehicles, fromSeq: 1, toSeq: 3 }])
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.todo)).toBe(5), waitLong)
+    expect((await blind.health()).gaps).toEqual([{ stream: t.streams.todo, fromSeq: 1, toSeq: 3 }])
     expect(await t.effectsOf(events[0]!.id)).toBe(0)
     expect(await t.effectsOf(events[4]!.id)).toBe(1)
 
@@ -731,11 +679,11 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
 
   it('does not take entries other consumers of the group hold for a gap', async () => {
     const t = await setup()
-    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3'].map(vehicleRegistered)
-    for (const event of events) await t.publish(t.streams.vehicles, event)
+    const events = [1, 2, 3].map(added)
+    for (const event of events) await t.publish(t.streams.todo, event)
     // Another consumer holds 1 and 2; this one reads 3 first.
-    await t.redis.xgroup('CREATE', t.streams.vehicles, GROUP, '0')
-    await t.redis.xreadgroup('GROUP', GROUP, 'other', 'COUNT', 2, 'STREAMS', t.streams.vehicles, '>')
+    await t.redis.xgroup('CREATE', t.streams.todo, GROUP, '0')
+    await t.redis.xreadgroup('GROUP', GROUP, 'other', 'COUNT', 2, 'STREAMS', t.streams.todo, '>')
 
     await t.consumer('c1', { claimIdleMs: 60_000 }).start()
     await vi.waitFor(async () => expect(await t.effectsOf(events[2]!.id)).toBe(1), waitLong)
@@ -745,28 +693,28 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
   it('fetches a pending entry trimmed from the stream instead of dead-lettering it as not JSON', async () => {
     const t = await setup()
     const outbox = outboxOf(t)
-    const events = ['AB-12-1', 'AB-12-2'].map(vehicleRegistered)
-    for (const event of events) await outbox.publish(t.streams.vehicles, event)
+    const events = [1, 2].map(added)
+    for (const event of events) await outbox.publish(t.streams.todo, event)
     // A consumer dies holding entry 1, which is then trimmed away.
-    await t.redis.xgroup('CREATE', t.streams.vehicles, GROUP, '0')
-    await t.redis.xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 1, 'STREAMS', t.streams.vehicles, '>')
-    await t.redis.xtrim(t.streams.vehicles, 'MINID', '2-0')
+    await t.redis.xgroup('CREATE', t.streams.todo, GROUP, '0')
+    await t.redis.xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 1, 'STREAMS', t.streams.todo, '>')
+    await t.redis.xtrim(t.streams.todo, 'MINID', '2-0')
     await sleep(250) // past claimIdleMs
 
     await t.consumer('c1', { catchUp: outbox.catchUp }).start()
 
     await vi.waitFor(async () => expect(await t.effectsOf(events[0]!.id)).toBe(1), waitLong)
     await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
-    expect(await t.deadLetters(t.streams.vehicles)).toEqual([])
+    expect(await t.deadLetters(t.streams.todo)).toEqual([])
   })
 
   it('applies again what a database restored from a backup lost, once', async () => {
     const t = await setup()
-    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3'].map(vehicleRegistered)
-    for (const event of events) await t.publish(t.streams.vehicles, event)
+    const events = [1, 2, 3].map(added)
+    for (const event of events) await t.publish(t.streams.todo, event)
     const first = t.consumer('c1')
     await first.start()
-    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(3), waitLong)
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.todo)).toBe(3), waitLong)
     await first.stop()
     // The database goes back to when only the first event was applied; Redis remembers all three acknowledged.
     const lost = events.slice(1).map((e) => e.id)
@@ -776,29 +724,29 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
 
     await t.consumer('c1').start()
 
-    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(3), waitLong)
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.todo)).toBe(3), waitLong)
     for (const event of events) expect(await t.effectsOf(event.id)).toBe(1)
   })
 
   it('leaves the group where it is when the entries past its position are only in flight', async () => {
     const t = await setup()
-    const events = ['AB-12-1', 'AB-12-2'].map(vehicleRegistered)
-    for (const event of events) await t.publish(t.streams.vehicles, event)
-    await t.redis.xgroup('CREATE', t.streams.vehicles, GROUP, '0')
-    await t.redis.xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 2, 'STREAMS', t.streams.vehicles, '>')
+    const events = [1, 2].map(added)
+    for (const event of events) await t.publish(t.streams.todo, event)
+    await t.redis.xgroup('CREATE', t.streams.todo, GROUP, '0')
+    await t.redis.xreadgroup('GROUP', GROUP, 'ghost', 'COUNT', 2, 'STREAMS', t.streams.todo, '>')
 
     await t.consumer('c1', { claimIdleMs: 60_000 }).start()
     await sleep(200)
-    expect(await t.lastDelivered(t.streams.vehicles)).toBe('2-0')
+    expect(await t.lastDelivered(t.streams.todo)).toBe('2-0')
     expect(await t.effectsOf(events[0]!.id)).toBe(0) // still the ghost's, until claimed
   })
 
   it('keeps a gap open at an event from the outbox that fails, instead of passing it by', async () => {
     const t = await setup()
     const outbox = outboxOf(t)
-    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3', 'AB-12-4'].map(vehicleRegistered)
-    for (const event of events) await outbox.publish(t.streams.vehicles, event)
-    await t.redis.xtrim(t.streams.vehicles, 'MINID', '4-0')
+    const events = [1, 2, 3, 4].map(added)
+    for (const event of events) await outbox.publish(t.streams.todo, event)
+    await t.redis.xtrim(t.streams.todo, 'MINID', '4-0')
     const failing = events[1]!.id
     const handle: EventHandler = (event) => {
       if (event.id === failing) throw new Error('handler broken for this one')
@@ -811,31 +759,31 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
     await vi.waitFor(async () => expect(await t.effectsOf(events[3]!.id)).toBe(1), waitLong)
     expect(await t.effectsOf(events[0]!.id)).toBe(1)
     expect(await t.effectsOf(events[2]!.id)).toBe(0)
-    expect((await consumer.health()).gaps).toEqual([{ stream: t.streams.vehicles, fromSeq: 2, toSeq: 3 }])
+    expect((await consumer.health()).gaps).toEqual([{ stream: t.streams.todo, fromSeq: 2, toSeq: 3 }])
   })
 
   it('takes no position from a stray entry, so a later gap is still noticed', async () => {
     const t = await setup()
-    const stray = vehicleRegistered('ST-12-1')
-    await t.publish(t.streams.vehicles, vehicleRegistered('AB-12-1'))
-    await t.redis.xadd(t.streams.vehicles, '*', 'type', stray.type, 'event', JSON.stringify(stray))
+    const stray = added(9)
+    await t.publish(t.streams.todo, added(1))
+    await t.redis.xadd(t.streams.todo, '*', 'type', stray.type, 'event', JSON.stringify(stray))
     const consumer = t.consumer('c1')
     await consumer.start()
     await vi.waitFor(async () => expect(await t.effectsOf(stray.id)).toBe(1), waitLong)
-    expect(await positionOf(t, t.streams.vehicles)).toBe(1)
+    expect(await positionOf(t, t.streams.todo)).toBe(1)
   })
 
   it('applies again what a restored database lost even while other entries are pending', async () => {
     const t = await setup()
-    const events = ['AB-12-1', 'AB-12-2', 'AB-12-3', 'AB-12-4', 'AB-12-5'].map(vehicleRegistered)
-    for (const event of events.slice(0, 3)) await t.publish(t.streams.vehicles, event)
+    const events = [1, 2, 3, 4, 5].map(added)
+    for (const event of events.slice(0, 3)) await t.publish(t.streams.todo, event)
     const first = t.consumer('c1')
     await first.start()
-    await vi.waitFor(async () => expect(await positionOf(t, t.streams.vehicles)).toBe(3), waitLong)
+    await vi.waitFor(async () => expect(await positionOf(t, t.streams.todo)).toBe(3), waitLong)
     await first.stop()
-    for (const event of events.slice(3)) await t.publish(t.streams.vehicles, event)
+    for (const event of events.slice(3)) await t.publish(t.streams.todo, event)
     // Another consumer holds the last two, in flight.
-    await t.redis.xreadgroup('GROUP', GROUP, 'other', 'COUNT', 2, 'STREAMS', t.streams.vehicles, '>')
+    await t.redis.xreadgroup('GROUP', GROUP, 'other', 'COUNT', 2, 'STREAMS', t.streams.todo, '>')
     const lost = events.slice(1, 3).map((e) => e.id)
     await t.db.delete(effects).where(inArray(effects.eventId, lost))
     await t.db.delete(inbox).where(inArray(inbox.eventId, lost))
@@ -851,8 +799,8 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
     const t = await setup()
     const claims = Object.values(t.streams).map((stream) => `${stream}.group.${GROUP}`)
     for (const key of claims) await t.redis.set(key, 'another-database')
-    const event = vehicleRegistered('AB-12-1')
-    await t.publish(t.streams.vehicles, event)
+    const event = added(1)
+    await t.publish(t.streams.todo, event)
     const consumer = t.consumer('c1')
     await consumer.start()
     await sleep(300)
@@ -867,23 +815,22 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
 
   it('forgets consumers with nothing pending that have not read for two claim periods', async () => {
     const t = await setup()
-    for (const plate of ['AB-12-1', 'AB-12-2', 'AB-12-3'])
-      await t.publish(t.streams.vehicles, vehicleRegistered(plate))
-    await t.redis.xgroup('CREATE', t.streams.vehicles, GROUP, '0')
+    for (const n of [1, 2, 3]) await t.publish(t.streams.todo, added(n))
+    await t.redis.xgroup('CREATE', t.streams.todo, GROUP, '0')
     // Each reads (and acknowledges) one entry, so both exist with nothing pending.
     for (const [name, id] of [
       ['gone', '1-0'],
       ['recent', '2-0'],
     ] as const) {
-      await t.redis.xreadgroup('GROUP', GROUP, name, 'COUNT', 1, 'STREAMS', t.streams.vehicles, '>')
-      await t.redis.xack(t.streams.vehicles, GROUP, id)
+      await t.redis.xreadgroup('GROUP', GROUP, name, 'COUNT', 1, 'STREAMS', t.streams.todo, '>')
+      await t.redis.xack(t.streams.todo, GROUP, id)
     }
     const names = async () =>
-      ((await t.redis.xinfo('CONSUMERS', t.streams.vehicles, GROUP)) as string[][]).map((c) => c[1]).sort()
+      ((await t.redis.xinfo('CONSUMERS', t.streams.todo, GROUP)) as string[][]).map((c) => c[1]).sort()
     expect(await names()).toEqual(['gone', 'recent'])
     await sleep(2_200)
     // `gone` is now idle for more than two claim periods (2 × 1 s), `recent` reads again and is not.
-    await t.redis.xreadgroup('GROUP', GROUP, 'recent', 'COUNT', 1, 'STREAMS', t.streams.vehicles, '0')
+    await t.redis.xreadgroup('GROUP', GROUP, 'recent', 'COUNT', 1, 'STREAMS', t.streams.todo, '0')
 
     await t.consumer('c1', { claimIdleMs: 1_000 }).start()
 
@@ -898,12 +845,12 @@ describe('ConsumerGroup dead letters', () => {
     cleanups.push(() => bus.close())
     const letter = (i: number, group = GROUP) => ({
       group,
-      entry: { id: `${i}-0`, fields: { type: 'VehicleRegistered', event: '{}' } },
+      entry: { id: `${i}-0`, fields: { type: 'TodoAdded', event: '{}' } },
       error: 'boom',
       deliveries: 1,
     })
-    for (let i = 1; i <= 2_500; i++) await bus.deadLetter(t.streams.vehicles, letter(i))
-    await bus.deadLetter(t.streams.vehicles, letter(9_999, 'someone-else'))
+    for (let i = 1; i <= 2_500; i++) await bus.deadLetter(t.streams.todo, letter(i))
+    await bus.deadLetter(t.streams.todo, letter(9_999, 'someone-else'))
 
     const listed = await t.consumer('c1').deadLetters()
     expect(listed).toHaveLength(2_500)
