@@ -30,7 +30,7 @@ export async function openFixtureDatabase(
   await database.client.batch(
     [
       ...ddl,
-      // As the kernel's migration does: every database is born with its origin (see `databaseOrigin`).
+      // As every service's migration 0001 does: a database is born with its origin (see `databaseOrigin`).
       `insert into kernel_meta (key, value) values ('origin', lower(hex(randomblob(16))))`,
     ],
     'write',

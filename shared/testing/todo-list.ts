@@ -1,9 +1,10 @@
 import { NotFound, RuleViolation } from '../errors.ts'
 
-// The kernel's tests need an event-sourced aggregate, events on the bus and a read model, but the
-// kernel imports no service: this to-do list is theirs, small enough to read at a glance. Its events
-// are not in the contracts, so they state their schema version, and consumers check them against the
-// envelope alone.
+// The kernel imports no service, yet its tests need an event-sourced aggregate, events on the bus and a
+// read model. This to-do list is theirs, small enough to read at a glance: the aggregate here, its tables
+// in todo-schema.ts, its read model in todo-read-model.ts, and a database with the kernel's tables and
+// its own in fixture-database.ts. Its events are not in the contracts: they state their schema version,
+// and consumers check them against the envelope alone.
 
 export type TodoEvent =
   | { type: 'TodoListOpened'; version: 1; data: { listId: string } }
