@@ -1,50 +1,42 @@
 import { asc, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { decide, type PlanMaintenanceJob } from '../../workers/workshop/decider.ts'
-import { workshopPlanning } from '../../workers/workshop/events.ts'
 import { newUuidV7, systemClock } from '../clock.ts'
 import type { Envelope } from '../contracts/index.ts'
 import { isUniqueViolation, type Db } from '../db/database.ts'
 import { events, kernelMeta, outbox as outboxTable } from '../db/kernel-schema.ts'
 import { createOutbox } from '../outbox/outbox.ts'
-import { tempDatabase } from '../testing/temp-database.ts'
+import { tempFixtureDatabase } from '../testing/fixture-database.ts'
+import { decide, todoList, type AddTodo } from '../testing/todo-list.ts'
 import { EventStore } from './event-store.ts'
 import { handleCommand } from './handle-command.ts'
 
-const policy = { workstations: 3, timeZone: 'UTC' }
 const metadata = { correlationId: 'hook-test', causationId: 'hook-test', actor: 'test' }
 
-const plan = (date: string, jobId: string): PlanMaintenanceJob => ({
-  type: 'PlanMaintenanceJob',
-  data: {
-    date,
-    jobId,
-    startTime: `${date}T09:00:00.000Z`,
-    endTime: `${date}T10:00:00.000Z`,
-    description: `Service ${jobId}`,
-    customer: { customerId: 'c-1', name: 'Jan Jansen', telephoneNumber: '+31 6 12345678' },
-    vehicle: { licenseNumber: 'AB-12-CD', brand: 'Opel', type: 'Astra' },
-  },
+const add = (listId: string, todoId: string): AddTodo => ({
+  type: 'AddTodo',
+  data: { listId, todoId, text: `Do ${todoId}` },
 })
 
-/** Claims `claim:<jobId>` for every planned job: a key unique beyond one aggregate. */
+/** Claims `claim:<todoId>` for every added to-do: a key unique beyond one aggregate. */
 const claims = (db: Db) => (envelopes: Envelope[]) =>
   envelopes
-    .filter((e) => e.type === 'MaintenanceJobPlanned')
+    .filter((e) => e.type === 'TodoAdded')
     .map((e) =>
-      db.insert(kernelMeta).values({ key: `claim:${(e.data as { jobId: string }).jobId}`, value: e.stream }),
+      db
+        .insert(kernelMeta)
+        .values({ key: `claim:${(e.data as { todoId: string }).todoId}`, value: e.stream }),
     )
 
 async function setup() {
-  const { db } = await tempDatabase('workshop')
+  const { db } = await tempFixtureDatabase()
   const outbox = createOutbox(db, () => {})
-  const execute = (store: EventStore, command: PlanMaintenanceJob) =>
+  const execute = (store: EventStore, command: AddTodo) =>
     handleCommand({
       store,
       outbox,
-      aggregate: workshopPlanning,
-      streamId: command.data.date,
-      decide: (state) => decide(command, state, policy),
+      aggregate: todoList,
+      streamId: command.data.listId,
+      decide: (state) => decide(command, state),
       metadata,
       clock: systemClock,
       newId: newUuidV7,
@@ -55,7 +47,7 @@ async function setup() {
       (e) => `${e.streamId}/${e.position} ${e.type}`,
     ),
     outbox: (await db.select().from(outboxTable)).length,
-    claims: await db.select().from(kernelMeta).where(eq(kernelMeta.key, 'claim:j-1')),
+    claims: await db.select().from(kernelMeta).where(eq(kernelMeta.key, 'claim:t-1')),
   })
   return { db, execute, written }
 }
@@ -64,12 +56,12 @@ describe('handleCommand with extra writes', () => {
   it('commits the extra writes in the batch that appends the events', async () => {
     const t = await setup()
 
-    await t.execute(new EventStore(t.db), plan('2026-11-21', 'j-1'))
+    await t.execute(new EventStore(t.db), add('list-a', 't-1'))
 
     expect(await t.written()).toEqual({
-      events: ['2026-11-21/1 WorkshopPlanningCreated', '2026-11-21/2 MaintenanceJobPlanned'],
+      events: ['list-a/1 TodoListOpened', 'list-a/2 TodoAdded'],
       outbox: 2,
-      claims: [{ key: 'claim:j-1', value: '2026-11-21' }],
+      claims: [{ key: 'claim:t-1', value: 'list-a' }],
     })
   })
 
@@ -81,9 +73,9 @@ describe('handleCommand with extra writes', () => {
     const { state } = await handleCommand({
       store,
       outbox: createOutbox(t.db, () => {}),
-      aggregate: workshopPlanning,
-      streamId: '2026-11-21',
-      decide: (current) => decide(plan('2026-11-21', 'j-1'), current, policy),
+      aggregate: todoList,
+      streamId: 'list-a',
+      decide: (current) => decide(add('list-a', 't-1'), current),
       metadata,
       clock: systemClock,
       newId: newUuidV7,
@@ -94,44 +86,44 @@ describe('handleCommand with extra writes', () => {
     })
 
     expect(states).toEqual([state])
-    expect(state).toMatchObject({ status: 'open', jobs: [{ jobId: 'j-1', status: 'planned' }] })
+    expect(state).toMatchObject({ status: 'open', todos: [{ todoId: 't-1', done: false }] })
   })
 
   it('refuses only the command whose extra writes break a constraint, even in one group commit with the other', async () => {
     const t = await setup()
     const store = new EventStore(t.db)
     // Loaded beforehand, so both decide on the cache and reach the outbox in the same turn.
-    await store.load('2026-11-21', workshopPlanning)
-    await store.load('2026-11-22', workshopPlanning)
+    await store.load('list-a', todoList)
+    await store.load('list-b', todoList)
 
     const [first, second] = await Promise.allSettled([
-      t.execute(store, plan('2026-11-21', 'j-1')),
-      t.execute(store, plan('2026-11-22', 'j-1')),
+      t.execute(store, add('list-a', 't-1')),
+      t.execute(store, add('list-b', 't-1')),
     ])
 
     expect(first.status).toBe('fulfilled')
     expect(second.status).toBe('rejected')
     expect(isUniqueViolation((second as PromiseRejectedResult).reason, 'kernel_meta.key')).toBe(true)
     expect(await t.written()).toEqual({
-      events: ['2026-11-21/1 WorkshopPlanningCreated', '2026-11-21/2 MaintenanceJobPlanned'],
+      events: ['list-a/1 TodoListOpened', 'list-a/2 TodoAdded'],
       outbox: 2,
-      claims: [{ key: 'claim:j-1', value: '2026-11-21' }],
+      claims: [{ key: 'claim:t-1', value: 'list-a' }],
     })
-    expect((await store.load('2026-11-22', workshopPlanning)).version).toBe(0)
+    expect((await store.load('list-b', todoList)).version).toBe(0)
   })
 
   it('decides again on a version conflict, even when the extra writes conflict too', async () => {
     const t = await setup()
-    // Two stores that both decide on version 0 of one planning: one of them must lose on the version.
+    // Two stores that both decide on version 0 of one list: one of them must lose on the version.
     const stores = [new EventStore(t.db), new EventStore(t.db)]
-    for (const store of stores) await store.load('2026-11-21', workshopPlanning)
+    for (const store of stores) await store.load('list-a', todoList)
 
-    const outcomes = await Promise.allSettled(stores.map((s) => t.execute(s, plan('2026-11-21', 'j-1'))))
+    const outcomes = await Promise.allSettled(stores.map((s) => t.execute(s, add('list-a', 't-1'))))
 
     const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
-    // Decided again on the winner's planning, the loser breaks the planning's own rule.
-    expect(refused.map((o) => (o.reason as { rule?: string }).rule)).toEqual(['job-id-unique'])
+    // Decided again on the winner's list, the loser breaks the list's own rule.
+    expect(refused.map((o) => (o.reason as { rule?: string }).rule)).toEqual(['todo-id-unique'])
     expect((await t.written()).events).toHaveLength(2)
   })
 })
