@@ -52,7 +52,7 @@ const keyPattern = /^(?:"([\w.:-]{1,128})"|([\w.:-]{1,128}))$/
  *
  * @example
  * const once = answerOnce(db, clock)
- * app.post('/api/customers', validate('json', RegisterCustomer), (c) => {
+ * app.post('/api/customers', validate('json', RegisterCustomerBody), (c) => {
  *   const body = c.req.valid('json')
  *   const customer = { ...body, customerId: body.customerId ?? newId() }
  *   return once(c, { operation: 'register-customer', command: body, id: body.customerId }, (record) =>

@@ -15,7 +15,7 @@ const jsonObject = v.custom<unknown>(
  * field, before any handler code (and so any write) runs.
  *
  * @example
- * app.post('/api/customers', validate('json', RegisterCustomer), (c) => c.json(c.req.valid('json')))
+ * app.post('/api/customers', validate('json', RegisterCustomerBody), (c) => c.json(c.req.valid('json')))
  */
 export function validate<TTarget extends Target, TSchema extends v.GenericSchema>(
   target: TTarget,
