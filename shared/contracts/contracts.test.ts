@@ -30,14 +30,16 @@ describe('contracts', () => {
 
   it('refuses license numbers that do not match the pattern', () => {
     for (const licenseNumber of ['AB12CD', 'ABCD-12-CD', '1234-1-1', 'AB-12', 'AB-12-CD-1']) {
-      expect(v.safeParse(RegisterVehicleBody.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(
-        false,
-      )
+      expect(
+        v.safeParse(RegisterVehicleBody.entries.licenseNumber, licenseNumber).success,
+        licenseNumber,
+      ).toBe(false)
     }
     for (const licenseNumber of ['1-2-3', 'ABC-123-XYZ', '12-AB-3']) {
-      expect(v.safeParse(RegisterVehicleBody.entries.licenseNumber, licenseNumber).success, licenseNumber).toBe(
-        true,
-      )
+      expect(
+        v.safeParse(RegisterVehicleBody.entries.licenseNumber, licenseNumber).success,
+        licenseNumber,
+      ).toBe(true)
     }
   })
 

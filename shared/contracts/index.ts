@@ -25,7 +25,12 @@ export const events = {
 }
 
 /** Every request body a service accepts, keyed by its name. */
-export const requestBodies = { RegisterCustomerBody, RegisterVehicleBody, PlanMaintenanceJobBody, FinishMaintenanceJobBody }
+export const requestBodies = {
+  RegisterCustomerBody,
+  RegisterVehicleBody,
+  PlanMaintenanceJobBody,
+  FinishMaintenanceJobBody,
+}
 
 /** Any event this system publishes, checked against its own contract. */
 export const AnyEvent = v.variant('type', Object.values(events))

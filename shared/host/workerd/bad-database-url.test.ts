@@ -49,7 +49,9 @@ afterAll(async () => {
 })
 
 const health = async (worker: string) => {
-  const response = await (await mf.getWorker(worker)).fetch('http://customers.test/health')
+  // Miniflare's Fetcher type does not resolve here; its worker handles do have `fetch`.
+  const handle = (await mf.getWorker(worker)) as unknown as { fetch(url: string): Promise<Response> }
+  const response = await handle.fetch('http://customers.test/health')
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
 }
 
