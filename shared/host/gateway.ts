@@ -53,10 +53,11 @@ export function createGateway(running: GatewayTargets, options: GatewayOptions =
         )
       })
       // Also matches `/api/<service>` itself.
-      .all('/api/:service/*', (c) => {
+      .all('/api/:service/*', async (c) => {
         const service = byName.get(c.req.param('service'))
         // The service keeps the gateway's request id, so both log and answer the same one.
-        if (service) return service.fetch(withHeader(c.req.raw, 'x-request-id', c.get('requestId')))
+        if (service)
+          return mutable(await service.fetch(withHeader(c.req.raw, 'x-request-id', c.get('requestId'))))
         return problem(c, {
           type: 'about:blank',
           title: `Service ${c.req.param('service')} does not run here`,
@@ -68,6 +69,12 @@ export function createGateway(running: GatewayTargets, options: GatewayOptions =
       .onError(onError)
   )
 }
+
+/**
+ * A service binding's response has immutable headers (workerd): copied (the body is passed on, not
+ * read), so the gateway's own headers can be added.
+ */
+const mutable = (response: Response) => new Response(response.body, response)
 
 /** `request` with one header set; the original's headers may be immutable (workerd). */
 function withHeader(request: Request, name: string, value: string): Request {
