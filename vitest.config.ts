@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['workers/**/*.test.ts', 'shared/**/*.test.ts', 'e2e/**/*.test.ts'],
+    include: ['workers/**/*.test.ts', 'shared/**/*.test.ts', 'tools/**/*.test.ts', 'e2e/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon'
-import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { sampleCustomer } from '../shared/host/node/test-host.ts'
 
 export interface LoadResult {
   label: string

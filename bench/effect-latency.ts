@@ -1,4 +1,4 @@
-import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { sampleCustomer } from '../shared/host/node/test-host.ts'
 import { httpClient } from './http-client.ts'
 
 export const percentile = (sorted: number[], p: number) =>

@@ -2,7 +2,7 @@ import { newUuidV7, systemClock } from '../shared/clock.ts'
 import type { Envelope } from '../shared/contracts/envelope.ts'
 import { toEnvelopes } from '../shared/envelope.ts'
 import type { Outbox } from '../shared/outbox/outbox.ts'
-import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { sampleCustomer } from '../shared/host/node/test-host.ts'
 
 const metadata = { correlationId: 'bench', causationId: 'bench', actor: 'bench' }
 

@@ -1,5 +1,5 @@
 import { expect, vi } from 'vitest'
-import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { sampleCustomer } from '../shared/host/node/test-host.ts'
 import type { startNodeHost } from './node-host.ts'
 
 export type Host = Awaited<ReturnType<typeof startNodeHost>>

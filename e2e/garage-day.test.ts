@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { sampleCustomer } from '../shared/host/node/test-host.ts'
 import { aDayAtTheGarage } from './garage-day.ts'
 import { startNodeHost } from './node-host.ts'
 

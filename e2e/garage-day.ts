@@ -1,5 +1,5 @@
 import { expect, vi } from 'vitest'
-import { sampleCustomer, sampleVehicle } from '../shared/testing/test-host.ts'
+import { sampleCustomer, sampleVehicle } from '../shared/host/node/test-host.ts'
 import type { startNodeHost } from './node-host.ts'
 
 type Host = Pick<Awaited<ReturnType<typeof startNodeHost>>, 'get' | 'post' | 'put'>

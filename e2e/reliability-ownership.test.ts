@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { deadLetterStream, serviceStream } from '../shared/bus/bus.ts'
 import { TEST_REDIS_URL } from '../shared/testing/redis.ts'
-import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { sampleCustomer } from '../shared/host/node/test-host.ts'
 import { expectAllInWorkshop, workshopCustomers, type Host } from './burst.ts'
 import { startNodeHost } from './node-host.ts'
 

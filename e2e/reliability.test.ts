@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { Redis } from 'ioredis'
 import { startPrivateRedis, TEST_REDIS_URL, uniquePrefix } from '../shared/testing/redis.ts'
-import { sampleCustomer } from '../shared/testing/test-host.ts'
+import { sampleCustomer } from '../shared/host/node/test-host.ts'
 import { burst, expectAllInWorkshop } from './burst.ts'
 import { startNodeHost } from './node-host.ts'
 

@@ -1,37 +1,37 @@
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Hono } from 'hono'
+import type * as v from 'valibot'
 import type { Clock, NewId } from './clock.ts'
 import type { EventHandler } from './consumer/consumer-group.ts'
 import type { Db } from './db/database.ts'
 import type { AppEnv } from './http/app-env.ts'
+import type { HttpSettings } from './http/create-app.ts'
 import type { Logger } from './logger.ts'
 import type { Outbox } from './outbox/outbox.ts'
 
-export const serviceNames = ['customers', 'vehicles', 'workshop'] as const
-export type ServiceName = (typeof serviceNames)[number]
-
-/** Settings read from the environment once, at the host's entry. */
-export interface Settings {
-  workstations: number
-  /** Request bodies larger than this are refused with 413. */
-  maxBodyBytes: number
-  timeZone: string
-}
+/**
+ * A service's own environment variables, as a valibot object of strings keyed by the variables' names
+ * (`WORKSTATIONS`, `WORKSHOP_TZ`); every host parses it once, at its entry, with its own variables.
+ */
+export type SettingsSchema = v.ObjectSchema<v.ObjectEntries, undefined>
 
 /** What a host hands a service: its own database, its outbox, time, ids, logs and settings. */
-export interface ServiceDeps {
+export interface ServiceDeps<TSettings = Record<string, unknown>> {
   db: Db
   outbox: Outbox
   clock: Clock
   newId: NewId
   logger: Logger
-  settings: Settings
+  http: HttpSettings
+  /** The service's own settings, parsed from the environment by its `settings` schema. */
+  settings: TSettings
 }
 
 /** A consumer group the service runs: which services' streams it reads and what it does with each event. */
 export interface ConsumerSpec {
   group: string
-  reads: ServiceName[]
+  /** The names of the services whose streams the group reads. */
+  reads: string[]
   handle: EventHandler
   /** The tables `handle` writes, emptied when the read model is rebuilt from the producers' history. */
   readModel: SQLiteTable[]
@@ -43,7 +43,23 @@ export interface Service {
   consumers: ConsumerSpec[]
 }
 
-export interface ServiceDefinition {
-  name: ServiceName
-  create(deps: ServiceDeps): Service
+/** A service as the registry lists it: everything a host needs to know to run it. */
+export interface ServiceDefinition<TSchema extends SettingsSchema = SettingsSchema> {
+  /** Also its path (`/api/<name>`), its stream (`<prefix>.<name>`) and its database (`<name>.db`). */
+  name: string
+  /** Its endpoints, as `METHOD /path/{param}`, for the index page; a test holds them to the app's routes. */
+  api: string[]
+  /** Its own environment variables; none when absent. */
+  settings?: TSchema
+  create(deps: ServiceDeps<v.InferOutput<TSchema>>): Service
 }
+
+/**
+ * Declares a service, with its settings typed from its schema.
+ *
+ * @example
+ * export const workshopService = defineService({ name: 'workshop', api, settings: WorkshopSettings, create })
+ */
+export const defineService = <TSchema extends SettingsSchema>(
+  definition: ServiceDefinition<TSchema>,
+): ServiceDefinition<TSchema> => definition

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startUpstashBridge } from '../host/upstash-bridge/server.ts'
+import { startUpstashBridge } from '../../tools/upstash-bridge/server.ts'
 import { TEST_REDIS_URL, deleteKeys, uniquePrefix } from '../testing/redis.ts'
 import type { ReadRequest } from './bus.ts'
 import { busContract } from './bus-contract.ts'

@@ -9,6 +9,8 @@ export interface RedisBusOptions {
    * serves. Not for a consumer group's connection: its blocking reads wait longer.
    */
   commandTimeoutMs?: number
+  /** Connects at the first command rather than at once: a bus that may not be used costs nothing. */
+  lazy?: boolean
 }
 
 /**
@@ -23,14 +25,14 @@ export interface RedisBusOptions {
 export function createRedisBus(
   url: string,
   name = 'pitstop',
-  { commandTimeoutMs }: RedisBusOptions = {},
+  { commandTimeoutMs, lazy = false }: RedisBusOptions = {},
 ): Bus {
   // Unique, so `interrupt` can find this connection among the clients Redis lists.
   const connectionName = `${name}#${Math.random().toString(36).slice(2, 10)}`
   // RESP2: replies in the flat shapes stream-commands.ts reads, the same as Upstash's.
   const redis = new Redis(url, {
     connectionName,
-    lazyConnect: false,
+    lazyConnect: lazy,
     protocol: 2,
     connectTimeout: 2_000,
     // Another attempt at least every half second; a command queued meanwhile fails after the second

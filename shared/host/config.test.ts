@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { startTestHost } from '../testing/test-host.ts'
+import { startTestHost } from './node/test-host.ts'
 import { parseConfig } from './config.ts'
 
 describe('DB_SYNCHRONOUS', () => {

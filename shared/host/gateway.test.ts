@@ -6,7 +6,11 @@ import { createGateway, type GatewayOptions } from './gateway.ts'
 /** A gateway in front of one service, `things`, that answers with the request id it was given. */
 function gateway(options: GatewayOptions = {}) {
   let id = 0
-  const things = createApp({ logger: createLogger('silent'), newId: () => 'service-id', maxBodyBytes: 1024 })
+  const things = createApp({
+    logger: createLogger('silent'),
+    newId: () => 'service-id',
+    http: { maxBodyBytes: 1024 },
+  })
     .get('/api/things', (c) => c.json({ requestId: c.get('requestId') }))
     .post('/api/things', (c) => c.json({}, 201))
   return createGateway(

@@ -7,6 +7,7 @@ import { methodNotAllowedProblem, notFound, onError, problem } from '../http/pro
 import { requestId } from '../http/request-id.ts'
 import { securityHeaders } from '../http/security-headers.ts'
 import { createLogger, type Logger } from '../logger.ts'
+import { services } from '../../workers/registry.ts'
 import type { ServiceHealth } from './health.ts'
 
 /** What a gateway fronts: the Node host's in-process services, or workerd's service bindings. */
@@ -83,20 +84,8 @@ function withHeader(request: Request, name: string, value: string): Request {
   return new Request(request, { headers })
 }
 
-const apis: Record<string, string[]> = {
-  customers: ['POST /api/customers', 'GET /api/customers', 'GET /api/customers/{id}'],
-  vehicles: ['POST /api/vehicles', 'GET /api/vehicles', 'GET /api/vehicles/{licenseNumber}'],
-  workshop: [
-    'POST /api/workshop/planning/{date}/jobs',
-    'PUT /api/workshop/planning/{date}/jobs/{jobId}/finish',
-    'GET /api/workshop/planning/{date}',
-    'GET /api/workshop/planning/{date}/jobs/{jobId}',
-    'GET /api/workshop/jobs?from={date}&to={date}',
-    'GET /api/workshop/refdata/customers[/{id}]',
-    'GET /api/workshop/refdata/vehicles[/{licenseNumber}]',
-    'GET /api/workshop/events',
-  ],
-}
+/** What each service says of its endpoints, from the registry. */
+const apiOf = (name: string) => services.find((s) => s.name === name)?.api ?? []
 
 const indexPage = (running: string[]) =>
   html`<!doctype html>
@@ -112,7 +101,7 @@ const indexPage = (running: string[]) =>
           (name) =>
             html`<h2>${name}</h2>
               <ul>
-                ${(apis[name] ?? []).map((api) => html`<li><code>${api}</code></li>`)}
+                ${apiOf(name).map((api) => html`<li><code>${api}</code></li>`)}
               </ul>`,
         )}
       </body>

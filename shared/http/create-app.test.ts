@@ -14,7 +14,7 @@ function thingsApp() {
   const app = createApp({
     logger: createLogger('silent'),
     newId: () => `generated-${++id}`,
-    maxBodyBytes: 64,
+    http: { maxBodyBytes: 64 },
   })
     .get('/things/:id', (c) => {
       if (c.req.param('id') === 'missing') throw new NotFound('No thing missing')

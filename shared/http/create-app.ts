@@ -8,16 +8,23 @@ import { methodNotAllowedProblem, notFound, onError, problem } from './problem.t
 import { requestContext } from './request-context.ts'
 import { securityHeaders } from './security-headers.ts'
 
+/** The HTTP limits every service's app keeps, whatever the service. */
+export interface HttpSettings {
+  /** Request bodies larger than this are refused with 413. */
+  maxBodyBytes: number
+}
+
 /**
  * A Hono app with the shared middleware and error handling installed: request context, security
  * headers, 405 with `Allow` for a path asked with a method it does not take, bodies of at most
- * `maxBodyBytes` (413 before anything is parsed) and in JSON (415 otherwise), every error as
+ * `http.maxBodyBytes` (413 before anything is parsed) and in JSON (415 otherwise), every error as
  * problem+json.
  *
  * @example
- * const app = createApp({ logger, newId, maxBodyBytes }).get('/api/customers', (c) => c.json([]))
+ * const app = createApp({ logger, newId, http: { maxBodyBytes } }).get('/api/customers', (c) => c.json([]))
  */
-export function createApp(options: { logger: Logger; newId: NewId; maxBodyBytes: number }) {
+export function createApp(options: { logger: Logger; newId: NewId; http: HttpSettings }) {
+  const { maxBodyBytes } = options.http
   const app = new Hono<AppEnv>()
   return app
     .use(requestContext(options))
@@ -25,13 +32,13 @@ export function createApp(options: { logger: Logger; newId: NewId; maxBodyBytes:
     .use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedProblem }))
     .use(
       bodyLimit({
-        maxSize: options.maxBodyBytes,
+        maxSize: maxBodyBytes,
         onError: (c) => {
           // The rest of the body is not read: the connection cannot carry another request after it.
           c.header('connection', 'close')
           return problem(c, {
             type: 'about:blank',
-            title: `The request body is larger than ${options.maxBodyBytes} bytes`,
+            title: `The request body is larger than ${maxBodyBytes} bytes`,
             status: 413,
           })
         },

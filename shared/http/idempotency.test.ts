@@ -22,25 +22,25 @@ const MakeThing = v.object({
 async function thingService() {
   const { db } = await tempDatabase('customers')
   const once = answerOnce(db, systemClock)
-  const app = createApp({ logger: createLogger('silent'), newId: newUuidV7, maxBodyBytes: 10_000 }).post(
-    '/things',
-    validate('json', MakeThing),
-    (c) => {
-      const body = c.req.valid('json')
-      const id = body.id ?? newUuidV7()
-      if (body.name === 'explode') throw new Error('not a refusal')
-      return once(c, { operation: 'make-thing', command: body, id: body.id }, (record) =>
-        commitWrites(db, [
-          db.insert(kernelMeta).values({ key: id, value: body.name }),
-          ...record({ status: 201, body: { id, name: body.name }, location: `/things/${id}` }),
-        ]).catch((error: unknown) => {
-          throw isUniqueViolation(error, 'kernel_meta.key')
-            ? new RuleViolation('thing-id-taken', 'Taken')
-            : error
-        }),
-      )
-    },
-  )
+  const app = createApp({
+    logger: createLogger('silent'),
+    newId: newUuidV7,
+    http: { maxBodyBytes: 10_000 },
+  }).post('/things', validate('json', MakeThing), (c) => {
+    const body = c.req.valid('json')
+    const id = body.id ?? newUuidV7()
+    if (body.name === 'explode') throw new Error('not a refusal')
+    return once(c, { operation: 'make-thing', command: body, id: body.id }, (record) =>
+      commitWrites(db, [
+        db.insert(kernelMeta).values({ key: id, value: body.name }),
+        ...record({ status: 201, body: { id, name: body.name }, location: `/things/${id}` }),
+      ]).catch((error: unknown) => {
+        throw isUniqueViolation(error, 'kernel_meta.key')
+          ? new RuleViolation('thing-id-taken', 'Taken')
+          : error
+      }),
+    )
+  })
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     app.request('/things', {
       method: 'POST',

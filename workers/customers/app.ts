@@ -17,14 +17,15 @@ const refuse = ruleBook({ 'customer-id-taken': 409 })
 const customerIdTaken = (customerId: string) =>
   refuse('customer-id-taken', `Customer ${customerId} exists with other details`)
 
-export function createCustomersApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
+export function createCustomersApp(deps: ServiceDeps) {
+  const { db, outbox, clock, newId } = deps
   // Compiled once: registering is the hot path.
   const insert = compileInsert<Customer>(db.insert(customers).values(placeholders(customers)))
   const find = async (customerId: string) =>
     (await db.select().from(customers).where(eq(customers.customerId, customerId)))[0]
   const once = answerOnce(db, clock)
 
-  return createApp({ logger, newId, maxBodyBytes: settings.maxBodyBytes })
+  return createApp(deps)
     .post('/api/customers', validate('json', RegisterCustomerBody), async (c) => {
       const body = c.req.valid('json')
       const customer: Customer = { ...body, customerId: body.customerId ?? newId() }

@@ -1,8 +1,9 @@
-import type { ServiceDefinition } from '../../shared/service.ts'
+import { defineService } from '../../shared/service.ts'
 import { createCustomersApp } from './app.ts'
 
 /** Customers own their registrations and announce each one with `CustomerRegistered`. */
-export const customersService: ServiceDefinition = {
+export const customersService = defineService({
   name: 'customers',
+  api: ['POST /api/customers', 'GET /api/customers', 'GET /api/customers/{customerId}'],
   create: (deps) => ({ app: createCustomersApp(deps), consumers: [] }),
-}
+})

@@ -1,7 +1,7 @@
 import { count } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { outbox } from '../../shared/db/kernel-schema.ts'
-import { sampleVehicle, startTestHost, type TestHost } from '../../shared/testing/test-host.ts'
+import { sampleVehicle, startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
 import { vehicles } from './schema.ts'
 
 let host: TestHost

@@ -17,7 +17,8 @@ const refuse = ruleBook({ 'license-number-taken': 409 })
 const licenseNumberTaken = (licenseNumber: string) =>
   refuse('license-number-taken', `A vehicle with license number ${licenseNumber} is already registered`)
 
-export function createVehiclesApp({ db, outbox, clock, newId, logger, settings }: ServiceDeps) {
+export function createVehiclesApp(deps: ServiceDeps) {
+  const { db, outbox, clock, newId } = deps
   // Compiled once: registering is the hot path.
   const insert = compileInsert<typeof vehicles.$inferInsert>(
     db.insert(vehicles).values(placeholders(vehicles)),
@@ -26,7 +27,7 @@ export function createVehiclesApp({ db, outbox, clock, newId, logger, settings }
     (await db.select().from(vehicles).where(eq(vehicles.licenseNumber, licenseNumber)))[0]
   const once = answerOnce(db, clock)
 
-  return createApp({ logger, newId, maxBodyBytes: settings.maxBodyBytes })
+  return createApp(deps)
     .post('/api/vehicles', validate('json', RegisterVehicleBody), async (c) => {
       const vehicle = c.req.valid('json')
       const registered = toEnvelopes([{ type: 'VehicleRegistered', data: vehicle }], {

@@ -6,7 +6,7 @@ import {
   sampleVehicle,
   startTestHost,
   type TestHost,
-} from '../../shared/testing/test-host.ts'
+} from '../../shared/host/node/test-host.ts'
 
 let host: TestHost
 const date = '2026-12-01'

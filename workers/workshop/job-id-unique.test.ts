@@ -18,7 +18,7 @@ import {
   sampleVehicle,
   startTestHost,
   type TestHost,
-} from '../../shared/testing/test-host.ts'
+} from '../../shared/host/node/test-host.ts'
 import { workshopProjection } from './projection.ts'
 import { events, jobIds, jobs, outbox } from './schema.ts'
 

@@ -30,7 +30,7 @@ const findJob = (state: WorkshopPlanning, jobId: string) =>
  * Planning and finishing jobs, and reading a day's planning: all on the event-sourced
  * `WorkshopPlanning` of that date, so a job planned a moment ago is in what is read back.
  */
-export function planningRoutes({ db, outbox, clock, newId }: ServiceDeps, policy: PlanningPolicy) {
+export function planningRoutes({ db, outbox, clock, newId }: ServiceDeps<unknown>, policy: PlanningPolicy) {
   const store = new EventStore(db)
   const referencesOf = createReferences(db)
   const claimJobIds = jobIdClaims(db)

@@ -5,7 +5,7 @@ import type { Db } from '../../shared/db/database.ts'
 import { commitWrites } from '../../shared/db/statements.ts'
 import { toEnvelopes, type UnwrappedEvent } from '../../shared/envelope.ts'
 import { tempDatabase } from '../../shared/testing/temp-database.ts'
-import { sampleCustomer, sampleVehicle } from '../../shared/testing/test-host.ts'
+import { sampleCustomer, sampleVehicle } from '../../shared/host/node/test-host.ts'
 import { workshopProjection } from './projection.ts'
 import { jobs, refCustomers, refVehicles } from './schema.ts'
 

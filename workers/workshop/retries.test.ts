@@ -5,7 +5,7 @@ import {
   sampleVehicle,
   startTestHost,
   type TestHost,
-} from '../../shared/testing/test-host.ts'
+} from '../../shared/host/node/test-host.ts'
 import { events, jobIds, outbox } from './schema.ts'
 
 let host: TestHost

@@ -1,14 +1,28 @@
-import type { ServiceDefinition } from '../../shared/service.ts'
+import { defineService } from '../../shared/service.ts'
 import { createWorkshopApp } from './app.ts'
 import { workshopProjection, WORKSHOP_GROUP } from './projection.ts'
 import { jobs, refCustomers, refVehicles } from './schema.ts'
+import { WorkshopSettings } from './settings.ts'
 
 /**
  * The workshop plans maintenance jobs per day (event-sourced `WorkshopPlanning`) and keeps its own copy
  * of customers and vehicles, so planning keeps working while those services are down.
  */
-export const workshopService: ServiceDefinition = {
+export const workshopService = defineService({
   name: 'workshop',
+  api: [
+    'POST /api/workshop/planning/{date}/jobs',
+    'PUT /api/workshop/planning/{date}/jobs/{jobId}/finish',
+    'GET /api/workshop/planning/{date}',
+    'GET /api/workshop/planning/{date}/jobs/{jobId}',
+    'GET /api/workshop/jobs',
+    'GET /api/workshop/refdata/customers',
+    'GET /api/workshop/refdata/customers/{customerId}',
+    'GET /api/workshop/refdata/vehicles',
+    'GET /api/workshop/refdata/vehicles/{licenseNumber}',
+    'GET /api/workshop/events',
+  ],
+  settings: WorkshopSettings,
   create: (deps) => ({
     app: createWorkshopApp(deps),
     consumers: [
@@ -20,4 +34,4 @@ export const workshopService: ServiceDefinition = {
       },
     ],
   }),
-}
+})

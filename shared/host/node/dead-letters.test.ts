@@ -6,7 +6,7 @@ import { deadLetterStream, serviceStream } from '../../bus/bus.ts'
 import { newUuidV7, systemClock } from '../../clock.ts'
 import { toEnvelopes } from '../../envelope.ts'
 import { TEST_REDIS_URL } from '../../testing/redis.ts'
-import { sampleCustomer, startTestHost, type TestHost } from '../../testing/test-host.ts'
+import { sampleCustomer, startTestHost, type TestHost } from './test-host.ts'
 
 const root = new URL('../../../', import.meta.url).pathname
 const redis = new Redis(TEST_REDIS_URL)

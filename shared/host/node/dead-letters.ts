@@ -1,4 +1,3 @@
-import { DatabaseUnavailable } from '../services.ts'
 import { forEachConsumer } from './each-consumer.ts'
 
 // `npm run dead-letters -- list` prints, one JSON object per line, the events each consumer group of
@@ -28,12 +27,8 @@ await forEachConsumer('dead-letters', async (service, consumer) => {
         JSON.stringify({ service, group: consumer.group, stream, entryId, type, deliveries, error, trimmed }),
       )
   }
-}).catch((error: unknown) => {
-  // A database it cannot open is one line naming the variable and the service, not a stack.
-  if (!(error instanceof DatabaseUnavailable)) throw error
-  console.error(error.message)
-  process.exit(1)
 })
+if (process.exitCode) process.exit()
 // Said on stderr: stdout stays one JSON object per dead letter, so an empty list is still empty there.
 if (command === 'list' && remaining === 0)
   console.error(

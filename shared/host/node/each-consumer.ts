@@ -2,18 +2,18 @@ import { pino } from 'pino'
 import { createRedisBus } from '../../bus/redis-bus.ts'
 import type { ConsumerGroup } from '../../consumer/consumer-group.ts'
 import { createLogger } from '../../logger.ts'
-import type { ServiceName } from '../../service.ts'
 import { configOrExit } from '../config.ts'
-import { buildService, ProducerDatabases, type RunningService } from '../services.ts'
+import { buildService, DatabaseUnavailable, ProducerDatabases, type RunningService } from './services.ts'
 
 /**
  * For operator commands: builds every configured service (SERVICES) the way `npm start` does, from the
  * same environment, and hands each of its consumer groups to `visit`, without starting them. Logs go to
- * stderr, so stdout stays for the command's own output. Safe beside a running host.
+ * stderr, so stdout stays for the command's own output. Safe beside a running host. A database it cannot
+ * open ends the command with one line naming its variable and service, and exit code 1.
  */
 export async function forEachConsumer(
   tool: string,
-  visit: (service: ServiceName, consumer: ConsumerGroup) => Promise<void>,
+  visit: (service: string, consumer: ConsumerGroup) => Promise<void>,
 ): Promise<void> {
   const config = configOrExit(process.env)
   const logger = createLogger(config.logLevel, { tool }, pino.destination(2))
@@ -26,6 +26,11 @@ export async function forEachConsumer(
       services.push(await buildService(name, config, { bus, logger, consumerName: tool, producers }))
     for (const service of services)
       for (const consumer of service.consumers) await visit(service.name, consumer)
+  } catch (error) {
+    // A database it cannot open is one line naming the variable and the service, not a stack.
+    if (!(error instanceof DatabaseUnavailable)) throw error
+    console.error(error.message)
+    process.exitCode = 1
   } finally {
     producers.close()
     for (const service of services) service.database.client.close()

@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startLibsqlDevServer, type LibsqlDevServer } from '../libsql-dev-server/server.ts'
+import { startLibsqlDevServer, type LibsqlDevServer } from '../../../tools/libsql-dev-server/server.ts'
 
 const root = new URL('../../../', import.meta.url).pathname
 let dir: string

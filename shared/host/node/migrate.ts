@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { configOrExit } from '../config.ts'
-import { checkDatabaseUrls, DatabaseUnavailable, openServiceDatabase } from '../services.ts'
+import { checkDatabaseUrls, DatabaseUnavailable, openServiceDatabase } from './services.ts'
 
 // `npm run db:migrate`: applies each configured service's migrations to its database (the files under
 // DATA_DIR, or LIBSQL_URL_<SERVICE> on sqld or Turso) and exits. The Node host migrates at start on its

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
-import { buildEdgeWorkers } from './edge-workers.ts'
+import { buildEdgeWorkers } from '../../../tools/edge/edge-workers.ts'
 
 // The customers worker's bundle under workerd (Miniflare), once per bad LIBSQL_URL_CUSTOMERS.
 const closedPort = () =>
@@ -62,10 +62,10 @@ describe('the customers worker with a bad LIBSQL_URL_CUSTOMERS', () => {
     expect(body.detail).toContain('LIBSQL_URL_CUSTOMERS')
   })
 
-  it('says the URL names no host, rather than an obscure "Invalid URL"', async () => {
+  it('names the variable and says the URL names no host, rather than an obscure "Invalid URL"', async () => {
     const { status, body } = await health('no-host')
     expect(status).toBe(500)
-    expect(body.detail).toContain('The database URL "libsql://" names no host')
+    expect(body.detail).toContain('LIBSQL_URL_CUSTOMERS: names no host')
   })
 
   it('answers /health 503 naming the failing database when nothing listens there', async () => {

@@ -1,11 +1,12 @@
 import { createLogger } from '../../logger.ts'
-import { serviceNames, type ServiceName } from '../../service.ts'
+import { serviceNames } from '../../../workers/registry.ts'
 import { createGateway, type GatewayTargets } from '../gateway.ts'
 import type { ServiceHealth } from '../health.ts'
 import type { Fetcher } from './runtime.ts'
-import { misconfigured, parseGatewayEnv } from './worker-env.ts'
+import { bindingName, misconfigured, parseGatewayEnv } from './worker-env.ts'
 
-type Env = Partial<Record<Uppercase<ServiceName>, Fetcher>>
+/** A service binding per service, named after it in capitals (`CUSTOMERS`), besides the variables. */
+type Env = Record<string, unknown>
 type WorkerHealth = ServiceHealth & { redis: string }
 
 /** Asks one service worker for its `/health`; a worker that cannot answer is failing. */
@@ -26,7 +27,7 @@ async function healthOf(binding: Fetcher): Promise<WorkerHealth> {
 
 function targets(env: Env): GatewayTargets {
   const bound = serviceNames.flatMap((name) => {
-    const binding = env[name.toUpperCase() as Uppercase<ServiceName>]
+    const binding = env[bindingName(name)] as Fetcher | undefined
     return binding ? [{ name, binding }] : []
   })
   return {

@@ -1,13 +1,10 @@
 import type { Bus } from '../../bus/bus.ts'
-import { serviceStream } from '../../bus/bus.ts'
 import { newUuidV7, systemClock } from '../../clock.ts'
-import { ConsumerGroup } from '../../consumer/consumer-group.ts'
 import { connectDatabase, type Database } from '../../db/database.ts'
 import { createLogger, type Logger } from '../../logger.ts'
-import { createOutbox } from '../../outbox/outbox.ts'
-import { OutboxRelay } from '../../outbox/relay.ts'
-import type { ConsumerSpec, ServiceDefinition } from '../../service.ts'
-import { checkRedis, checkService } from '../health.ts'
+import type { ServiceDefinition } from '../../service.ts'
+import { checkRedis } from '../health.ts'
+import { wireService } from '../wiring.ts'
 import type { DurableObjectNamespace, DurableObjectState, ExecutionContext } from './runtime.ts'
 import { misconfigured, parseWorkerEnv, type WorkerConfig } from './worker-env.ts'
 
@@ -21,19 +18,37 @@ interface Invocation {
 }
 
 async function begin(definition: ServiceDefinition, env: Env): Promise<Invocation> {
-  const config = parseWorkerEnv(definition.name, env)
+  const config = parseWorkerEnv(definition, env)
   const database = await connectDatabase(config.libsqlUrl, config.LIBSQL_AUTH_TOKEN)
   const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: definition.name })
   return { config, database, logger }
 }
 
-function relayOf(definition: ServiceDefinition, { config, database, logger }: Invocation, bus: Bus) {
-  return new OutboxRelay({
+/** The service put together for one invocation; its consumer groups share the invocation's bus. */
+function wire(
+  definition: ServiceDefinition,
+  { config, database, logger }: Invocation,
+  bus: Bus,
+  onCommitted: () => void = () => {},
+) {
+  return wireService(definition, {
     db: database.db,
     bus,
-    stream: serviceStream(config.STREAM_PREFIX, definition.name),
+    streamPrefix: config.STREAM_PREFIX,
+    streamKeep: config.STREAM_KEEP,
     logger,
-    keep: config.STREAM_KEEP,
+    clock: systemClock,
+    newId: newUuidV7,
+    http: { maxBodyBytes: config.MAX_BODY_BYTES },
+    settings: config.settings,
+    consumers: {
+      // A stable name: the next invocation drains what this one left pending.
+      name: `${definition.name}-edge`,
+      bus: () => bus,
+      claimIdleMs: config.CLAIM_IDLE_MS,
+      maxDeliveries: config.MAX_DELIVERIES,
+    },
+    onCommitted,
   })
 }
 
@@ -42,53 +57,14 @@ async function backgroundPass(definition: ServiceDefinition, invocation: Invocat
   const { config } = invocation
   const bus = config.openBus(`pitstop-${definition.name}-background`)
   try {
-    const relay = relayOf(definition, invocation, bus)
+    const { relay, consumers } = wire(definition, invocation, bus)
     await relay.flush()
     await relay.trim()
-    const service = definition.create(serviceDeps(invocation, () => {}))
     let applied = 0
-    for (const spec of service.consumers) {
-      const group = consumerOf(spec, definition, invocation, bus)
-      applied += await group.poll(config.POLL_BUDGET_MS)
-    }
+    for (const group of consumers) applied += await group.poll(config.POLL_BUDGET_MS)
     return applied
   } finally {
     await bus.close()
-  }
-}
-
-function consumerOf(
-  spec: ConsumerSpec,
-  definition: ServiceDefinition,
-  { config, database, logger }: Invocation,
-  bus: Bus,
-) {
-  return new ConsumerGroup({
-    db: database.db,
-    bus,
-    group: spec.group,
-    // A stable name: the next invocation drains what this one left pending.
-    consumer: `${definition.name}-edge`,
-    streams: spec.reads.map((source) => serviceStream(config.STREAM_PREFIX, source)),
-    handle: spec.handle,
-    logger,
-    claimIdleMs: config.CLAIM_IDLE_MS,
-    maxDeliveries: config.MAX_DELIVERIES,
-  })
-}
-
-function serviceDeps({ config, database, logger }: Invocation, onCommitted: () => void) {
-  return {
-    db: database.db,
-    outbox: createOutbox(database.db, onCommitted),
-    clock: systemClock,
-    newId: newUuidV7,
-    logger,
-    settings: {
-      workstations: config.WORKSTATIONS,
-      timeZone: config.WORKSHOP_TZ,
-      maxBodyBytes: config.MAX_BODY_BYTES,
-    },
   }
 }
 
@@ -130,17 +106,12 @@ export function serviceWorker(definition: ServiceDefinition) {
         )
       }
       if (new URL(request.url).pathname === '/health') return health(definition, invocation)
+      // Connected only when a commit gives the relay something to publish.
+      const bus = invocation.config.openBus(`pitstop-${definition.name}-relay`)
       let committed = false
-      const service = definition.create(serviceDeps(invocation, () => (committed = true)))
-      const response = await service.app.fetch(request)
-      if (committed) {
-        const bus = invocation.config.openBus(`pitstop-${definition.name}-relay`)
-        ctx.waitUntil(
-          relayOf(definition, invocation, bus)
-            .flush()
-            .finally(() => bus.close()),
-        )
-      }
+      const { app, relay } = wire(definition, invocation, bus, () => (committed = true))
+      const response = await app.fetch(request)
+      ctx.waitUntil((committed ? relay.flush() : Promise.resolve()).finally(() => bus.close()))
       return response
     },
 
@@ -180,12 +151,10 @@ async function health(definition: ServiceDefinition, invocation: Invocation): Pr
   const bus = invocation.config.openBus(`pitstop-${definition.name}-health`)
   try {
     const redis = await checkRedis(bus)
+    const service = wire(definition, invocation, bus)
     // A relay of this invocation knows whether it may publish only once it has looked at the stream.
-    const relay = relayOf(definition, invocation, bus)
-    if (redis === 'ok') await relay.flush()
-    const service = definition.create(serviceDeps(invocation, () => {}))
-    const consumers = service.consumers.map((spec) => consumerOf(spec, definition, invocation, bus))
-    const report = await checkService(invocation.database.db, relay, consumers, redis, bus)
+    if (redis === 'ok') await service.relay.flush()
+    const report = await service.health(redis)
     const ok = redis === 'ok' && report.status === 'ok'
     return Response.json({ ...report, redis }, { status: ok ? 200 : 503 })
   } finally {

@@ -2,8 +2,10 @@ import * as v from 'valibot'
 import type { Bus } from '../../bus/bus.ts'
 import { createRedisBus } from '../../bus/redis-bus.ts'
 import { createUpstashBus } from '../../bus/upstash-bus.ts'
-import type { ServiceName } from '../../service.ts'
-import { CorsOrigins, LogLevel, parseEnvironment, Positive, StreamPrefix, TimeZone } from '../config.ts'
+import { databaseUrlProblem } from '../../db/database.ts'
+import { CorsOrigins, LogLevel, parseEnvironment, Positive, StreamPrefix } from '../../environment.ts'
+import type { ServiceDefinition } from '../../service.ts'
+import { parseWithServiceSettings } from '../environment.ts'
 
 const WorkerEnvironment = v.object({
   /** Redis over TCP (ioredis with nodejs_compat), one connection per invocation. */
@@ -13,9 +15,7 @@ const WorkerEnvironment = v.object({
   UPSTASH_REDIS_REST_TOKEN: v.optional(v.string()),
   LIBSQL_AUTH_TOKEN: v.optional(v.string()),
   STREAM_PREFIX: v.optional(StreamPrefix, 'pitstop'),
-  WORKSTATIONS: v.optional(Positive, '3'),
   MAX_BODY_BYTES: v.optional(Positive, '1048576'),
-  WORKSHOP_TZ: v.optional(TimeZone, 'UTC'),
   LOG_LEVEL: v.optional(LogLevel, 'info'),
   CLAIM_IDLE_MS: v.optional(Positive, '30000'),
   MAX_DELIVERIES: v.optional(Positive, '5'),
@@ -28,22 +28,32 @@ const WorkerEnvironment = v.object({
 
 export type WorkerConfig = v.InferOutput<typeof WorkerEnvironment> & {
   libsqlUrl: string
+  /** The service's own settings, parsed by its schema. */
+  settings: Record<string, unknown>
+  /** A bus that connects at its first command, so one a request may not need costs nothing. */
   openBus(name: string): Bus
 }
 
 /**
- * Reads a service worker's bindings once per invocation; a missing or bad one fails with a message
- * naming it. The service's database is `LIBSQL_URL_<SERVICE>`, as on the Node host.
+ * Reads a service worker's bindings once per invocation, with the service's own settings; a missing or
+ * bad one fails with a message naming it. The service's database is `LIBSQL_URL_<SERVICE>`, as on the
+ * Node host.
  */
-export function parseWorkerEnv(service: ServiceName, env: Record<string, unknown>): WorkerConfig {
-  const key = `LIBSQL_URL_${service.toUpperCase()}`
-  const e = parseEnvironment(
-    v.object({
-      ...WorkerEnvironment.entries,
-      [key]: v.pipe(v.string(), v.regex(/^(https?|libsql):\/\//, 'must be an http(s) or libsql URL')),
-    }),
-    env,
-  ) as v.InferOutput<typeof WorkerEnvironment> & Record<string, string>
+export function parseWorkerEnv(definition: ServiceDefinition, env: Record<string, unknown>): WorkerConfig {
+  const key = `LIBSQL_URL_${definition.name.toUpperCase()}`
+  const workerEnvironment = v.object({
+    ...WorkerEnvironment.entries,
+    [key]: v.pipe(
+      v.string(),
+      v.regex(/^(https?|libsql):\/\//, 'must be an http(s) or libsql URL'),
+      v.check(
+        (url) => databaseUrlProblem(url) === undefined,
+        (issue) => `${databaseUrlProblem(String(issue.input))}`,
+      ),
+    ),
+  })
+  const { host, settings } = parseWithServiceSettings(workerEnvironment, [definition], env)
+  const e = host as v.InferOutput<typeof WorkerEnvironment> & Record<string, string>
   const upstash = e.UPSTASH_REDIS_REST_URL
   const redisUrl = e.REDIS_URL
   if (!upstash && !redisUrl)
@@ -51,12 +61,19 @@ export function parseWorkerEnv(service: ServiceName, env: Record<string, unknown
   return {
     ...e,
     libsqlUrl: e[key]!,
+    settings: settings[definition.name] ?? {},
     openBus: (name) =>
       upstash
         ? createUpstashBus({ url: upstash, token: e.UPSTASH_REDIS_REST_TOKEN ?? '' })
-        : createRedisBus(redisUrl!, name),
+        : createRedisBus(redisUrl!, name, { lazy: true }),
   }
 }
+
+/** The gateway's service binding to a service's worker (`CUSTOMERS` for customers). */
+export const bindingName = (service: string) => service.toUpperCase()
+
+/** A service's worker (`pitstop-customers`), as its wrangler config names it. */
+export const workerName = (service: string) => `pitstop-${service}`
 
 const GatewayEnvironment = v.object({
   /** Origins whose browser scripts may call the API, separated by commas; unset, CORS is off. */

@@ -6,12 +6,13 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { serviceStream } from '../../bus/bus.ts'
 import { openDatabase } from '../../db/database.ts'
-import { serviceNames } from '../../service.ts'
+import { serviceNames } from '../../../workers/registry.ts'
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
-import { sampleCustomer, sampleVehicle } from '../../testing/test-host.ts'
-import { startLibsqlDevServer, type LibsqlDevServer } from '../libsql-dev-server/server.ts'
-import { startUpstashBridge } from '../upstash-bridge/server.ts'
-import { buildEdgeWorkers, type BuiltWorker } from './edge-workers.ts'
+import { sampleCustomer, sampleVehicle } from '../node/test-host.ts'
+import { bindingName, workerName } from './worker-env.ts'
+import { startLibsqlDevServer, type LibsqlDevServer } from '../../../tools/libsql-dev-server/server.ts'
+import { startUpstashBridge } from '../../../tools/upstash-bridge/server.ts'
+import { buildEdgeWorkers, type BuiltWorker } from '../../../tools/edge/edge-workers.ts'
 
 // Each worker's bundle, as `wrangler deploy` would upload it, runs inside workerd (Miniflare) against
 // the real Redis and the libSQL dev server over HTTP. The workshop gets no poller binding here, so only
@@ -35,7 +36,7 @@ function workerOptions(vars: Record<string, string>): WorkerOptions[] {
     bindings: vars,
     serviceBindings:
       name === 'pitstop-gateway'
-        ? { CUSTOMERS: 'pitstop-customers', VEHICLES: 'pitstop-vehicles', WORKSHOP: 'pitstop-workshop' }
+        ? Object.fromEntries(serviceNames.map((n) => [bindingName(n), workerName(n)]))
         : {},
   }))
 }
@@ -98,7 +99,7 @@ describe('the gateway worker', () => {
         ]),
       ),
     })
-    expect(await (await get('/')).text()).toContain('GET /api/workshop/refdata/customers[/{id}]')
+    expect(await (await get('/')).text()).toContain('GET /api/workshop/refdata/customers/{customerId}')
   })
 
   it('answers a path of no service with 404 problem+json', async () => {

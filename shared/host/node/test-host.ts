@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLogger } from '../logger.ts'
-import { parseConfig, type HostConfig } from '../host/config.ts'
-import { createGateway } from '../host/gateway.ts'
-import { startServices } from '../host/services.ts'
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from './redis.ts'
+import { createLogger } from '../../logger.ts'
+import { parseConfig, type HostConfig } from '../config.ts'
+import { createGateway } from '../gateway.ts'
+import { startServices } from './services.ts'
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
 
 /**
  * The Node host's services and gateway, served on a free port with a fresh data directory and stream
@@ -60,7 +60,7 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}) {
     post: send('POST'),
     put: send('PUT'),
     /** The database of one service, for asserting what was (not) written. */
-    db: (name: HostConfig['services'][number]) => running.services.find((s) => s.name === name)!.database.db,
+    db: (name: string) => running.services.find((s) => s.name === name)!.database.db,
     stop,
     async cleanup() {
       await stop()

@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { createLogger } from '../../logger.ts'
+import { createLogger } from '../../shared/logger.ts'
 import { startUpstashBridge } from './server.ts'
 
 // The local Upstash bridge: `tsx shared/host/upstash-bridge/main.ts`, then point UPSTASH_REDIS_REST_URL

@@ -1,7 +1,7 @@
 import { Redis as UpstashRedis } from '@upstash/redis/cloudflare'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../shared/testing/redis.ts'
 import { createUpstashBridge, startUpstashBridge } from './server.ts'
 
 const TOKEN = 'bridge-test-token'

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process'
 import { join, resolve } from 'node:path'
-import { serviceNames } from '../../service.ts'
-import { openDatabase } from '../../db/database.ts'
-import { createLogger } from '../../logger.ts'
-import { configOrExit } from '../config.ts'
+import { serviceNames } from '../../workers/registry.ts'
+import { openDatabase } from '../../shared/db/database.ts'
+import { createLogger } from '../../shared/logger.ts'
+import { configOrExit } from '../../shared/host/config.ts'
 import { startLibsqlDevServer } from '../libsql-dev-server/server.ts'
-import { ensureRedis } from '../node/redis-server.ts'
+import { ensureRedis } from '../../shared/host/node/redis-server.ts'
 import { startUpstashBridge } from '../upstash-bridge/server.ts'
-import { root, writeDevConfigs } from './edge-workers.ts'
+import { root, writeWorkerConfigs } from './edge-workers.ts'
 
 // `npm run dev:edge`: the whole system under `wrangler dev`, configured like the Node host (PORT,
 // DATA_DIR, REDIS_URL, STREAM_PREFIX, ...): Redis (started under DATA_DIR when none answers), the
@@ -33,16 +33,20 @@ const bridge =
 const vars: Record<string, string> = {
   STREAM_PREFIX: config.streamPrefix,
   REDIS_URL: config.redisUrl,
-  WORKSHOP_TZ: config.timeZone,
-  WORKSTATIONS: String(config.workstations),
   LOG_LEVEL: config.logLevel,
   CLAIM_IDLE_MS: String(config.claimIdleMs),
   MAX_DELIVERIES: String(config.maxDeliveries),
-  MAX_BODY_BYTES: String(config.maxBodyBytes),
+  MAX_BODY_BYTES: String(config.http.maxBodyBytes),
   CORS_ORIGINS: config.corsOrigins.join(','),
   STREAM_KEEP: String(config.streamKeep),
   ...Object.fromEntries(
     serviceNames.map((name) => [`LIBSQL_URL_${name.toUpperCase()}`, libsql.databaseUrl(name)]),
+  ),
+  // Each service's own settings, as this environment gave them (or their defaults).
+  ...Object.fromEntries(
+    Object.values(config.settings).flatMap((settings) =>
+      Object.entries(settings).map(([name, value]) => [name, String(value)]),
+    ),
   ),
   // Poll pacing on workerd has no Node host equivalent; passed on when set.
   ...Object.fromEntries(
@@ -52,7 +56,7 @@ const vars: Record<string, string> = {
   ),
   ...(bridge ? { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: 'dev-token' } : {}),
 }
-const configs = await writeDevConfigs(join(dataDir, 'wrangler'), vars)
+const configs = await writeWorkerConfigs(join(dataDir, 'wrangler'), vars)
 // wrangler's and Miniflare's own chatter, off: no telemetry (nor its notice), no banner and with it no
 // update check against the npm registry, no fetch of `Request.cf` from Cloudflare (which fails offline
 // with a stack trace; a placeholder serves locally).

@@ -1,43 +1,27 @@
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { customersService } from '../../workers/customers/service.ts'
-import { vehiclesService } from '../../workers/vehicles/service.ts'
-import { workshopService } from '../../workers/workshop/service.ts'
-import { serviceStream, type Bus } from '../bus/bus.ts'
-import { createRedisBus } from '../bus/redis-bus.ts'
-import { newUuidV7, systemClock, type Clock } from '../clock.ts'
-import { ConsumerGroup, type CatchUp } from '../consumer/consumer-group.ts'
-import { checkpointInBackground, type Checkpointer } from '../db/checkpointer.ts'
-import {
-  connectDatabase,
-  databaseUrlProblem,
-  openDatabase,
-  shownDatabaseUrl,
-  type Database,
-} from '../db/database.ts'
-import type { Logger } from '../logger.ts'
-import { createOutbox } from '../outbox/outbox.ts'
-import { readOutbox } from '../outbox/outbox-reader.ts'
-import { OutboxRelay } from '../outbox/relay.ts'
-import { serviceNames, type ServiceDefinition, type ServiceName } from '../service.ts'
-import type { HostConfig } from './config.ts'
+import { pathToFileURL } from 'node:url'
+import { services as definitions } from '../../../workers/registry.ts'
+import type { Bus } from '../../bus/bus.ts'
+import { createRedisBus } from '../../bus/redis-bus.ts'
+import { newUuidV7, systemClock, type Clock } from '../../clock.ts'
+import { checkpointInBackground, type Checkpointer } from '../../db/checkpointer.ts'
+import { databaseUrlProblem, openDatabase, shownDatabaseUrl, type Database } from '../../db/database.ts'
+import type { Logger } from '../../logger.ts'
+import type { HostConfig } from '../config.ts'
+import { checkRedis, type ServiceHealth } from '../health.ts'
+import { wireService, type WiredService } from '../wiring.ts'
 import { holdConsumerName } from './consumer-name.ts'
-import { checkRedis, checkService, type ServiceHealth } from './health.ts'
+import { ProducerDatabases } from './producer-databases.ts'
 
-const definitions: Record<ServiceName, ServiceDefinition> = {
-  customers: customersService,
-  vehicles: vehiclesService,
-  workshop: workshopService,
-}
+export { ProducerDatabases } from './producer-databases.ts'
 
-export interface RunningService {
-  name: ServiceName
+/** The registry's definition of a service this host was told to run (SERVICES is checked against it). */
+const definitionOf = (name: string) => definitions.find((d) => d.name === name)!
+
+export interface RunningService extends WiredService {
   fetch: (request: Request) => Response | Promise<Response>
   database: Database
-  relay: OutboxRelay
-  consumers: ConsumerGroup[]
 }
 
 export interface RunningServices {
@@ -49,7 +33,7 @@ export interface RunningServices {
 }
 
 /** `LIBSQL_URL_<SERVICE>` when set, else the service's file under the data directory. */
-export const databaseUrl = (name: ServiceName, config: HostConfig) =>
+export const databaseUrl = (name: string, config: HostConfig) =>
   config.databaseUrls[name] ?? pathToFileURL(resolve(join(config.dataDir, `${name}.db`))).href
 
 /**
@@ -62,7 +46,7 @@ export class DatabaseUnavailable extends Error {
 }
 
 /** `LIBSQL_URL_CUSTOMERS="libsql://…" (the database of service customers)`, or `DATA_DIR="…" (…)`. */
-function sourceOf(name: ServiceName, config: HostConfig): string {
+function sourceOf(name: string, config: HostConfig): string {
   const url = config.databaseUrls[name]
   const variable = url
     ? `LIBSQL_URL_${name.toUpperCase()}="${shownDatabaseUrl(url)}"`
@@ -72,7 +56,7 @@ function sourceOf(name: ServiceName, config: HostConfig): string {
 
 /** Checks the form of every `LIBSQL_URL_<SERVICE>` set, also of services that run elsewhere. */
 export function checkDatabaseUrls(config: HostConfig): void {
-  for (const [name, url] of Object.entries(config.databaseUrls) as [ServiceName, string][]) {
+  for (const [name, url] of Object.entries(config.databaseUrls) as [string, string][]) {
     const problem = databaseUrlProblem(url)
     if (problem) throw new DatabaseUnavailable(`${sourceOf(name, config)} ${problem}`)
   }
@@ -84,7 +68,7 @@ export function checkDatabaseUrls(config: HostConfig): void {
  * @example
  * const { db } = await openServiceDatabase('customers', config)
  */
-export async function openServiceDatabase(name: ServiceName, config: HostConfig): Promise<Database> {
+export async function openServiceDatabase(name: string, config: HostConfig): Promise<Database> {
   const url = databaseUrl(name, config)
   const problem = databaseUrlProblem(url)
   if (problem) throw new DatabaseUnavailable(`${sourceOf(name, config)} ${problem}`)
@@ -118,7 +102,7 @@ function rootCause(error: unknown): string {
  * (migrated), outbox relay, consumer groups (each with its own Redis connection for blocking reads).
  */
 export async function buildService(
-  name: ServiceName,
+  name: string,
   config: HostConfig,
   {
     bus,
@@ -137,93 +121,28 @@ export async function buildService(
     database?: Database
   },
 ): Promise<RunningService> {
+  const definition = definitionOf(name)
   const database = opened ?? (await openServiceDatabase(name, config))
-  const relay = new OutboxRelay({
+  const wired = wireService(definition, {
     db: database.db,
     bus,
-    stream: serviceStream(config.streamPrefix, name),
+    streamPrefix: config.streamPrefix,
+    streamKeep: config.streamKeep,
     logger,
-    keep: config.streamKeep,
-  })
-  const outbox = createOutbox(database.db, () => relay.kick())
-  const settings = {
-    workstations: config.workstations,
-    timeZone: config.timeZone,
-    maxBodyBytes: config.maxBodyBytes,
-  }
-  const service = definitions[name].create({
-    db: database.db,
-    outbox,
     clock,
     newId: newUuidV7,
-    logger,
-    settings,
+    http: config.http,
+    settings: config.settings[name] ?? {},
+    consumers: {
+      name: consumerName,
+      bus: (group) => createRedisBus(config.redisUrl, `pitstop-${group}`),
+      claimIdleMs: config.claimIdleMs,
+      maxDeliveries: config.maxDeliveries,
+      catchUp: producers.catchUp,
+    },
   })
-  const consumers = service.consumers.map(
-    (spec) =>
-      new ConsumerGroup({
-        db: database.db,
-        bus: createRedisBus(config.redisUrl, `pitstop-${spec.group}`),
-        group: spec.group,
-        consumer: consumerName,
-        streams: spec.reads.map((source) => serviceStream(config.streamPrefix, source)),
-        handle: spec.handle,
-        logger,
-        claimIdleMs: config.claimIdleMs,
-        maxDeliveries: config.maxDeliveries,
-        catchUp: producers.catchUp,
-        readModel: spec.readModel,
-      }),
-  )
   producers.add(name, database)
-  return { name, fetch: service.app.fetch, database, relay, consumers }
-}
-
-/**
- * The producers' databases, from whose outboxes consumers catch up on what their streams no longer
- * hold: a service's own when it runs in this process, else its `LIBSQL_URL_<SERVICE>` or its file
- * under DATA_DIR when there is one (a process running a subset of the services on the same data).
- */
-export class ProducerDatabases {
-  private readonly reached = new Map<string, Promise<Database | undefined>>()
-  private readonly own = new Set<Database>()
-
-  constructor(private readonly config: HostConfig) {}
-
-  add(name: ServiceName, database: Database): void {
-    this.reached.set(serviceStream(this.config.streamPrefix, name), Promise.resolve(database))
-    this.own.add(database)
-  }
-
-  readonly catchUp: CatchUp = async (stream, fromSeq, toSeq, count) => {
-    const database = await this.databaseOf(stream)
-    return database && readOutbox(database.db, fromSeq, toSeq, count)
-  }
-
-  /** Closes the connections opened to catch up, not those of the services running here. */
-  close(): void {
-    for (const reached of this.reached.values())
-      void reached.then((database) => database && !this.own.has(database) && database.client.close())
-  }
-
-  private databaseOf(stream: string): Promise<Database | undefined> {
-    let reached = this.reached.get(stream)
-    if (!reached) {
-      const name = serviceNames.find((n) => serviceStream(this.config.streamPrefix, n) === stream)
-      reached = name ? this.connect(name) : Promise.resolve(undefined)
-      this.reached.set(stream, reached)
-      // A failed connection is tried again next time, not remembered.
-      reached.catch(() => this.reached.delete(stream))
-    }
-    return reached
-  }
-
-  private async connect(name: ServiceName): Promise<Database | undefined> {
-    const url = databaseUrl(name, this.config)
-    // Never create a producer's file: where it is absent, the producer's data lives elsewhere.
-    if (url.startsWith('file:') && !existsSync(fileURLToPath(url))) return undefined
-    return connectDatabase(url, this.config.databaseAuthToken)
-  }
+  return { ...wired, fetch: wired.app.fetch, database }
 }
 
 /**
@@ -237,7 +156,7 @@ export async function startServices(
   clock: Clock = systemClock,
 ): Promise<RunningServices> {
   await mkdir(config.dataDir, { recursive: true })
-  const databases = new Map<ServiceName, Database>()
+  const databases = new Map<string, Database>()
   try {
     checkDatabaseUrls(config)
     for (const name of config.services) databases.set(name, await openServiceDatabase(name, config))
@@ -285,8 +204,7 @@ export async function startServices(
     async health() {
       const redis = await checkRedis(bus)
       const report: Record<string, ServiceHealth> = {}
-      for (const { name, database, relay, consumers } of services)
-        report[name] = await checkService(database.db, relay, consumers, redis, bus)
+      for (const service of services) report[service.name] = await service.health(redis)
       const ok = redis === 'ok' && Object.values(report).every((s) => s.status === 'ok')
       return { ok, redis, services: report }
     },

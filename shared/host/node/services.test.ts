@@ -7,9 +7,9 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../testing/redis.ts'
+import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
 
-const root = new URL('../../', import.meta.url).pathname
+const root = new URL('../../../', import.meta.url).pathname
 const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 // `npm start` and `npm run start:deno`, without npm in between.
 const hosts = {

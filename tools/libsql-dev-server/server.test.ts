@@ -17,9 +17,9 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { customers } from '../../../workers/customers/schema.ts'
-import { isUniqueViolation } from '../../db/database.ts'
-import { sampleCustomer } from '../../testing/test-host.ts'
+import { customers } from '../../workers/customers/schema.ts'
+import { isUniqueViolation } from '../../shared/db/database.ts'
+import { sampleCustomer } from '../../shared/host/node/test-host.ts'
 import { startLibsqlDevServer, type LibsqlDevServer } from './server.ts'
 
 let dataDir: string
@@ -385,7 +385,7 @@ describe('the libSQL dev server serving database files', () => {
 
   it("runs the project's drizzle migrations and queries through drizzle-orm/libsql", async () => {
     const db = drizzle(connect(freshName()))
-    const migrationsFolder = fileURLToPath(new URL('../../../migrations/customers', import.meta.url))
+    const migrationsFolder = fileURLToPath(new URL('../../migrations/customers', import.meta.url))
 
     await migrate(db, { migrationsFolder })
     await migrate(db, { migrationsFolder })

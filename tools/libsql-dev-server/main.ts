@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { createLogger } from '../../logger.ts'
+import { createLogger } from '../../shared/logger.ts'
 import { startLibsqlDevServer } from './server.ts'
 
 // The libSQL dev server: the database files of DATA_DIR over HTTP, for services running in workerd.

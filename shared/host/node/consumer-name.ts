@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import { hostname } from 'node:os'
-import { clientIdsNamed } from '../bus/redis-bus.ts'
+import { clientIdsNamed } from '../../bus/redis-bus.ts'
 
 export interface ConsumerName {
   name: string

@@ -1,0 +1,55 @@
+import * as v from 'valibot'
+
+// Schemas for environment variables (all strings), shared by the hosts and by the services' own settings.
+
+export const Port = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65535))
+export const Positive = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1))
+export const TimeZone = v.pipe(
+  v.string(),
+  v.check((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz })
+      return true
+    } catch {
+      return false
+    }
+  }, 'must be an IANA time zone such as Europe/Amsterdam'),
+)
+/** Just an origin (`scheme://host[:port]`, nothing after it), kept as browsers send it in `Origin`. */
+const Origin = v.pipe(
+  v.string(),
+  v.check(
+    (text) => {
+      if (!URL.canParse(text)) return false
+      const url = new URL(text)
+      return url.origin !== 'null' && url.href === `${url.origin}/`
+    },
+    (issue) =>
+      `must list origins such as https://garage.example (scheme, host and port only), separated by commas; ${JSON.stringify(issue.input)} is not one`,
+  ),
+  v.transform((text) => new URL(text).origin),
+)
+/** `CORS_ORIGINS`: origins separated by commas; empty is none. */
+export const CorsOrigins = v.pipe(
+  v.string(),
+  v.transform((s) =>
+    s
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  ),
+  v.array(Origin),
+)
+
+export const StreamPrefix = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.:-]+$/))
+export const LogLevel = v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+/** Validates environment variables against `schema`, or throws one error naming every bad variable. */
+export function parseEnvironment<TSchema extends v.GenericSchema>(
+  schema: TSchema,
+  env: Record<string, unknown>,
+): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, env)
+  if (result.success) return result.output
+  const problems = result.issues.map((i) => `${v.getDotPath(i)}: ${i.message}`).join('\n  ')
+  throw new Error(`Invalid configuration:\n  ${problems}`)
+}

@@ -1,0 +1,32 @@
+import * as v from 'valibot'
+import { parseEnvironment } from '../environment.ts'
+import type { ServiceDefinition } from '../service.ts'
+
+type HostEnvironment = v.ObjectSchema<v.ObjectEntries, undefined>
+
+/**
+ * Parses a host's own variables and the settings of every service it runs in one pass, so a bad
+ * environment is one message naming every bad variable.
+ * @returns the host's variables, and each service's settings by service name.
+ *
+ * @example
+ * const { host, settings } = parseWithServiceSettings(NodeEnvironment, services, process.env)
+ */
+export function parseWithServiceSettings<TSchema extends HostEnvironment>(
+  hostEnvironment: TSchema,
+  definitions: readonly ServiceDefinition[],
+  env: Record<string, unknown>,
+): { host: v.InferOutput<TSchema>; settings: Record<string, Record<string, unknown>> } {
+  const entries = { ...hostEnvironment.entries }
+  for (const { settings } of definitions) Object.assign(entries, settings?.entries)
+  const parsed = parseEnvironment(v.object(entries), env) as Record<string, unknown>
+  const settings: Record<string, Record<string, unknown>> = {}
+  for (const { name, settings: schema } of definitions)
+    settings[name] = Object.fromEntries(Object.keys(schema?.entries ?? {}).map((key) => [key, parsed[key]]))
+  return { host: parsed as v.InferOutput<TSchema>, settings }
+}
+
+/** The names of the variables `definitions` read for their own settings. */
+export const settingVariables = (definitions: readonly ServiceDefinition[]): string[] => [
+  ...new Set(definitions.flatMap(({ settings }) => Object.keys(settings?.entries ?? {}))),
+]

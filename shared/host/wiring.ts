@@ -1,0 +1,95 @@
+import { serviceStream, type Bus } from '../bus/bus.ts'
+import type { Clock, NewId } from '../clock.ts'
+import { ConsumerGroup, type CatchUp } from '../consumer/consumer-group.ts'
+import type { Db } from '../db/database.ts'
+import type { HttpSettings } from '../http/create-app.ts'
+import type { Logger } from '../logger.ts'
+import { createOutbox } from '../outbox/outbox.ts'
+import { OutboxRelay } from '../outbox/relay.ts'
+import type { Service, ServiceDefinition } from '../service.ts'
+import { checkService, type ServiceHealth } from './health.ts'
+
+export interface WiringOptions {
+  db: Db
+  /** The relay publishes through it, and `/health` asks Redis through it. */
+  bus: Bus
+  streamPrefix: string
+  /** Entries a stream keeps beyond those some group has not acknowledged. */
+  streamKeep: number
+  logger: Logger
+  clock: Clock
+  newId: NewId
+  http: HttpSettings
+  /** The service's own settings, as its schema parsed them. */
+  settings: Record<string, unknown>
+  consumers: {
+    /** This process's name in every group it joins. */
+    name: string
+    /** The bus a group reads with: its own connection where reads block (Node), else the relay's. */
+    bus(group: string): Bus
+    claimIdleMs: number
+    maxDeliveries: number
+    /** Where a group fetches from producers' outboxes what their streams no longer hold. */
+    catchUp?: CatchUp
+  }
+  /** Called after each commit; by default the relay is kicked to publish at once. */
+  onCommitted?: () => void
+}
+
+/** One service put together: its app, its relay and its consumer groups, none of them started. */
+export interface WiredService {
+  name: string
+  app: Service['app']
+  relay: OutboxRelay
+  consumers: ConsumerGroup[]
+  /** What `/health` says of it, given whether Redis answers (`redis`). */
+  health(redis: string): Promise<ServiceHealth>
+}
+
+/**
+ * Puts a service together the same way on every host: an outbox whose commits kick (or tell) the relay
+ * publishing to `<prefix>.<service>`, the service built on it, and a consumer group for each group it
+ * declares, reading `<prefix>.<source>` for each service it reads.
+ *
+ * @example
+ * const workshop = wireService(workshopService, { db, bus, streamPrefix: 'pitstop', ... })
+ * workshop.relay.start()
+ * for (const group of workshop.consumers) await group.start()
+ */
+export function wireService(definition: ServiceDefinition, options: WiringOptions): WiredService {
+  const { db, bus, streamPrefix, logger, consumers: groups } = options
+  const relay = new OutboxRelay({
+    db,
+    bus,
+    stream: serviceStream(streamPrefix, definition.name),
+    logger,
+    keep: options.streamKeep,
+  })
+  const outbox = createOutbox(db, options.onCommitted ?? (() => relay.kick()))
+  const { clock, newId, http, settings } = options
+  const service = definition.create({ db, outbox, clock, newId, logger, http, settings })
+  const consumers = service.consumers.map(
+    (spec) =>
+      new ConsumerGroup({
+        db,
+        bus: groups.bus(spec.group),
+        group: spec.group,
+        consumer: groups.name,
+        streams: spec.reads.map((source) => serviceStream(streamPrefix, source)),
+        handle: spec.handle,
+        logger,
+        clock,
+        claimIdleMs: groups.claimIdleMs,
+        maxDeliveries: groups.maxDeliveries,
+        catchUp: groups.catchUp,
+        readModel: spec.readModel,
+      }),
+  )
+  return {
+    name: definition.name,
+    app: service.app,
+    relay,
+    consumers,
+    health: (redis) => checkService(db, relay, consumers, redis, bus),
+  }
+}

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { promisify } from 'node:util'
+import { gzipSync } from 'node:zlib'
+import { parse } from 'smol-toml'
+import { bindingName, workerName } from '../../shared/host/workerd/worker-env.ts'
+import { services } from '../../workers/registry.ts'
+
+export const root = new URL('../../', import.meta.url).pathname
+
+/**
+ * The workers of the edge deployment: the gateway first (it serves the public port), then one per
+ * service of the registry, each configured in its own folder (`workers/<service>/wrangler.toml`).
+ */
+export const edgeWorkers = [
+  { name: 'pitstop-gateway', config: 'wrangler.toml' },
+  ...services.map(({ name }) => ({ name: workerName(name), config: `workers/${name}/wrangler.toml` })),
+]
+
+export interface BuiltWorker {
+  name: string
+  script: string
+  bytes: number
+  gzipBytes: number
+}
+
+/**
+ * Writes each worker's configuration as it is deployed, as JSON under `dir`: its wrangler.toml with
+ * `main` made absolute and `vars` merged in, and the gateway bound to every service's worker (`CUSTOMERS`
+ * → `pitstop-customers`, …), so a service added to the registry is routed without editing the gateway's.
+ * @returns the config paths, gateway first.
+ */
+export async function writeWorkerConfigs(dir: string, vars: Record<string, string> = {}): Promise<string[]> {
+  await mkdir(dir, { recursive: true })
+  return Promise.all(
+    edgeWorkers.map(async ({ name, config }) => {
+      const path = resolve(root, config)
+      const parsed = parse(await readFile(path, 'utf8')) as { main: string; vars?: Record<string, string> }
+      const gateway = config === 'wrangler.toml'
+      const written = {
+        ...parsed,
+        main: resolve(dirname(path), parsed.main),
+        vars: { ...parsed.vars, ...vars },
+        ...(gateway && {
+          services: services.map((s) => ({ binding: bindingName(s.name), service: workerName(s.name) })),
+        }),
+      }
+      const writtenPath = join(dir, `${name}.json`)
+      await writeFile(writtenPath, JSON.stringify(written, null, 2))
+      return writtenPath
+    }),
+  )
+}
+
+/**
+ * Bundles every worker as `wrangler deploy --dry-run` would upload it, into `outDir/<name>/`.
+ *
+ * @example
+ * const built = await buildEdgeWorkers('dist/edge')
+ */
+export async function buildEdgeWorkers(outDir: string): Promise<BuiltWorker[]> {
+  const configs = await writeWorkerConfigs(join(outDir, 'configs'))
+  return Promise.all(
+    edgeWorkers.map(async ({ name }, i) => {
+      const dir = join(outDir, name)
+      await promisify(execFile)(
+        join(root, 'node_modules/.bin/wrangler'),
+        ['deploy', '--dry-run', '--outdir', dir, '-c', configs[i]!],
+        { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+      )
+      // wrangler names the bundle after the entry file.
+      const script = join(
+        dir,
+        (await readdir(dir)).find((file) => file.endsWith('.js'))!,
+      )
+      const code = await readFile(script)
+      return { name, script, bytes: code.length, gzipBytes: gzipSync(code).length }
+    }),
+  )
+}

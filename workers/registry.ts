@@ -1,0 +1,13 @@
+import type { ServiceDefinition } from '../shared/service.ts'
+import { customersService } from './customers/service.ts'
+import { vehiclesService } from './vehicles/service.ts'
+import { workshopService } from './workshop/service.ts'
+
+/**
+ * Every service of Pitstop, in start order. Adding a service is its folder under `workers/` and one
+ * line here: the hosts, the gateway's routes and index, the edge workers and their configs, the
+ * migrations and `/health` all follow this list.
+ */
+export const services: ServiceDefinition[] = [customersService, vehiclesService, workshopService]
+
+export const serviceNames = services.map((service) => service.name)
