@@ -47,7 +47,10 @@ export interface Service {
 export interface ServiceDefinition<TSchema extends SettingsSchema = SettingsSchema> {
   /** Also its path (`/api/<name>`), its stream (`<prefix>.<name>`) and its database (`<name>.db`). */
   name: string
-  /** Its endpoints, as `METHOD /path/{param}`, for the index page; a test holds them to the app's routes. */
+  /**
+   * Its endpoints, as `METHOD /path/{param}` (with `?query={value}` where a query is required), for the
+   * index page; a test holds them to the app's routes.
+   */
   api: string[]
   /** Its own environment variables; none when absent. */
   settings?: TSchema

@@ -41,7 +41,8 @@ describe.each(services.map((service) => [service.name, service] as const))(
       const routes = app.routes
         .filter((route) => route.method !== 'ALL')
         .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`)
-      expect([...new Set(routes)].sort()).toEqual([...service.api].sort())
+      // An endpoint may show its query (`?from={date}`); the route is the path.
+      expect([...new Set(routes)].sort()).toEqual(service.api.map((api) => api.split('?')[0]).sort())
     })
 
     it('reads only streams of services in the registry', async () => {

@@ -15,7 +15,7 @@ export const workshopService = defineService({
     'PUT /api/workshop/planning/{date}/jobs/{jobId}/finish',
     'GET /api/workshop/planning/{date}',
     'GET /api/workshop/planning/{date}/jobs/{jobId}',
-    'GET /api/workshop/jobs',
+    'GET /api/workshop/jobs?from={date}&to={date}',
     'GET /api/workshop/refdata/customers',
     'GET /api/workshop/refdata/customers/{customerId}',
     'GET /api/workshop/refdata/vehicles',
