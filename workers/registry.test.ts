@@ -7,7 +7,7 @@ import { newUuidV7, systemClock } from '../shared/clock.ts'
 import { createLogger } from '../shared/logger.ts'
 import { createOutbox } from '../shared/outbox/outbox.ts'
 import type { ServiceDefinition } from '../shared/service.ts'
-import { workerName } from '../shared/host/workerd/worker-env.ts'
+import { workerName } from '../shared/host/workerd/gateway-env.ts'
 import { tempDatabase } from '../shared/testing/temp-database.ts'
 import { serviceNames, services } from './registry.ts'
 

@@ -15,7 +15,7 @@ function gateway(options: GatewayOptions = {}) {
     .post('/api/things', (c) => c.json({}, 201))
   return createGateway(
     {
-      services: [{ name: 'things', fetch: things.fetch }],
+      services: [{ name: 'things', fetch: things.fetch, endpoints: async () => ['GET /api/things'] }],
       health: async () => ({ ok: true, redis: 'ok', services: {} }),
     },
     { newId: () => `gateway-${++id}`, logger: createLogger('silent'), ...options },

@@ -7,12 +7,16 @@ import { methodNotAllowedProblem, notFound, onError, problem } from '../http/pro
 import { requestId } from '../http/request-id.ts'
 import { securityHeaders } from '../http/security-headers.ts'
 import { createLogger, type Logger } from '../logger.ts'
-import { services } from '../../workers/registry.ts'
 import type { ServiceHealth } from './health.ts'
 
 /** What a gateway fronts: the Node host's in-process services, or workerd's service bindings. */
 export interface GatewayTargets {
-  services: { name: string; fetch(request: Request): Response | Promise<Response> }[]
+  services: {
+    name: string
+    fetch(request: Request): Response | Promise<Response>
+    /** The service's endpoints (its definition's `api`), for the index page. */
+    endpoints(): Promise<string[]>
+  }[]
   health(): Promise<{ ok: boolean; redis: string; services: Record<string, ServiceHealth> }>
 }
 
@@ -65,7 +69,11 @@ export function createGateway(running: GatewayTargets, options: GatewayOptions =
           status: 404,
         })
       })
-      .get('/', (c) => c.html(indexPage([...byName.keys()])))
+      .get('/', async (c) => {
+        const services = [...byName.values()]
+        const endpoints = await Promise.all(services.map((s) => s.endpoints().catch(() => [])))
+        return c.html(indexPage(services.map((s, i) => ({ name: s.name, endpoints: endpoints[i]! }))))
+      })
       .notFound(notFound)
       .onError(onError)
   )
@@ -84,10 +92,7 @@ function withHeader(request: Request, name: string, value: string): Request {
   return new Request(request, { headers })
 }
 
-/** What each service says of its endpoints, from the registry. */
-const apiOf = (name: string) => services.find((s) => s.name === name)?.api ?? []
-
-const indexPage = (running: string[]) =>
+const indexPage = (running: { name: string; endpoints: string[] }[]) =>
   html`<!doctype html>
     <html lang="en">
       <head>
@@ -98,10 +103,10 @@ const indexPage = (running: string[]) =>
         <h1>Pitstop Edge</h1>
         <p>Garage management as event-driven services. <a href="/health">Health</a></p>
         ${running.map(
-          (name) =>
+          ({ name, endpoints }) =>
             html`<h2>${name}</h2>
               <ul>
-                ${apiOf(name).map((api) => html`<li><code>${api}</code></li>`)}
+                ${endpoints.map((api) => html`<li><code>${api}</code></li>`)}
               </ul>`,
         )}
       </body>

@@ -42,6 +42,8 @@ export interface WiredService {
   app: Service['app']
   relay: OutboxRelay
   consumers: ConsumerGroup[]
+  /** Its endpoints, for the index page. */
+  endpoints(): Promise<string[]>
   /** What `/health` says of it, given whether Redis answers (`redis`). */
   health(redis: string): Promise<ServiceHealth>
 }
@@ -90,6 +92,7 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
     app: service.app,
     relay,
     consumers,
+    endpoints: async () => definition.api,
     health: (redis) => checkService(db, relay, consumers, redis, bus),
   }
 }

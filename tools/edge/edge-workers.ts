@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { parse } from 'smol-toml'
-import { bindingName, workerName } from '../../shared/host/workerd/worker-env.ts'
+import { bindingName, workerName } from '../../shared/host/workerd/gateway-env.ts'
 import { services } from '../../workers/registry.ts'
 
 export const root = new URL('../../', import.meta.url).pathname

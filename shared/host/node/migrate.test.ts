@@ -7,7 +7,10 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLibsqlDevServer, type LibsqlDevServer } from '../../../tools/libsql-dev-server/server.ts'
+import { serviceNames } from '../../../workers/registry.ts'
 
+/** What `npm run db:migrate` prints when every service of the registry is migrated. */
+const migratedLines = serviceNames.map((name) => `${name}: migrated\n`).join('')
 const root = new URL('../../../', import.meta.url).pathname
 let dir: string
 let libsql: LibsqlDevServer
@@ -25,10 +28,7 @@ describe('npm run db:migrate', () => {
     const env = {
       ...process.env,
       ...Object.fromEntries(
-        ['customers', 'vehicles', 'workshop'].map((n) => [
-          `LIBSQL_URL_${n.toUpperCase()}`,
-          libsql.databaseUrl(n),
-        ]),
+        serviceNames.map((n) => [`LIBSQL_URL_${n.toUpperCase()}`, libsql.databaseUrl(n)]),
       ),
     }
     const migrate = () =>
@@ -37,7 +37,7 @@ describe('npm run db:migrate', () => {
         env,
       })
 
-    expect((await migrate()).stdout).toBe('customers: migrated\nvehicles: migrated\nworkshop: migrated\n')
+    expect((await migrate()).stdout).toBe(migratedLines)
     await migrate()
 
     const workshop = createClient({ url: libsql.databaseUrl('workshop') })
@@ -94,7 +94,7 @@ describe('npm run db:migrate', () => {
       ['--import', 'tsx', 'shared/host/node/migrate.ts'],
       { cwd: root, env: { ...process.env, DATA_DIR: dataDir } },
     )
-    expect(stdout).toBe('customers: migrated\nvehicles: migrated\nworkshop: migrated\n')
+    expect(stdout).toBe(migratedLines)
     const workshop = createClient({ url: `file:${join(dataDir, 'workshop.db')}` })
     expect(
       (await workshop.execute('select count(*) as n from __drizzle_migrations')).rows[0]!.n,

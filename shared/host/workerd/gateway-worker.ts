@@ -1,9 +1,8 @@
 import { createLogger } from '../../logger.ts'
-import { serviceNames } from '../../../workers/registry.ts'
 import { createGateway, type GatewayTargets } from '../gateway.ts'
 import type { ServiceHealth } from '../health.ts'
 import type { Fetcher } from './runtime.ts'
-import { bindingName, misconfigured, parseGatewayEnv } from './worker-env.ts'
+import { ENDPOINTS_PATH, misconfigured, parseGatewayEnv } from './gateway-env.ts'
 
 /** A service binding per service, named after it in capitals (`CUSTOMERS`), besides the variables. */
 type Env = Record<string, unknown>
@@ -25,13 +24,24 @@ async function healthOf(binding: Fetcher): Promise<WorkerHealth> {
   }
 }
 
+/**
+ * The services the gateway is bound to: every binding that can be fetched is a service's worker, named
+ * after the service in capitals (`CUSTOMERS`). Found in the bindings, not imported from the registry, so
+ * the gateway's bundle carries no service's code.
+ */
 function targets(env: Env): GatewayTargets {
-  const bound = serviceNames.flatMap((name) => {
-    const binding = env[bindingName(name)] as Fetcher | undefined
-    return binding ? [{ name, binding }] : []
-  })
+  const bound = Object.entries(env).flatMap(([key, value]) =>
+    typeof (value as Fetcher | undefined)?.fetch === 'function'
+      ? [{ name: key.toLowerCase(), binding: value as Fetcher }]
+      : [],
+  )
   return {
-    services: bound.map(({ name, binding }) => ({ name, fetch: (request) => binding.fetch(request) })),
+    services: bound.map(({ name, binding }) => ({
+      name,
+      fetch: (request) => binding.fetch(request),
+      endpoints: async () =>
+        (await binding.fetch(`http://service${ENDPOINTS_PATH}`)).json() as Promise<string[]>,
+    })),
     async health() {
       const reports = await Promise.all(
         bound.map(async ({ name, binding }) => [name, await healthOf(binding)] as const),

@@ -6,7 +6,8 @@ import type { ServiceDefinition } from '../../service.ts'
 import { checkRedis } from '../health.ts'
 import { wireService } from '../wiring.ts'
 import type { DurableObjectNamespace, DurableObjectState, ExecutionContext } from './runtime.ts'
-import { misconfigured, parseWorkerEnv, type WorkerConfig } from './worker-env.ts'
+import { ENDPOINTS_PATH, misconfigured } from './gateway-env.ts'
+import { parseWorkerEnv, type WorkerConfig } from './worker-env.ts'
 
 type Env = Record<string, unknown> & { CONSUMER_POLLER?: DurableObjectNamespace }
 
@@ -105,7 +106,9 @@ export function serviceWorker(definition: ServiceDefinition) {
           armPoller(env).catch((error) => invocation.logger.warn({ err: error }, 'arming failed')),
         )
       }
-      if (new URL(request.url).pathname === '/health') return health(definition, invocation)
+      const { pathname } = new URL(request.url)
+      if (pathname === '/health') return health(definition, invocation)
+      if (pathname === ENDPOINTS_PATH) return Response.json(definition.api)
       // Connected only when a commit gives the relay something to publish.
       const bus = invocation.config.openBus(`pitstop-${definition.name}-relay`)
       let committed = false

@@ -3,7 +3,7 @@ import type { Bus } from '../../bus/bus.ts'
 import { createRedisBus } from '../../bus/redis-bus.ts'
 import { createUpstashBus } from '../../bus/upstash-bus.ts'
 import { databaseUrlProblem } from '../../db/database.ts'
-import { CorsOrigins, LogLevel, parseEnvironment, Positive, StreamPrefix } from '../../environment.ts'
+import { LogLevel, Positive, StreamPrefix } from '../../environment.ts'
 import type { ServiceDefinition } from '../../service.ts'
 import { parseWithServiceSettings } from '../environment.ts'
 
@@ -67,35 +67,4 @@ export function parseWorkerEnv(definition: ServiceDefinition, env: Record<string
         ? createUpstashBus({ url: upstash, token: e.UPSTASH_REDIS_REST_TOKEN ?? '' })
         : createRedisBus(redisUrl!, name, { lazy: true }),
   }
-}
-
-/** The gateway's service binding to a service's worker (`CUSTOMERS` for customers). */
-export const bindingName = (service: string) => service.toUpperCase()
-
-/** A service's worker (`pitstop-customers`), as its wrangler config names it. */
-export const workerName = (service: string) => `pitstop-${service}`
-
-const GatewayEnvironment = v.object({
-  /** Origins whose browser scripts may call the API, separated by commas; unset, CORS is off. */
-  CORS_ORIGINS: v.optional(CorsOrigins, ''),
-  LOG_LEVEL: v.optional(LogLevel, 'info'),
-})
-
-/** Reads the gateway worker's variables; a bad one fails with a message naming it. */
-export function parseGatewayEnv(env: Record<string, unknown>): v.InferOutput<typeof GatewayEnvironment> {
-  return parseEnvironment(GatewayEnvironment, env)
-}
-
-/** A worker deployed without the bindings it needs says which, instead of failing each request obscurely. */
-export function misconfigured(error: Error): Response {
-  const problem = {
-    type: 'about:blank',
-    title: 'The worker is misconfigured',
-    status: 500,
-    detail: error.message,
-  }
-  return new Response(JSON.stringify(problem), {
-    status: 500,
-    headers: { 'content-type': 'application/problem+json' },
-  })
 }

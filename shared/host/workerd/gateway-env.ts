@@ -1,0 +1,39 @@
+import * as v from 'valibot'
+import { CorsOrigins, LogLevel, parseEnvironment } from '../../environment.ts'
+
+// What the gateway worker and the service workers agree on. Kept apart from worker-env.ts, so the
+// gateway's bundle carries no database or Redis client.
+
+/** The gateway's service binding to a service's worker (`CUSTOMERS` for customers). */
+export const bindingName = (service: string) => service.toUpperCase()
+
+/** Where a service worker tells the gateway its endpoints, for the index page. */
+export const ENDPOINTS_PATH = '/endpoints'
+
+/** A service's worker (`pitstop-customers`), as its wrangler config names it. */
+export const workerName = (service: string) => `pitstop-${service}`
+
+const GatewayEnvironment = v.object({
+  /** Origins whose browser scripts may call the API, separated by commas; unset, CORS is off. */
+  CORS_ORIGINS: v.optional(CorsOrigins, ''),
+  LOG_LEVEL: v.optional(LogLevel, 'info'),
+})
+
+/** Reads the gateway worker's variables; a bad one fails with a message naming it. */
+export function parseGatewayEnv(env: Record<string, unknown>): v.InferOutput<typeof GatewayEnvironment> {
+  return parseEnvironment(GatewayEnvironment, env)
+}
+
+/** A worker deployed without the bindings it needs says which, instead of failing each request obscurely. */
+export function misconfigured(error: Error): Response {
+  const problem = {
+    type: 'about:blank',
+    title: 'The worker is misconfigured',
+    status: 500,
+    detail: error.message,
+  }
+  return new Response(JSON.stringify(problem), {
+    status: 500,
+    headers: { 'content-type': 'application/problem+json' },
+  })
+}
