@@ -64,6 +64,31 @@ describe('contracts', () => {
     expect(v.safeParse(AnyEvent, complete).success).toBe(true)
   })
 
+  it('reads an event recorded before times were canonical (hour-only offset, a space for T) as canonical UTC', () => {
+    const recorded = {
+      id: '0190b1a2-0000-7000-8000-000000000001',
+      type: 'MaintenanceJobFinished',
+      version: 1,
+      stream: '2026-11-21',
+      position: 3,
+      occurredAt: '2026-11-21T10:00:00.000Z',
+      correlationId: 'c',
+      causationId: 'c',
+      actor: 'test',
+      data: {
+        planningId: '2026-11-21',
+        jobId: 'j-1',
+        startTime: '2026-11-21T09:00:00+01',
+        endTime: '2026-11-21 10:00:00+0100',
+        notes: 'Done\u0007',
+      },
+    }
+    expect(v.parse(AnyEvent, recorded).data).toMatchObject({
+      startTime: '2026-11-21T08:00:00.000Z',
+      endTime: '2026-11-21T09:00:00.000Z',
+    })
+  })
+
   it('reads the times of an event as canonical UTC, and an envelope stamped by the clock unchanged', () => {
     const occurredAt = new Date(Date.UTC(2026, 10, 21, 10)).toISOString()
     const event = {

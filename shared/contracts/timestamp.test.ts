@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { PlanningDate } from './workshop.ts'
-import { Timestamp } from './timestamp.ts'
+import { RecordedTimestamp, Timestamp } from './timestamp.ts'
 
 const parsed = (text: string) => {
   const result = v.safeParse(Timestamp, text)
@@ -107,4 +107,31 @@ describe('PlanningDate', () => {
     expect(result.success).toBe(false)
     expect(result.issues?.[0]?.message).toMatch(message)
   })
+})
+
+describe('RecordedTimestamp, for times in events recorded before they were canonical', () => {
+  const read = (text: string) => {
+    const result = v.safeParse(RecordedTimestamp, text)
+    return result.success ? result.output : 'refused'
+  }
+
+  it.each([
+    ['2026-12-11T17:00:00.000Z', '2026-12-11T17:00:00.000Z'],
+    ['2026-12-11T18:00:00+01', '2026-12-11T17:00:00.000Z'],
+    ['2026-12-11T18:00:00+0100', '2026-12-11T17:00:00.000Z'],
+    ['2026-12-11 18:00:00 +01:00', '2026-12-11T17:00:00.000Z'],
+    ['2027-01-15 12:00:00Z', '2027-01-15T12:00:00.000Z'],
+    ['2026-12-11T17:00:00.123456789Z', '2026-12-11T17:00:00.123Z'],
+    // As it was read when it was accepted: rolled over to 2 March.
+    ['2026-02-30T08:00:00Z', '2026-03-02T08:00:00.000Z'],
+  ])('reads %s as the instant it names, %s', (text, canonical) => {
+    expect(read(text)).toBe(canonical)
+  })
+
+  it.each(['', 'tomorrow', '2026-12-11', '2026-12-11T18:00+01:00', '2026-12-11T18:00:00+1'])(
+    'refuses %j, which no version accepted',
+    (text) => {
+      expect(read(text)).toBe('refused')
+    },
+  )
 })

@@ -75,3 +75,39 @@ export const Timestamp = v.pipe(
     return new Date(instant).toISOString()
   }),
 )
+
+// What the contracts accepted before times were made exact and canonical (valibot's `isoTimestamp`), so
+// what events recorded then may hold: a space for `T`, up to nine decimals, `±hh` or `±hhmm` offsets.
+const EARLIER_FORMS =
+  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(?:(Z)| ?([+-]\d{2})(?::?(\d{2}))?)$/
+
+/**
+ * The instant a recorded time names, in milliseconds (NaN if none): the canonical form, or one of the
+ * forms accepted before it, read as `±hh` → `±hh:00` and to the millisecond. A date that does not exist
+ * rolls over, as it did when it was accepted.
+ */
+export function recordedInstant(text: string): number {
+  const earlier = EARLIER_FORMS.exec(text)
+  if (!earlier) return Number.NaN
+  const [, date, time, fraction = '', zulu, hours, minutes = '00'] = earlier
+  return Date.parse(`${date}T${time}.${fraction.slice(0, 3).padEnd(3, '0')}${zulu ?? `${hours}:${minutes}`}`)
+}
+
+/**
+ * A time as events carry it: canonical UTC, or (in events recorded before times were canonical) one of the
+ * forms accepted then, read as its instant and turned into the canonical form. Events are facts: a
+ * consumer reads what was recorded; `Timestamp` keeps new input exact.
+ *
+ * @example
+ * v.parse(RecordedTimestamp, '2026-12-11 18:00:00+01') // '2026-12-11T17:00:00.000Z'
+ */
+export const RecordedTimestamp = v.pipe(
+  v.string(),
+  v.check((text) => !Number.isNaN(recordedInstant(text)), 'must be a timestamp'),
+  v.metadata({
+    format: 'date-time',
+    description:
+      'UTC, e.g. 2026-12-11T17:00:00.000Z (events recorded before 2026-12 may hold other ISO forms)',
+  }),
+  v.transform((text) => new Date(recordedInstant(text)).toISOString()),
+)

@@ -3,7 +3,7 @@ import { eventContract, type DomainEvent } from './envelope.ts'
 import { Customer } from './customers.ts'
 import { Vehicle } from './vehicles.ts'
 import { Identifier, multilineText } from './text.ts'
-import { FIRST_YEAR, Timestamp } from './timestamp.ts'
+import { FIRST_YEAR, RecordedTimestamp, Timestamp } from './timestamp.ts'
 
 // Also runs when the format is wrong (valibot goes on checking), so an invalid Date must not throw here.
 function dateExists(date: string): boolean {
@@ -65,15 +65,17 @@ export const WorkshopPlanningCreated = eventContract(
   1,
   v.object({ planningId: PlanningDate, date: PlanningDate }),
 )
+// Events carry times as recorded (`RecordedTimestamp`) and texts as accepted: what the commands refuse
+// today may stand in events recorded before, and a consumer must still read them.
 export const MaintenanceJobPlanned = eventContract(
   'MaintenanceJobPlanned',
   1,
   v.object({
     planningId: PlanningDate,
     jobId: JobId,
-    startTime: Timestamp,
-    endTime: Timestamp,
-    description: Description,
+    startTime: RecordedTimestamp,
+    endTime: RecordedTimestamp,
+    description: v.string(),
     customer: JobCustomer,
     vehicle: JobVehicle,
   }),
@@ -84,9 +86,9 @@ export const MaintenanceJobFinished = eventContract(
   v.object({
     planningId: PlanningDate,
     jobId: JobId,
-    startTime: Timestamp,
-    endTime: Timestamp,
-    notes: Notes,
+    startTime: RecordedTimestamp,
+    endTime: RecordedTimestamp,
+    notes: v.string(),
   }),
 )
 export type WorkshopPlanningCreated = DomainEvent<typeof WorkshopPlanningCreated>

@@ -768,3 +768,22 @@ describe('evolving a planning', () => {
     })
   })
 })
+
+describe('a planning holding a job recorded with an hour-only offset, before times were canonical', () => {
+  // 09:00–10:00 UTC, written as the contracts once accepted it.
+  const given = [created(), planned('job-1', `${date}T10:00:00+01`, `${date}T11:00:00+0100`, opel)]
+
+  it('refuses an overlapping job for the same vehicle: the recorded times are read as their instants', () => {
+    planning()
+      .given(given)
+      .when(plan('job-2', at('09:30'), at('10:30'), opel))
+      .thenThrows('vehicle-not-double-booked')
+  })
+
+  it('accepts a job for the same vehicle that starts when the recorded one ends', () => {
+    planning()
+      .given(given)
+      .when(plan('job-2', at('10:00'), at('11:00'), opel))
+      .then([planned('job-2', at('10:00'), at('11:00'), opel)])
+  })
+})

@@ -1,5 +1,6 @@
 import { TZDate } from '@date-fns/tz'
 import { LRUCache } from 'lru-cache'
+import { recordedInstant } from '../../shared/contracts/index.ts'
 import type { Job } from './events.ts'
 import { refuse } from './rules.ts'
 
@@ -22,10 +23,11 @@ function ms(time: string): number {
   let value = parsed.get(time)
   if (value === undefined) {
     if (parsed.size >= 100_000) parsed.clear()
-    value = Date.parse(time)
-    // Times arrive in the contract's canonical UTC form, which Date.parse reads exactly. One it cannot
-    // read would compare false with everything and pass every rule: a fault to report, not a free slot.
-    if (Number.isNaN(value)) throw new Error(`Time ${JSON.stringify(time)} is not a canonical timestamp`)
+    // Commands bring canonical UTC; a planning's jobs may hold a form accepted before (`+01`), read as
+    // the instant it names. One that names none would compare false with everything and pass every
+    // rule: a fault to report, not a free slot.
+    value = recordedInstant(time)
+    if (Number.isNaN(value)) throw new Error(`Time ${JSON.stringify(time)} is not a timestamp`)
     parsed.set(time, value)
   }
   return value
