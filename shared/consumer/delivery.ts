@@ -12,7 +12,7 @@ export interface Delivery {
 }
 
 /** An entry whose event is not JSON or does not match its contract: it goes to the dead letters. */
-export class MalformedEvent extends Error {}
+class MalformedEvent extends Error {}
 
 /** The event an entry carries, checked against the contract of its type. */
 export function parseEntry(entry: StreamEntry): Envelope {

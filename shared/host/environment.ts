@@ -17,16 +17,21 @@ export function parseWithServiceSettings<TSchema extends HostEnvironment>(
   definitions: readonly ServiceDefinition[],
   env: Record<string, unknown>,
 ): { host: v.InferOutput<TSchema>; settings: Record<string, Record<string, unknown>> } {
-  const entries = { ...hostEnvironment.entries }
-  for (const { settings } of definitions) Object.assign(entries, settings?.entries)
+  const entries: v.ObjectEntries = { ...hostEnvironment.entries }
+  const declaredBy = new Map(Object.keys(entries).map((key) => [key, 'the host']))
+  for (const { name, settings } of definitions)
+    for (const [key, schema] of Object.entries(settings?.entries ?? {})) {
+      // One variable, one meaning: a second schema for it would silently replace the first.
+      if (declaredBy.has(key))
+        throw new Error(
+          `Service ${name} declares the setting ${key}, which ${declaredBy.get(key)} declares already`,
+        )
+      declaredBy.set(key, `service ${name}`)
+      entries[key] = schema
+    }
   const parsed = parseEnvironment(v.object(entries), env) as Record<string, unknown>
   const settings: Record<string, Record<string, unknown>> = {}
   for (const { name, settings: schema } of definitions)
     settings[name] = Object.fromEntries(Object.keys(schema?.entries ?? {}).map((key) => [key, parsed[key]]))
   return { host: parsed as v.InferOutput<TSchema>, settings }
 }
-
-/** The names of the variables `definitions` read for their own settings. */
-export const settingVariables = (definitions: readonly ServiceDefinition[]): string[] => [
-  ...new Set(definitions.flatMap(({ settings }) => Object.keys(settings?.entries ?? {}))),
-]

@@ -8,11 +8,18 @@ import { edgeWorkers, root, writeWorkerConfigs } from './edge-workers.ts'
 const configs = await writeWorkerConfigs(resolve(root, 'dist/edge/configs'))
 const order = [...edgeWorkers.keys()].slice(1).concat(0)
 for (const i of order) {
-  console.log(`deploying ${edgeWorkers[i]!.name}`)
+  const { name } = edgeWorkers[i]!
+  console.log(`deploying ${name}`)
   const { status } = spawnSync(
     join(root, 'node_modules/.bin/wrangler'),
-    ['deploy', '-c', configs[i]!, ...process.argv.slice(2)],
+    ['deploy', '-c', configs[i]!, ...argumentsFor(name)],
     { cwd: root, stdio: 'inherit' },
   )
   if (status !== 0) process.exit(status ?? 1)
+}
+
+/** The arguments given, with an `--outdir` made one per worker: the bundles all have one name. */
+function argumentsFor(worker: string): string[] {
+  const args = process.argv.slice(2)
+  return args.map((arg, i) => (args[i - 1] === '--outdir' ? join(arg, worker) : arg))
 }

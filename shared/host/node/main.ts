@@ -6,7 +6,7 @@ import { configOrExit } from '../config.ts'
 import { createGateway } from '../gateway.ts'
 import { startServices } from './services.ts'
 import { gracefulClose } from './graceful-close.ts'
-import { portIsFree } from './port.ts'
+import { portProblem } from './port.ts'
 import { ensureRedis } from './redis-server.ts'
 
 // The Node host: every configured service in this process, behind one port.
@@ -24,9 +24,10 @@ try {
   process.exit(1)
 }
 
-// A port already taken is said before any database is opened or any consumer group joined.
-if (!(await portIsFree(config.port))) {
-  logger.fatal(`Port ${config.port} is already in use: stop what listens there, or set PORT to another port`)
+// A port this process cannot listen on is said before any database is opened or group joined.
+const portRefused = await portProblem(config.port)
+if (portRefused) {
+  logger.fatal(portRefused)
   await stopRedis()
   process.exit(1)
 }
