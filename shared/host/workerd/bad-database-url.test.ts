@@ -50,15 +50,29 @@ afterAll(async () => {
 
 const health = async (worker: string) => {
   // Miniflare's Fetcher type does not resolve here; its worker handles do have `fetch`.
-  const handle = (await mf.getWorker(worker)) as unknown as { fetch(url: string): Promise<Response> }
-  const response = await handle.fetch('http://customers.test/health')
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+  const handle = (await mf.getWorker(worker)) as unknown as {
+    fetch(url: string, init?: RequestInit): Promise<Response>
+  }
+  const response = await handle.fetch('http://customers.test/health', {
+    headers: { 'x-request-id': `bad-url-${worker}` },
+  })
+  // Misconfigured or not, the worker answers under the apps' conventions.
+  expect(response.headers.get('x-request-id')).toBe(`bad-url-${worker}`)
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+  expect(response.headers.get('x-frame-options')).toBe('DENY')
+  expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    body: (await response.json()) as Record<string, unknown>,
+  }
 }
 
 describe('the customers worker with a bad LIBSQL_URL_CUSTOMERS', () => {
-  it('names the variable when the value is no URL', async () => {
-    const { status, body } = await health('not-a-url')
+  it('names the variable when the value is no URL, in a 500 problem+json with a request id and the security headers', async () => {
+    const { status, type, body } = await health('not-a-url')
     expect(status).toBe(500)
+    expect(type).toBe('application/problem+json')
     expect(body.detail).toContain('LIBSQL_URL_CUSTOMERS')
   })
 

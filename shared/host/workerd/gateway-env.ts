@@ -23,17 +23,3 @@ const GatewayEnvironment = v.object({
 export function parseGatewayEnv(env: Record<string, unknown>): v.InferOutput<typeof GatewayEnvironment> {
   return parseEnvironment(GatewayEnvironment, env)
 }
-
-/** A worker deployed without the bindings it needs says which, instead of failing each request obscurely. */
-export function misconfigured(error: Error): Response {
-  const problem = {
-    type: 'about:blank',
-    title: 'The worker is misconfigured',
-    status: 500,
-    detail: error.message,
-  }
-  return new Response(JSON.stringify(problem), {
-    status: 500,
-    headers: { 'content-type': 'application/problem+json' },
-  })
-}

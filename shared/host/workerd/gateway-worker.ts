@@ -2,7 +2,8 @@ import { createLogger } from '../../logger.ts'
 import { createGateway, type GatewayTargets } from '../gateway.ts'
 import type { ServiceHealth } from '../health.ts'
 import type { Fetcher } from './runtime.ts'
-import { ENDPOINTS_PATH, misconfigured, parseGatewayEnv } from './gateway-env.ts'
+import { ENDPOINTS_PATH, parseGatewayEnv } from './gateway-env.ts'
+import { misconfigured } from './worker-app.ts'
 
 /** A service binding per service, named after it in capitals (`CUSTOMERS`), besides the variables. */
 type Env = Record<string, unknown>
@@ -64,7 +65,7 @@ export default {
     try {
       config = parseGatewayEnv(env)
     } catch (error) {
-      return misconfigured(error as Error)
+      return misconfigured(request, error as Error)
     }
     const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: 'gateway' })
     return createGateway(targets(env), { corsOrigins: config.CORS_ORIGINS, logger }).fetch(request)

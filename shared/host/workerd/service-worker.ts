@@ -6,7 +6,8 @@ import type { ServiceDefinition } from '../../service.ts'
 import { checkRedis } from '../health.ts'
 import { wireService } from '../wiring.ts'
 import type { DurableObjectNamespace, DurableObjectState, ExecutionContext } from './runtime.ts'
-import { ENDPOINTS_PATH, misconfigured } from './gateway-env.ts'
+import { ENDPOINTS_PATH } from './gateway-env.ts'
+import { misconfigured, workerApp } from './worker-app.ts'
 import { parseWorkerEnv, type WorkerConfig } from './worker-env.ts'
 
 type Env = Record<string, unknown> & { CONSUMER_POLLER?: DurableObjectNamespace }
@@ -92,13 +93,21 @@ function armPoller(env: Env): Promise<unknown> {
  */
 export function serviceWorker(definition: ServiceDefinition) {
   let armed = false
+  // Only these two paths go through it: every other request goes straight to the service's app,
+  // which has the same middleware.
+  const own = workerApp<{ invocation: Invocation }>()
+    .get('/health', async (c) => {
+      const { report, ok } = await health(definition, c.env.invocation)
+      return c.json(report, ok ? 200 : 503)
+    })
+    .get(ENDPOINTS_PATH, (c) => c.json(definition.api))
   const worker = {
     async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
       let invocation: Invocation
       try {
         invocation = await begin(definition, env)
       } catch (error) {
-        return misconfigured(error as Error)
+        return misconfigured(request, error as Error)
       }
       if (!armed) {
         armed = true
@@ -107,8 +116,7 @@ export function serviceWorker(definition: ServiceDefinition) {
         )
       }
       const { pathname } = new URL(request.url)
-      if (pathname === '/health') return health(definition, invocation)
-      if (pathname === ENDPOINTS_PATH) return Response.json(definition.api)
+      if (pathname === '/health' || pathname === ENDPOINTS_PATH) return own.fetch(request, { invocation })
       // Connected only when a commit gives the relay something to publish.
       const bus = invocation.config.openBus(`pitstop-${definition.name}-relay`)
       let committed = false
@@ -150,7 +158,8 @@ export function serviceWorker(definition: ServiceDefinition) {
   return { worker, ConsumerPoller }
 }
 
-async function health(definition: ServiceDefinition, invocation: Invocation): Promise<Response> {
+/** The service's health report with Redis's, and whether all is well. */
+async function health(definition: ServiceDefinition, invocation: Invocation) {
   const bus = invocation.config.openBus(`pitstop-${definition.name}-health`)
   try {
     const redis = await checkRedis(bus)
@@ -158,8 +167,7 @@ async function health(definition: ServiceDefinition, invocation: Invocation): Pr
     // A relay of this invocation knows whether it may publish only once it has looked at the stream.
     if (redis === 'ok') await service.relay.flush()
     const report = await service.health(redis)
-    const ok = redis === 'ok' && report.status === 'ok'
-    return Response.json({ ...report, redis }, { status: ok ? 200 : 503 })
+    return { report: { ...report, redis }, ok: redis === 'ok' && report.status === 'ok' }
   } finally {
     await bus.close()
   }

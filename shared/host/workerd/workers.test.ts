@@ -9,7 +9,7 @@ import { openDatabase } from '../../db/database.ts'
 import { serviceNames } from '../../../workers/registry.ts'
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
 import { sampleCustomer, sampleVehicle } from '../node/test-host.ts'
-import { bindingName, workerName } from './gateway-env.ts'
+import { bindingName, ENDPOINTS_PATH, workerName } from './gateway-env.ts'
 import { startLibsqlDevServer, type LibsqlDevServer } from '../../../tools/libsql-dev-server/server.ts'
 import { startUpstashBridge } from '../../../tools/upstash-bridge/server.ts'
 import { buildEdgeWorkers, type BuiltWorker } from '../../../tools/edge/edge-workers.ts'
@@ -74,6 +74,18 @@ const send = (method: string, path: string, body: unknown) =>
     body: typeof body === 'string' ? body : JSON.stringify(body),
   })
 const get = (path: string) => mf.dispatchFetch(`http://pitstop.test${path}`)
+/** A worker on its own, as the gateway's service binding reaches it. */
+const worker = async (name: string) =>
+  // Miniflare's Fetcher type does not resolve here; its worker handles do have `fetch`.
+  (await mf.getWorker(name)) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> }
+/** What every response carries, whoever answers it: a request id and the security headers. */
+const expectConventions = (response: Response, requestId?: string) => {
+  expect(response.headers.get('x-request-id')).toEqual(requestId ?? expect.any(String))
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+  expect(response.headers.get('referrer-policy')).toBe('no-referrer')
+  expect(response.headers.get('x-frame-options')).toBe('DENY')
+  expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+}
 const streamTypes = async (service: string) =>
   ((await redis.xrange(serviceStream(prefix, service), '-', '+')) as [string, string[]][]).map(
     ([, f]) => f[1],
@@ -185,10 +197,7 @@ describe('the customers worker', () => {
   })
 
   it('answers on its own (not through the gateway) with problem+json, a request id and the security headers', async () => {
-    // Miniflare's Fetcher type does not resolve here; its worker handles do have `fetch`.
-    const customers = (await mf.getWorker('pitstop-customers')) as unknown as {
-      fetch(url: string, init?: RequestInit): Promise<Response>
-    }
+    const customers = await worker('pitstop-customers')
     const wrongMethod = await customers.fetch('http://service/api/customers', { method: 'PATCH' })
     expect(wrongMethod.status).toBe(405)
     expect(wrongMethod.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST'])
@@ -202,6 +211,35 @@ describe('the customers worker', () => {
     expect(unknown.headers.get('x-request-id')).toBe('direct-1')
     expect(wrongMethod.headers.get('x-request-id')).toBeTruthy()
   })
+
+  it('answers /health and its endpoints itself, with the request id and the security headers', async () => {
+    const customers = await worker('pitstop-customers')
+    const health = await customers.fetch('http://service/health', { headers: { 'x-request-id': 'direct-2' } })
+    expect(health.status).toBe(200)
+    expect(await health.json()).toMatchObject({ status: 'ok', database: 'ok', redis: 'ok' })
+    expectConventions(health, 'direct-2')
+    const endpoints = await customers.fetch(`http://service${ENDPOINTS_PATH}`)
+    expect(endpoints.status).toBe(200)
+    expect(await endpoints.json()).toContain('GET /api/customers')
+    expectConventions(endpoints)
+  })
+
+  it.each(['/health', ENDPOINTS_PATH])(
+    'answers POST %s on its own with 405 problem+json allowing GET and HEAD',
+    async (path) => {
+      const response = await (
+        await worker('pitstop-customers')
+      ).fetch(`http://service${path}`, {
+        method: 'POST',
+        headers: { 'x-request-id': 'direct-3' },
+      })
+      expect(response.status).toBe(405)
+      expect(response.headers.get('allow')).toBe('GET, HEAD')
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      expect(await response.json()).toMatchObject({ type: 'about:blank', status: 405, instance: path })
+      expectConventions(response, 'direct-3')
+    },
+  )
 
   it('refuses bad input with 400 problem+json naming the fields, and writes nothing', async () => {
     const response = await send('POST', '/api/customers', { customerId: 'cf-bad', name: '' })
@@ -295,10 +333,13 @@ describe('a worker deployed without its database binding', () => {
       workers: workerOptions({ STREAM_PREFIX: prefix }).filter((w) => w.name === 'pitstop-customers'),
     })
     try {
-      const response = await bare.dispatchFetch('http://pitstop.test/api/customers')
+      const response = await bare.dispatchFetch('http://pitstop.test/api/customers', {
+        headers: { 'x-request-id': 'bare-1' },
+      })
       expect(response.status).toBe(500)
       expect(response.headers.get('content-type')).toBe('application/problem+json')
       expect(((await response.json()) as { detail: string }).detail).toContain('LIBSQL_URL_CUSTOMERS')
+      expectConventions(response, 'bare-1')
     } finally {
       await bare.dispose()
     }
@@ -316,6 +357,7 @@ describe('a gateway worker with a bad CORS_ORIGINS', () => {
       expect(response.status).toBe(500)
       expect(response.headers.get('content-type')).toBe('application/problem+json')
       expect(((await response.json()) as { detail: string }).detail).toContain('CORS_ORIGINS')
+      expectConventions(response)
     } finally {
       await bare.dispose()
     }
