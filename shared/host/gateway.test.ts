@@ -1,21 +1,25 @@
-import { describe, expect, it } from 'vitest'
+import { serve, type ServerType } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../http/create-app.ts'
 import { createLogger } from '../logger.ts'
-import { createGateway, type GatewayOptions } from './gateway.ts'
+import { createGateway, type GatewayOptions, type GatewayTargets } from './gateway.ts'
 
-/** A gateway in front of one service, `things`, that answers with the request id it was given. */
-function gateway(options: GatewayOptions = {}) {
-  let id = 0
-  const things = createApp({
-    logger: createLogger('silent'),
-    newId: () => 'service-id',
-    http: { maxBodyBytes: 1024 },
-  })
+/** A service, `things`, that answers with the request id it was given. */
+const things = () =>
+  createApp({ logger: createLogger('silent'), newId: () => 'service-id', http: { maxBodyBytes: 1024 } })
     .get('/api/things', (c) => c.json({ requestId: c.get('requestId') }))
     .post('/api/things', (c) => c.json({}, 201))
+
+/** A gateway in front of `things`, reached in-process unless another `fetch` is given. */
+function gateway(
+  options: GatewayOptions = {},
+  fetch: GatewayTargets['services'][number]['fetch'] = things().fetch,
+) {
+  let id = 0
   return createGateway(
     {
-      services: [{ name: 'things', fetch: things.fetch, endpoints: async () => ['GET /api/things'] }],
+      services: [{ name: 'things', fetch, endpoints: async () => ['GET /api/things'] }],
       health: async () => ({ ok: true, redis: 'ok', services: {} }),
     },
     { newId: () => `gateway-${++id}`, logger: createLogger('silent'), ...options },
@@ -142,5 +146,30 @@ describe('the gateway with CORS_ORIGINS', () => {
     const response = await app.request('/api/things', { headers: { origin: 'https://evil.example' } })
     expect(response.status).toBe(200)
     expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([])
+  })
+})
+
+describe('the gateway in front of a service whose responses have immutable headers', () => {
+  // As a service binding's response on workerd; in Node a fetched response's headers are immutable too.
+  let server: ServerType
+  let origin: string
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: things().fetch, hostname: '127.0.0.1', port: 0 }, () => resolve())
+    })
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  const overHttp = (request: Request) =>
+    fetch(`${origin}${new URL(request.url).pathname}`, { method: request.method, headers: request.headers })
+
+  it("adds its own headers to a copy and answers with the service's status and request id", async () => {
+    // Without CORS_ORIGINS: Hono's cors middleware would make a copy of its own.
+    const response = await gateway({}, overHttp).request('/api/things', { method: 'POST' })
+    expect(response.status).toBe(201)
+    expect(response.headers.get('x-request-id')).toBe('gateway-1')
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('x-frame-options')).toBe('DENY')
   })
 })
