@@ -9,20 +9,35 @@ import { misconfigured } from './worker-app.ts'
 type Env = Record<string, unknown>
 type WorkerHealth = ServiceHealth & { redis: string }
 
-/** Asks one service worker for its `/health`; a worker that cannot answer is failing. */
+/**
+ * Asks one service worker for its `/health`. One that cannot answer, or answers with a problem (a worker
+ * misconfigured), is failing, and says why.
+ */
 async function healthOf(binding: Fetcher): Promise<WorkerHealth> {
+  const failing = (reason: string): WorkerHealth => ({
+    status: 'failing',
+    database: 'unknown',
+    redis: 'unknown',
+    problems: [`worker ${reason}`],
+    consumers: [],
+  })
   try {
-    return (await (await binding.fetch('http://service/health')).json()) as WorkerHealth
+    const response = await binding.fetch('http://service/health')
+    const body = await response.json()
+    if (!response.headers.get('content-type')?.startsWith('application/problem+json'))
+      return body as WorkerHealth
+    const { title, detail } = body as { title: string; detail?: string }
+    return failing(detail ? `${title}: ${detail}` : title)
   } catch (error) {
-    const reason = `unknown: ${(error as Error).message}`
-    return {
-      status: 'failing',
-      database: 'unknown',
-      redis: reason,
-      problems: [`worker ${reason}`],
-      consumers: [],
-    }
+    return failing(`unknown: ${(error as Error).message}`)
   }
+}
+
+/** A service worker's endpoints; none when it cannot say (misconfigured, say): its page stays empty. */
+async function endpointsOf(binding: Fetcher): Promise<string[]> {
+  const response = await binding.fetch(`http://service${ENDPOINTS_PATH}`)
+  if (!response.ok) throw new Error(`endpoints: ${response.status}`)
+  return (await response.json()) as string[]
 }
 
 /**
@@ -40,8 +55,7 @@ function targets(env: Env): GatewayTargets {
     services: bound.map(({ name, binding }) => ({
       name,
       fetch: (request) => binding.fetch(request),
-      endpoints: async () =>
-        (await binding.fetch(`http://service${ENDPOINTS_PATH}`)).json() as Promise<string[]>,
+      endpoints: () => endpointsOf(binding),
     })),
     async health() {
       const reports = await Promise.all(

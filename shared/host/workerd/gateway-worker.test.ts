@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import gateway from './gateway-worker.ts'
+import type { Fetcher } from './runtime.ts'
+
+/** A service worker's binding, answering as `answer` does. */
+const binding = (answer: (path: string) => Response): Fetcher => ({
+  fetch: async (input) => answer(new URL(typeof input === 'string' ? input : input.url).pathname),
+})
+const healthy = binding((path) =>
+  path === '/health'
+    ? Response.json({
+        status: 'ok',
+        database: 'ok',
+        redis: 'ok',
+        unpublishedEvents: 0,
+        problems: [],
+        consumers: [],
+      })
+    : Response.json(['GET /api/vehicles']),
+)
+const misconfigured = binding(
+  () =>
+    new Response(
+      JSON.stringify({
+        type: 'about:blank',
+        title: 'The worker is misconfigured',
+        status: 500,
+        detail: 'LIBSQL_URL_CUSTOMERS: names no host',
+      }),
+      { status: 500, headers: { 'content-type': 'application/problem+json' } },
+    ),
+)
+const env = { LOG_LEVEL: 'silent', CUSTOMERS: misconfigured, VEHICLES: healthy }
+const get = (path: string) => gateway.fetch(new Request(`http://pitstop.test${path}`), env)
+
+describe('the gateway worker in front of a misconfigured service worker', () => {
+  it('reports that worker failing on /health with its problem, and the others as they are', async () => {
+    const response = await get('/health')
+    expect(response.status).toBe(503)
+    const report = (await response.json()) as {
+      services: Record<string, { status: string; problems: string[] }>
+    }
+    expect(report.services.customers).toMatchObject({
+      status: 'failing',
+      problems: ['worker The worker is misconfigured: LIBSQL_URL_CUSTOMERS: names no host'],
+    })
+    expect(report.services.vehicles).toMatchObject({ status: 'ok' })
+  })
+
+  it('still serves the index page, with the endpoints of the workers that can say', async () => {
+    const response = await get('/')
+    expect(response.status).toBe(200)
+    const page = await response.text()
+    expect(page).toContain('<h2>customers</h2>')
+    expect(page).toContain('GET /api/vehicles')
+  })
+})
