@@ -32,6 +32,12 @@ export interface Command {
 /** Writes recording `answer` as the first answer; they go into the batch of the change, after its own writes. */
 export type RecordAnswer = (answer: Answer) => Write[]
 
+/**
+ * What a change resolves with once it has committed. An event-sourced change resolves with
+ * `handleCommand`'s outcome: without events it decided nothing and committed nothing.
+ */
+export type Committed = void | { events: readonly unknown[] }
+
 // A client's key, bare (`Idempotency-Key: 4f1c…`) or as the structured-field string the IETF draft uses.
 const keyPattern = /^(?:"([\w.:-]{1,128})"|([\w.:-]{1,128}))$/
 
@@ -47,8 +53,11 @@ const keyPattern = /^(?:"([\w.:-]{1,128})"|([\w.:-]{1,128}))$/
  * service's constraint on the id, the record's primary key, or a refusal of its rules, e.g. "already
  * finished"), and only then is the record read. Concurrent repeats are thus answered from the record of
  * the one that committed. Only 2xx answers are recorded: a refused request may be tried again.
- * Records are keyed `<operation> id <id>` or `<operation> key <Idempotency-Key> by <actor>`: a client's
- * keys are its own.
+ * Records are keyed `<operation> id <id>` or `<operation> key <Idempotency-Key> by <actor>`.
+ *
+ * An event-sourced change may record an answer on every attempt (`handleCommand` decides again after
+ * losing on the version); only the answer of the attempt that committed is sent. A change that commits
+ * nothing (decides no events) has no answer: that is an error, as is a change that never records one.
  *
  * @example
  * const once = answerOnce(db, clock)
@@ -74,18 +83,23 @@ export function answerOnce(db: Db, clock: Clock) {
   return async function once(
     c: Context<AppEnv>,
     { operation, command, id }: Command,
-    change: (record: RecordAnswer) => Promise<unknown>,
+    change: (record: RecordAnswer) => Promise<Committed>,
   ): Promise<Response> {
     const clientKey = id === undefined ? idempotencyKey(c) : undefined
+    // The actor is in the key so that one client's Idempotency-Key never meets another's. Until sign-in
+    // exists every request's actor is `anonymous` (request-context.ts): all clients share one scope, and
+    // two that pick the same key get each other's answer (or 409 idempotency-key-reused).
     const key =
       id !== undefined
         ? `${operation} id ${id}`
         : clientKey && `${operation} key ${clientKey} by ${c.get('actor')}`
     const fingerprint = key ? fingerprintOf(command) : ''
-    // The answer of the change's last attempt (an event-sourced change may be decided more than once).
+    // The answer recorded by the change's latest attempt: an attempt that lost on the version recorded
+    // one too, which a later attempt replaces, or leaves standing when it decides nothing.
     let sent = undefined as Sent | undefined
+    let committed: Committed
     try {
-      await change(({ status, body, location = null }) => {
+      committed = await change(({ status, body, location = null }) => {
         sent = { status, body: JSON.stringify(body), location }
         if (!key) return []
         return [insert([{ key, fingerprint, ...sent, recordedAt: clock.now().toISOString() }])]
@@ -97,6 +111,7 @@ export function answerOnce(db: Db, clock: Clock) {
       if (first.fingerprint !== fingerprint) throw clientKey ? keyReused(clientKey) : error
       return respond(c, first as Sent, { 'idempotent-replayed': 'true' })
     }
+    if (committed?.events.length === 0) throw new Error(`${operation} decided nothing, so it has no answer`)
     if (!sent) throw new Error(`${operation} committed without recording its answer`)
     return respond(c, sent)
   }
