@@ -23,6 +23,8 @@ describe('one-line text', () => {
     ['DEL', 'Jan\u007f'],
     ['a next-line (C1)', 'Jan\u0085Jansen'],
     ['a C1 control', 'Jan\u009bJansen'],
+    ['a Unicode line separator', 'Jan\u2028Jansen'],
+    ['a Unicode paragraph separator', 'Jan\u2029Jansen'],
   ])('refuses %s', (_, text) => {
     expect(refusal(line, text)).toBe('must be one line without control characters')
   })
@@ -33,6 +35,12 @@ describe('one-line text', () => {
     ['surrogates in the wrong order', 'Jan \ude00\ud83d'],
   ])('refuses %s as not Unicode', (_, text) => {
     expect(refusal(line, text)).toBe('must be valid Unicode (it holds half of a character)')
+  })
+
+  it('refuses U+FFFD, which is what bytes that were not UTF-8 became when the body was read', () => {
+    expect(refusal(line, 'Jan \ufffd Jansen')).toBe(
+      'must be valid UTF-8 (it holds U+FFFD, which stands for bytes that were not)',
+    )
   })
 
   it('keeps characters outside the basic plane, accents and line breaks at the ends trimmed', () => {

@@ -4,13 +4,20 @@ import * as v from 'valibot'
 // altered (and an exact retry would then differ from what was stored).
 const loneSurrogate = /\p{Cs}/u
 // C0 and C1 control characters and DEL; fields of several lines keep tab, line feed and carriage return.
-const controlInLine = /[\u0000-\u001f\u007f-\u009f]/
+// One line also has no Unicode line or paragraph separator.
+const controlInLine = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 const controlInLines = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/
 
-const wellFormed = v.check<string, string>(
-  (s) => !loneSurrogate.test(s),
-  'must be valid Unicode (it holds half of a character)',
-)
+// U+FFFD is what a body's bytes that are not UTF-8 were decoded as: the text sent is already lost.
+const replacement = /\uFFFD/
+
+const wellFormed = v.rawCheck<string>(({ dataset, addIssue }) => {
+  if (!dataset.typed) return
+  if (loneSurrogate.test(dataset.value))
+    addIssue({ message: 'must be valid Unicode (it holds half of a character)' })
+  else if (replacement.test(dataset.value))
+    addIssue({ message: 'must be valid UTF-8 (it holds U+FFFD, which stands for bytes that were not)' })
+})
 
 /**
  * A trimmed, non-empty line of at most `max` characters, without control characters, in Unicode NFC (so

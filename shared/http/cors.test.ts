@@ -28,12 +28,14 @@ describe('corsAllowList', () => {
     expect(response.headers.get('vary')).toContain('Origin')
   })
 
-  it('answers a preflight from a listed origin with 204 and what it may send', async () => {
+  it('answers a preflight from a listed origin with 204 and what it may send: the methods and headers the services take', async () => {
     const response = await preflight('https://garage.example')
     expect(response.status).toBe(204)
     expect(response.headers.get('access-control-allow-origin')).toBe('https://garage.example')
-    expect(response.headers.get('access-control-allow-methods')).toContain('PUT')
-    expect(response.headers.get('access-control-allow-headers')).toBe('content-type')
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET,HEAD,POST,PUT')
+    expect(response.headers.get('access-control-allow-headers')?.split(',')).toEqual(
+      expect.arrayContaining(['content-type', 'idempotency-key']),
+    )
     expect(response.headers.get('access-control-max-age')).toBe('600')
   })
 

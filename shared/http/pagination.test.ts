@@ -26,6 +26,10 @@ describe('Pagination', () => {
     ['offset=-1', '/query/offset'],
     ['offset=1e20', '/query/offset'],
     [`offset=${2n ** 63n}`, '/query/offset'],
+    ['offset=0x10', '/query/offset'],
+    ['offset=', '/query/offset'],
+    ['limit=1e3', '/query/limit'],
+    ['limit=%2010', '/query/limit'],
   ])('refuses %s with 400 naming %s', async (query, field) => {
     const response = await app.request(`/items?${query}`)
     expect(response.status).toBe(400)

@@ -427,3 +427,20 @@ describe('read side', () => {
     expect((await host.get('/api/workshop/jobs?from=2026-12-08')).status).toBe(400)
   })
 })
+
+describe('GET /api/workshop/jobs', () => {
+  it.each([
+    ['without to', 'from=2026-12-08', '/query/to'],
+    ['with to before from', 'from=2026-12-08&to=2026-12-07', '/query/to'],
+    ['over a quarter', 'from=1900-01-01&to=9999-12-31', '/query/to'],
+  ])('refuses a range %s with 400 naming the field', async (_, query, field) => {
+    const response = await host.get(`/api/workshop/jobs?${query}`)
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ status: 400, errors: [expect.objectContaining({ field })] })
+  })
+
+  it('takes a range of up to 91 days after from', async () => {
+    expect((await host.get('/api/workshop/jobs?from=2026-01-01&to=2026-04-02')).status).toBe(200)
+    expect((await host.get('/api/workshop/jobs?from=2026-01-01&to=2026-04-03')).status).toBe(400)
+  })
+})

@@ -10,7 +10,24 @@ import { validate } from '../../shared/http/validate.ts'
 import { WORKSHOP_GROUP } from './projection.ts'
 import { inbox, jobs, refCustomers, refVehicles } from './schema.ts'
 
-const JobsQuery = v.object({ from: PlanningDate, to: PlanningDate })
+const MAX_RANGE_DAYS = 92
+const daysBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 86_400_000
+
+/** A range of days, `from` to `to` inclusive, of at most a quarter: an overview, not an export. */
+const JobsQuery = v.pipe(
+  v.object({ from: PlanningDate, to: PlanningDate }),
+  v.forward(
+    v.check(({ from, to }) => from <= to, 'must not be before from'),
+    ['to'],
+  ),
+  v.forward(
+    v.check(
+      ({ from, to }) => daysBetween(from, to) < MAX_RANGE_DAYS,
+      `must be less than ${MAX_RANGE_DAYS} days after from`,
+    ),
+    ['to'],
+  ),
+)
 
 /**
  * What the workshop's consumer group keeps (eventually consistent): jobs over a range of days, the
