@@ -79,17 +79,33 @@ export function createGateway(running: GatewayTargets, options: GatewayOptions =
   )
 }
 
-/**
- * A service binding's response has immutable headers (workerd): copied (the body is passed on, not
- * read), so the gateway's own headers can be added.
- */
-const mutable = (response: Response) => new Response(response.body, response)
+// Copying a Request or Response costs tens of microseconds and, for a request, moves its body onto a
+// web stream; on the Node host, where headers are mutable, both were half the gateway's cost per command.
 
-/** `request` with one header set; the original's headers may be immutable (workerd). */
+/**
+ * The response, or a copy of it where its headers are immutable (a service binding's on workerd), so
+ * the gateway's own headers can be added. The copy passes the body on without reading it.
+ */
+function mutable(response: Response): Response {
+  try {
+    response.headers.delete('x-powered-by')
+    return response
+  } catch {
+    return new Response(response.body, response)
+  }
+}
+
+/** `request` with one header set: in place where its headers are mutable, else on a copy (workerd). */
 function withHeader(request: Request, name: string, value: string): Request {
-  const headers = new Headers(request.headers)
-  headers.set(name, value)
-  return new Request(request, { headers })
+  if (request.headers.get(name) === value) return request
+  try {
+    request.headers.set(name, value)
+    return request
+  } catch {
+    const headers = new Headers(request.headers)
+    headers.set(name, value)
+    return new Request(request, { headers })
+  }
 }
 
 const indexPage = (running: { name: string; endpoints: string[] }[]) =>
