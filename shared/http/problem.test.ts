@@ -7,7 +7,7 @@ import { onError, problem } from './problem.ts'
 
 /** An app whose one route throws `error`, with a logger that records what it is asked to log. */
 function throwing(error: Error) {
-  const logger = { error: vi.fn() }
+  const logger = { error: vi.fn(), warn: vi.fn() }
   const app = new Hono<{ Variables: { logger: Logger } }>()
     .use(async (c, next) => {
       c.set('logger', logger as unknown as Logger)
@@ -125,5 +125,22 @@ describe('onError', () => {
       title: 'Internal server error',
       status: 500,
     })
+  })
+})
+
+describe('onError with a client that went away', () => {
+  it('answers 408 and logs a warning, not a server error, when the body stopped arriving', async () => {
+    const { request, logger } = throwing(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))
+    const response = await request()
+    expect(response.status).toBe(408)
+    expect(await response.json()).toMatchObject({ type: 'about:blank', status: 408 })
+    expect(logger.error).not.toHaveBeenCalled()
+    expect(logger.warn).toHaveBeenCalledOnce()
+  })
+
+  it('still answers 500 for another error that happens to say aborted', async () => {
+    const { request, logger } = throwing(new Error('aborted'))
+    expect((await request()).status).toBe(500)
+    expect(logger.error).toHaveBeenCalledOnce()
   })
 })

@@ -46,9 +46,18 @@ export const onError: ErrorHandler = (error, c) => {
     return problem(c, { type: 'about:blank', title: error.message || 'Bad request', status: error.status })
   }
   const logger: Logger | undefined = c.get('logger')
+  if (clientWentAway(error)) {
+    // Cut off for being slow (REQUEST_TIMEOUT_MS), or gone: not a fault here, and nobody reads the answer.
+    logger?.warn('the client closed the connection before its request body arrived')
+    return problem(c, { type: 'about:blank', title: 'The request body did not arrive', status: 408 })
+  }
   logger?.error({ err: error }, 'request failed')
   return problem(c, { type: 'about:blank', title: 'Internal server error', status: 500 })
 }
+
+/** Node's error for a request whose connection closed while its body was being read. */
+const clientWentAway = (error: Error) =>
+  error.message === 'aborted' && (error as Error & { code?: string }).code === 'ECONNRESET'
 
 export const notFound: NotFoundHandler = (c) =>
   problem(c, { type: 'about:blank', title: `No route for ${c.req.method} ${c.req.path}`, status: 404 })
