@@ -100,6 +100,41 @@ describe('a request body', () => {
     expect(things.written()).toBe(0)
   })
 
+  it('over maxBodyBytes without any length (a stream, as over HTTP/2) is refused with 413 as it streams in', async () => {
+    const things = thingsApp()
+    const chunks = [JSON.stringify({ name: 'x'.repeat(100) })]
+    const body = new ReadableStream({
+      pull(controller) {
+        const chunk = chunks.shift()
+        if (chunk === undefined) controller.close()
+        else controller.enqueue(new TextEncoder().encode(chunk))
+      },
+    })
+    const response = await things.app.request('/things', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    expect(response.status).toBe(413)
+    expect(things.written()).toBe(0)
+  })
+
+  it.each(['abc', '-1', '1,99999', '1e3'])(
+    'with a Content-Length that is no number of bytes (%j) is refused with 400, unread',
+    async (length) => {
+      const things = thingsApp()
+      const response = await things.app.request('/things', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': length },
+        body: JSON.stringify({ name: 'x'.repeat(100) }),
+      })
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ type: 'about:blank', status: 400 })
+      expect(things.written()).toBe(0)
+    },
+  )
+
   it('not sent as JSON is refused with 415 problem+json, even when it is JSON', async () => {
     const things = thingsApp()
     const response = await things.app.request('/things', post(JSON.stringify({ name: 'x' }), 'text/plain'))

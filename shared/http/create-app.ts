@@ -36,12 +36,14 @@ export function createApp(options: { logger: Logger; newId: NewId; http: HttpSet
     .onError(onError)
 }
 
+/** Whether the request's headers say it carries a body (HTTP/1.1 always says; HTTP/2 may not). */
+const declaresBody = (c: Context<AppEnv>) =>
+  c.req.header('transfer-encoding') !== undefined || (c.req.header('content-length') ?? '0') !== '0'
+
 /**
  * Bodies of at most `maxBytes`, else 413 before anything is parsed. A body whose length is declared is
- * judged by its `Content-Length` alone; Hono's `bodyLimit` counts a chunked one as it streams in. Not
- * `bodyLimit` for every request: it first asks the request for its body stream, which on the Node server
- * turns each request into a full web `Request` and its body into a web stream (a third of the cost of a
- * command).
+ * judged by its `Content-Length` alone; one without (chunked, HTTP/2) is counted as it streams in, by
+ * Hono's `bodyLimit`. A `Content-Length` that is not a number is 400: it would pass `bodyLimit` unread.
  */
 function bodiesOfAtMost(maxBytes: number): MiddlewareHandler<AppEnv> {
   const tooLarge = (c: Context<AppEnv>) => {
@@ -55,19 +57,30 @@ function bodiesOfAtMost(maxBytes: number): MiddlewareHandler<AppEnv> {
   }
   const streamed = bodyLimit({ maxSize: maxBytes, onError: tooLarge })
   return async function bodiesOfAtMost(c, next) {
-    if (c.req.header('transfer-encoding') !== undefined) return streamed(c, next)
     const length = c.req.header('content-length')
-    if (length !== undefined && Number(length) > maxBytes) return tooLarge(c)
-    await next()
+    const chunked = c.req.header('transfer-encoding') !== undefined
+    if (length !== undefined && !chunked) {
+      if (!/^\d+$/.test(length)) {
+        c.header('connection', 'close')
+        return problem(c, {
+          type: 'about:blank',
+          title: 'Content-Length must be a number of bytes',
+          status: 400,
+        })
+      }
+      return Number(length) > maxBytes ? tooLarge(c) : next()
+    }
+    // No body a service reads. Not asked of the request: on the Node server that turns it into a full
+    // web `Request` and its body into a web stream, a third of the cost of a command.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()
+    return streamed(c, next)
   }
 }
 
 /** Every body the services take is JSON: another content type is refused before it is read as one. */
 const jsonBodies: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const hasBody = c.req.header('content-length') !== undefined && c.req.header('content-length') !== '0'
-  const chunked = c.req.header('transfer-encoding') !== undefined
   const type = c.req.header('content-type') ?? ''
-  if ((hasBody || chunked) && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type))
+  if (declaresBody(c) && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type))
     return problem(c, {
       type: 'about:blank',
       title: `The request body must be JSON (Content-Type: application/json), not ${type || 'untyped'}`,
