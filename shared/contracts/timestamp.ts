@@ -103,11 +103,24 @@ export function recordedInstant(text: string): number {
  */
 export const RecordedTimestamp = v.pipe(
   v.string(),
-  v.check((text) => !Number.isNaN(recordedInstant(text)), 'must be a timestamp'),
   v.metadata({
     format: 'date-time',
     description:
       'UTC, e.g. 2026-12-11T17:00:00.000Z (events recorded before 2026-12 may hold other ISO forms)',
   }),
-  v.transform((text) => new Date(recordedInstant(text)).toISOString()),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const instant = recordedInstant(dataset.value)
+    if (!Number.isNaN(instant)) return new Date(instant).toISOString()
+    addIssue({ message: 'must be a timestamp' })
+    return NEVER
+  }),
 )
+
+const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/**
+ * A time an aggregate replays from its recorded events, in the canonical form: as it is when it is (every
+ * time recorded since times were canonical), else read as the instant it names.
+ */
+export const canonicalTime = (recorded: string): string =>
+  CANONICAL.test(recorded) ? recorded : new Date(recordedInstant(recorded)).toISOString()

@@ -786,4 +786,11 @@ describe('a planning holding a job recorded with an hour-only offset, before tim
       .when(plan('job-2', at('10:00'), at('11:00'), opel))
       .then([planned('job-2', at('10:00'), at('11:00'), opel)])
   })
+
+  it('holds the recorded job at its instant, in canonical UTC, as the planning answers it', () => {
+    const state = given.reduce(evolve, initialState())
+    expect(state).toMatchObject({
+      jobs: [{ jobId: 'job-1', startTime: at('09:00'), endTime: at('10:00') }],
+    })
+  })
 })

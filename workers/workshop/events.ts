@@ -3,6 +3,7 @@ import type {
   MaintenanceJobPlanned,
   WorkshopPlanningCreated,
 } from '../../shared/contracts/index.ts'
+import { canonicalTime } from '../../shared/contracts/index.ts'
 
 export type WorkshopEvent = WorkshopPlanningCreated | MaintenanceJobPlanned | MaintenanceJobFinished
 
@@ -23,17 +24,20 @@ export function evolve(state: WorkshopPlanning, event: WorkshopEvent): WorkshopP
     case 'MaintenanceJobPlanned': {
       if (state.status !== 'open') return state
       // Built field by field: every job then shares one object shape, and the rules read them fast.
-      const { jobId, startTime, endTime, description, customer, vehicle } = event.data
+      const { jobId, description, customer, vehicle } = event.data
+      // Replayed from the store unparsed: a time recorded before times were canonical is made so here.
+      const startTime = canonicalTime(event.data.startTime)
+      const endTime = canonicalTime(event.data.endTime)
       const job: Job = { jobId, startTime, endTime, description, customer, vehicle, status: 'planned' }
       return { ...state, jobs: [...state.jobs, job] }
     }
     case 'MaintenanceJobFinished': {
       if (state.status !== 'open') return state
-      const { jobId, startTime, endTime, notes } = event.data
+      const { jobId, notes } = event.data
+      const actualStartTime = canonicalTime(event.data.startTime)
+      const actualEndTime = canonicalTime(event.data.endTime)
       const jobs = state.jobs.map((job): Job =>
-        job.jobId === jobId
-          ? { ...job, status: 'finished', actualStartTime: startTime, actualEndTime: endTime, notes }
-          : job,
+        job.jobId === jobId ? { ...job, status: 'finished', actualStartTime, actualEndTime, notes } : job,
       )
       return { ...state, jobs }
     }
@@ -42,7 +46,7 @@ export function evolve(state: WorkshopPlanning, event: WorkshopEvent): WorkshopP
 
 export const workshopPlanning = { initialState, evolve }
 
-// Times are canonical UTC (the contract makes them so), whose text order is time order.
+// Times are canonical UTC (the contracts and evolve make them so), whose text order is time order.
 const byTime = (a: Job, b: Job) =>
   a.startTime < b.startTime
     ? -1

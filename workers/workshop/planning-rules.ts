@@ -1,6 +1,5 @@
 import { TZDate } from '@date-fns/tz'
 import { LRUCache } from 'lru-cache'
-import { recordedInstant } from '../../shared/contracts/index.ts'
 import type { Job } from './events.ts'
 import { refuse } from './rules.ts'
 
@@ -23,11 +22,10 @@ function ms(time: string): number {
   let value = parsed.get(time)
   if (value === undefined) {
     if (parsed.size >= 100_000) parsed.clear()
-    // Commands bring canonical UTC; a planning's jobs may hold a form accepted before (`+01`), read as
-    // the instant it names. One that names none would compare false with everything and pass every
-    // rule: a fault to report, not a free slot.
-    value = recordedInstant(time)
-    if (Number.isNaN(value)) throw new Error(`Time ${JSON.stringify(time)} is not a timestamp`)
+    // Times are canonical UTC (contracts and evolve make them so), which Date.parse reads exactly. One it
+    // cannot read would compare false with everything and pass every rule: a fault to report, not a free slot.
+    value = Date.parse(time)
+    if (Number.isNaN(value)) throw new Error(`Time ${JSON.stringify(time)} is not a canonical timestamp`)
     parsed.set(time, value)
   }
   return value
