@@ -2,8 +2,14 @@ import * as v from 'valibot'
 
 // Schemas for environment variables (all strings), shared by the hosts and by the services' own settings.
 
-export const Port = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65535))
-export const Positive = v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1))
+/** A whole number in decimal digits: `Number()` alone would also read `0x1f90`, `1e3` and an empty value. */
+export const DecimalInteger = v.pipe(
+  v.string(),
+  v.regex(/^\d+$/, 'must be a whole number in decimal digits'),
+  v.toNumber(),
+)
+export const Port = v.pipe(DecimalInteger, v.maxValue(65535))
+export const Positive = v.pipe(DecimalInteger, v.minValue(1))
 export const TimeZone = v.pipe(
   v.string(),
   v.check((tz) => {

@@ -68,3 +68,22 @@ describe('REQUEST_TIMEOUT_MS', () => {
     expect(() => parseConfig({ REQUEST_TIMEOUT_MS: 'soon' })).toThrow(/REQUEST_TIMEOUT_MS/)
   })
 })
+
+describe('numbers in the environment', () => {
+  it.each([
+    ['PORT', ''],
+    ['PORT', '0x1f90'],
+    ['PORT', '8e3'],
+    ['MAX_BODY_BYTES', '0x10'],
+    ['STREAM_KEEP', ' 1000 '],
+  ])('refuse %s=%j, which Number() alone would have read as a number', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(`${name}: must be a whole number in decimal digits`)
+  })
+
+  it('take decimal digits', () => {
+    expect(parseConfig({ PORT: '8081', MAX_BODY_BYTES: '2048' })).toMatchObject({
+      port: 8081,
+      http: { maxBodyBytes: 2048 },
+    })
+  })
+})

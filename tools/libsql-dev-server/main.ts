@@ -1,14 +1,12 @@
 import * as v from 'valibot'
+import { Port } from '../../shared/environment.ts'
 import { createLogger } from '../../shared/logger.ts'
 import { startLibsqlDevServer } from './server.ts'
 
 // The libSQL dev server: the database files of DATA_DIR over HTTP, for services running in workerd.
 const Environment = v.object({
   DATA_DIR: v.optional(v.pipe(v.string(), v.nonEmpty()), '.data'),
-  LIBSQL_PORT: v.optional(
-    v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65535)),
-    '8081',
-  ),
+  LIBSQL_PORT: v.optional(Port, '8081'),
 })
 
 const logger = createLogger('info', { host: 'libsql-dev-server' })

@@ -1,15 +1,13 @@
 import * as v from 'valibot'
+import { Port } from '../../shared/environment.ts'
 import { createLogger } from '../../shared/logger.ts'
 import { startUpstashBridge } from './server.ts'
 
-// The local Upstash bridge: `tsx shared/host/upstash-bridge/main.ts`, then point UPSTASH_REDIS_REST_URL
+// The local Upstash bridge: `node --import tsx tools/upstash-bridge/main.ts`, then point UPSTASH_REDIS_REST_URL
 // at it to run the HTTP-only adapters (workerd, Deno) against the Redis on this machine.
 const Environment = v.object({
   REDIS_URL: v.optional(v.pipe(v.string(), v.url()), 'redis://127.0.0.1:6379'),
-  UPSTASH_BRIDGE_PORT: v.optional(
-    v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65535)),
-    '8079',
-  ),
+  UPSTASH_BRIDGE_PORT: v.optional(Port, '8079'),
   UPSTASH_TOKEN: v.optional(v.pipe(v.string(), v.nonEmpty()), 'dev-token'),
 })
 
