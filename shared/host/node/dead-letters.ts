@@ -28,7 +28,6 @@ await forEachConsumer('dead-letters', async (service, consumer) => {
       )
   }
 })
-if (process.exitCode) process.exit()
 // Said on stderr: stdout stays one JSON object per dead letter, so an empty list is still empty there.
 if (command === 'list' && remaining === 0)
   console.error(

@@ -20,6 +20,7 @@ export async function forEachConsumer(
   const bus = createRedisBus(config.redisUrl, `pitstop-${tool}`, { commandTimeoutMs: 2_000 })
   const producers = new ProducerDatabases(config)
   const services: RunningService[] = []
+  let unavailable = false
   try {
     // All built first: a consumer catching up reads the other services' outboxes.
     for (const name of config.services)
@@ -30,10 +31,11 @@ export async function forEachConsumer(
     // A database it cannot open is one line naming the variable and the service, not a stack.
     if (!(error instanceof DatabaseUnavailable)) throw error
     console.error(error.message)
-    process.exitCode = 1
+    unavailable = true
   } finally {
     producers.close()
     for (const service of services) service.database.client.close()
     await bus.close()
   }
+  if (unavailable) process.exit(1)
 }

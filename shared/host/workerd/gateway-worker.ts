@@ -36,7 +36,10 @@ async function healthOf(binding: Fetcher): Promise<WorkerHealth> {
 /** A service worker's endpoints; none when it cannot say (misconfigured, say): its page stays empty. */
 async function endpointsOf(binding: Fetcher): Promise<string[]> {
   const response = await binding.fetch(`http://service${ENDPOINTS_PATH}`)
-  if (!response.ok) throw new Error(`endpoints: ${response.status}`)
+  if (!response.ok) {
+    await response.body?.cancel()
+    throw new Error(`endpoints: ${response.status}`)
+  }
   return (await response.json()) as string[]
 }
 

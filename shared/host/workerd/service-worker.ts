@@ -103,6 +103,9 @@ export function serviceWorker(definition: ServiceDefinition) {
     .get(ENDPOINTS_PATH, (c) => c.json(definition.api))
   const worker = {
     async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+      const { pathname } = new URL(request.url)
+      // The endpoints are the definition's: nothing to connect to for them.
+      if (pathname === ENDPOINTS_PATH) return own.fetch(request)
       let invocation: Invocation
       try {
         invocation = await begin(definition, env)
@@ -115,8 +118,7 @@ export function serviceWorker(definition: ServiceDefinition) {
           armPoller(env).catch((error) => invocation.logger.warn({ err: error }, 'arming failed')),
         )
       }
-      const { pathname } = new URL(request.url)
-      if (pathname === '/health' || pathname === ENDPOINTS_PATH) return own.fetch(request, { invocation })
+      if (pathname === '/health') return own.fetch(request, { invocation })
       // Connected only when a commit gives the relay something to publish.
       const bus = invocation.config.openBus(`pitstop-${definition.name}-relay`)
       let committed = false
