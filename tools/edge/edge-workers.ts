@@ -28,7 +28,8 @@ export interface BuiltWorker {
 /**
  * Writes each worker's configuration as it is deployed, as JSON under `dir`: its wrangler.toml with
  * `main` made absolute and `vars` merged in, and the gateway bound to every service's worker (`CUSTOMERS`
- * → `pitstop-customers`, …), so a service added to the registry is routed without editing the gateway's.
+ * → `pitstop-customers`, …) and told their names (`SERVICES`), so a service added to the registry is
+ * routed without editing the gateway's.
  * @returns the config paths, gateway first.
  */
 export async function writeWorkerConfigs(dir: string, vars: Record<string, string> = {}): Promise<string[]> {
@@ -41,7 +42,11 @@ export async function writeWorkerConfigs(dir: string, vars: Record<string, strin
       const written = {
         ...parsed,
         main: resolve(dirname(path), parsed.main),
-        vars: { ...parsed.vars, ...vars },
+        vars: {
+          ...parsed.vars,
+          ...vars,
+          ...(gateway && { SERVICES: services.map((s) => s.name).join(',') }),
+        },
         ...(gateway && {
           services: services.map((s) => ({ binding: bindingName(s.name), service: workerName(s.name) })),
         }),

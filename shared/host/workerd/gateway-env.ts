@@ -13,7 +13,23 @@ export const ENDPOINTS_PATH = '/endpoints'
 /** A service's worker (`pitstop-customers`), as its wrangler config names it. */
 export const workerName = (service: string) => `pitstop-${service}`
 
+/** `SERVICES`: the services the gateway routes to, separated by commas, each through its binding. */
+const ServiceList = v.pipe(
+  v.string(),
+  v.transform((s) =>
+    s
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  ),
+  v.minLength(
+    1,
+    'must name the services the gateway routes to (npm run dev:edge, build:edge and deploy:edge set it)',
+  ),
+)
+
 const GatewayEnvironment = v.object({
+  SERVICES: ServiceList,
   /** Origins whose browser scripts may call the API, separated by commas; unset, CORS is off. */
   CORS_ORIGINS: v.optional(CorsOrigins, ''),
   LOG_LEVEL: v.optional(LogLevel, 'info'),

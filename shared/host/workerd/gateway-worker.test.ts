@@ -30,7 +30,15 @@ const misconfigured = binding(
       { status: 500, headers: { 'content-type': 'application/problem+json' } },
     ),
 )
-const env = { LOG_LEVEL: 'silent', CUSTOMERS: misconfigured, VEHICLES: healthy }
+// ASSETS is a binding, not a service: only those SERVICES names are routed to and asked for health.
+const assets = binding(() => new Response('<html></html>', { headers: { 'content-type': 'text/html' } }))
+const env = {
+  LOG_LEVEL: 'silent',
+  SERVICES: 'customers,vehicles',
+  CUSTOMERS: misconfigured,
+  VEHICLES: healthy,
+  ASSETS: assets,
+}
 const get = (path: string) => gateway.fetch(new Request(`http://pitstop.test${path}`), env)
 
 describe('the gateway worker in front of a misconfigured service worker', () => {
@@ -45,6 +53,7 @@ describe('the gateway worker in front of a misconfigured service worker', () => 
       problems: ['worker The worker is misconfigured: LIBSQL_URL_CUSTOMERS: names no host'],
     })
     expect(report.services.vehicles).toMatchObject({ status: 'ok' })
+    expect(Object.keys(report.services)).toEqual(['customers', 'vehicles'])
   })
 
   it('still serves the index page, with the endpoints of the workers that can say', async () => {
@@ -53,5 +62,16 @@ describe('the gateway worker in front of a misconfigured service worker', () => 
     const page = await response.text()
     expect(page).toContain('<h2>customers</h2>')
     expect(page).toContain('GET /api/vehicles')
+  })
+})
+
+describe('the gateway worker without SERVICES', () => {
+  it('says it is misconfigured, naming SERVICES, rather than route to whatever is bound', async () => {
+    const response = await gateway.fetch(new Request('http://pitstop.test/health'), {
+      LOG_LEVEL: 'silent',
+      VEHICLES: healthy,
+    })
+    expect(response.status).toBe(500)
+    expect(((await response.json()) as { detail: string }).detail).toContain('SERVICES')
   })
 })

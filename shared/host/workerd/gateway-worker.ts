@@ -2,7 +2,7 @@ import { createLogger } from '../../logger.ts'
 import { createGateway, type GatewayTargets } from '../gateway.ts'
 import type { ServiceHealth } from '../health.ts'
 import type { Fetcher } from './runtime.ts'
-import { ENDPOINTS_PATH, parseGatewayEnv } from './gateway-env.ts'
+import { bindingName, ENDPOINTS_PATH, parseGatewayEnv } from './gateway-env.ts'
 import { misconfigured } from './worker-app.ts'
 
 /** A service binding per service, named after it in capitals (`CUSTOMERS`), besides the variables. */
@@ -44,16 +44,20 @@ async function endpointsOf(binding: Fetcher): Promise<string[]> {
 }
 
 /**
- * The services the gateway is bound to: every binding that can be fetched is a service's worker, named
- * after the service in capitals (`CUSTOMERS`). Found in the bindings, not imported from the registry, so
- * the gateway's bundle carries no service's code.
+ * The services the gateway routes to: those `SERVICES` names (the tooling writes it from the registry),
+ * each through its binding (`CUSTOMERS`). Named, not imported from the registry, so the gateway's bundle
+ * carries no service's code; and not every binding is a service (static assets, say).
  */
-function targets(env: Env): GatewayTargets {
-  const bound = Object.entries(env).flatMap(([key, value]) =>
-    typeof (value as Fetcher | undefined)?.fetch === 'function'
-      ? [{ name: key.toLowerCase(), binding: value as Fetcher }]
-      : [],
-  )
+function targets(env: Env, names: string[]): GatewayTargets {
+  const unbound: Fetcher = {
+    fetch: async () => {
+      throw new Error('no service binding')
+    },
+  }
+  const bound = names.map((name) => ({
+    name,
+    binding: (env[bindingName(name)] as Fetcher | undefined) ?? unbound,
+  }))
   return {
     services: bound.map(({ name, binding }) => ({
       name,
@@ -85,6 +89,8 @@ export default {
       return misconfigured(request, error as Error)
     }
     const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: 'gateway' })
-    return createGateway(targets(env), { corsOrigins: config.CORS_ORIGINS, logger }).fetch(request)
+    return createGateway(targets(env, config.SERVICES), { corsOrigins: config.CORS_ORIGINS, logger }).fetch(
+      request,
+    )
   },
 }

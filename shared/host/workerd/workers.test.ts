@@ -52,6 +52,7 @@ beforeAll(async () => {
       REDIS_URL: TEST_REDIS_URL,
       LOG_LEVEL: 'warn',
       CORS_ORIGINS: 'https://garage.example',
+      SERVICES: serviceNames.join(','),
       ...Object.fromEntries(
         serviceNames.map((n) => [`LIBSQL_URL_${n.toUpperCase()}`, libsql.databaseUrl(n)]),
       ),
