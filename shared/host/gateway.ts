@@ -1,11 +1,9 @@
-import { Hono } from 'hono'
+import type { MiddlewareHandler } from 'hono'
 import { html } from 'hono/html'
-import { methodNotAllowed } from 'hono/method-not-allowed'
 import { newUuidV7, type NewId } from '../clock.ts'
+import { conventionalApp } from '../http/conventional-app.ts'
 import { corsAllowList } from '../http/cors.ts'
-import { methodNotAllowedProblem, notFound, onError, problem } from '../http/problem.ts'
-import { requestId } from '../http/request-id.ts'
-import { securityHeaders } from '../http/security-headers.ts'
+import { problem } from '../http/problem.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import type { ServiceHealth } from './health.ts'
 
@@ -41,15 +39,13 @@ type GatewayEnv = { Variables: { requestId: string; logger: Logger } }
 export function createGateway(running: GatewayTargets, options: GatewayOptions = {}) {
   const { corsOrigins = [], logger = createLogger('error'), newId = newUuidV7 } = options
   const byName = new Map(running.services.map((s) => [s.name, s]))
-  const app = new Hono<GatewayEnv>().use(requestId({ newId })).use(securityHeaders())
-  if (corsOrigins.length > 0) app.use(corsAllowList(corsOrigins))
+  const gatewayLogger: MiddlewareHandler<GatewayEnv> = async function gatewayLogger(c, next) {
+    c.set('logger', logger)
+    await next()
+  }
+  const cors = corsOrigins.length > 0 ? [corsAllowList(corsOrigins)] : []
   return (
-    app
-      .use(async function gatewayLogger(c, next) {
-        c.set('logger', logger)
-        await next()
-      })
-      .use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedProblem }))
+    conventionalApp<GatewayEnv>({ newId, use: [...cors, gatewayLogger] })
       .get('/health', async (c) => {
         const report = await running.health()
         return c.json(
@@ -74,8 +70,6 @@ export function createGateway(running: GatewayTargets, options: GatewayOptions =
         const endpoints = await Promise.all(services.map((s) => s.endpoints().catch(() => [])))
         return c.html(indexPage(services.map((s, i) => ({ name: s.name, endpoints: endpoints[i]! }))))
       })
-      .notFound(notFound)
-      .onError(onError)
   )
 }
 

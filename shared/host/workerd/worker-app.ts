@@ -1,9 +1,6 @@
-import { Hono } from 'hono'
-import { methodNotAllowed } from 'hono/method-not-allowed'
 import { newUuidV7 } from '../../clock.ts'
-import { methodNotAllowedProblem, notFound, onError, problem } from '../../http/problem.ts'
-import { requestId } from '../../http/request-id.ts'
-import { securityHeaders } from '../../http/security-headers.ts'
+import { conventionalApp } from '../../http/conventional-app.ts'
+import { problem } from '../../http/problem.ts'
 
 // Kept apart from worker-env.ts, like gateway-env.ts: the gateway worker uses it too, and its bundle
 // carries no database or Redis client.
@@ -19,13 +16,7 @@ import { securityHeaders } from '../../http/security-headers.ts'
  * return own.fetch(request, { api: definition.api })
  */
 export function workerApp<Bindings extends object = object>() {
-  const app = new Hono<{ Bindings: Bindings; Variables: { requestId: string } }>()
-  return app
-    .use(requestId({ newId: newUuidV7 }))
-    .use(securityHeaders())
-    .use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedProblem }))
-    .notFound(notFound)
-    .onError(onError)
+  return conventionalApp<{ Bindings: Bindings }>({ newId: newUuidV7 })
 }
 
 const misconfiguredApp = workerApp<{ error: Error }>().all('*', (c) =>
