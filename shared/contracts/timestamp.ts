@@ -86,7 +86,7 @@ const EARLIER_FORMS =
  * forms accepted before it, read as `±hh` → `±hh:00` and to the millisecond. A date that does not exist
  * rolls over, as it did when it was accepted.
  */
-export function recordedInstant(text: string): number {
+function recordedInstant(text: string): number {
   const earlier = EARLIER_FORMS.exec(text)
   if (!earlier) return Number.NaN
   const [, date, time, fraction = '', zulu, hours, minutes = '00'] = earlier
