@@ -1,4 +1,5 @@
 import Database from 'libsql'
+import { LRUCache } from 'lru-cache'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** A value as libsql binds and returns it with safe integers on: integers are bigints, blobs Buffers. */
@@ -53,6 +54,10 @@ const WRITING_OPCODES = new Set(['Checkpoint', 'Vacuum', 'JournalMode'])
 
 type Op = [addr: number, opcode: string, p1: number, p2: number, p3: number, p4: string | null]
 
+// A client sends the same few statements over and over; SQLite re-prepares a kept statement by itself
+// when the schema changes, so keeping them is always safe.
+const KEPT_STATEMENTS = 100
+
 /** One libSQL connection, owned by one stream: statements run on it in order, transactions span requests. */
 export class Connection {
   readonly #db: Database.Database
@@ -60,6 +65,7 @@ export class Connection {
   // moved total_changes().
   readonly #counters: Database.Statement
   readonly #busyTimeoutMs: number
+  readonly #statements = new LRUCache<string, Database.Statement>({ max: KEPT_STATEMENTS })
 
   private constructor(db: Database.Database, busyTimeoutMs: number) {
     this.#db = db
@@ -89,7 +95,7 @@ export class Connection {
 
   /** Runs one statement, waiting for a lock another connection holds. */
   async execute(sql: string, args: Args): Promise<Execution> {
-    const statement = this.#db.prepare(sql)
+    const statement = this.#prepared(sql)
     const values = args instanceof Map ? this.#byPosition(sql, args) : args
     // Retried as the same statement: running it again resets it, and SQLite commits nothing on this
     // connection while a statement that failed busy is left unreset.
@@ -116,10 +122,22 @@ export class Connection {
     }
   }
 
+  /** Rolls back a transaction a stream left open, so that the next stream starts afresh. */
+  rollback(): void {
+    if (this.#db.inTransaction) this.#db.exec('ROLLBACK')
+  }
+
   /** Closes the connection, rolling back a transaction its stream left open. */
   close(): void {
-    if (this.#db.inTransaction) this.#db.exec('ROLLBACK')
+    this.rollback()
     this.#db.close()
+  }
+
+  /** The statement for `sql`, prepared once and kept while it is among the most recently used. */
+  #prepared(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql)
+    if (!statement) this.#statements.set(sql, (statement = this.#db.prepare(sql)))
+    return statement
   }
 
   #run(statement: Database.Statement, sql: string, values: SqlValue[]): Execution {

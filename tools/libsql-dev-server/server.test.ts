@@ -339,6 +339,36 @@ describe('the libSQL dev server running batches and transactions', () => {
   })
 })
 
+describe('the libSQL dev server reusing connections and statements', () => {
+  it('rolls back what a stream left uncommitted before its connection serves the next stream', async () => {
+    const { name, client } = await withTable()
+    const hrana = openHttp(server.databaseUrl(name))
+    cleanups.push(() => hrana.close())
+
+    const stream = hrana.openStream()
+    await stream.run('BEGIN')
+    await stream.run("INSERT INTO t (c) VALUES ('never committed')")
+    stream.close()
+    await client.execute("INSERT INTO t (c) VALUES ('committed')")
+
+    expect(arrays((await client.execute('SELECT c FROM t')).rows)).toEqual([['committed']])
+    expect(arrays((await embedded(name).execute('SELECT c FROM t')).rows)).toEqual([['committed']])
+  })
+
+  it('answers a statement it ran before with the columns the schema has now', async () => {
+    const { client } = await withTable()
+    await client.execute("INSERT INTO t (c) VALUES ('a')")
+    const before = await client.execute('SELECT * FROM t')
+
+    await client.execute("ALTER TABLE t ADD COLUMN d TEXT NOT NULL DEFAULT 'new'")
+    const after = await client.execute('SELECT * FROM t')
+
+    expect(before.columns).toEqual(['id', 'c'])
+    expect(after.columns).toEqual(['id', 'c', 'd'])
+    expect(arrays(after.rows)).toEqual([[1, 'a', 'new']])
+  })
+})
+
 describe('the libSQL dev server describing statements', () => {
   it("reports a statement's parameters, columns and whether it writes", async () => {
     const name = freshName()

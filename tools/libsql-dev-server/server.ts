@@ -137,10 +137,18 @@ interface Stream extends StreamState {
 /** How long an expired stream's baton is answered with "expired" rather than "invalid". */
 const REMEMBER_EXPIRED_MS = 5 * 60_000
 
+/**
+ * A client opens a stream for every statement or batch it sends outside a transaction; opening the
+ * database file each time would cost more than the statement, so a closed stream's connection waits
+ * for the next stream on the same database.
+ */
+const IDLE_CONNECTIONS_PER_DATABASE = 16
+
 /** The open streams, each with its own connection, handed from request to request by batons. */
 class Streams {
   readonly #open = new Map<string, Stream>()
   readonly #expired = new Set<string>()
+  readonly #idle = new Map<string, Connection[]>()
   readonly #connect: (database: string) => Promise<Connection>
   readonly #idleMs: number
 
@@ -152,7 +160,7 @@ class Streams {
   /** The stream a baton names, or a new stream when there is no baton. */
   async acquire(database: string, baton: string | null | undefined): Promise<Stream> {
     if (baton == null) {
-      const connection = await this.#connect(database)
+      const connection = this.#idle.get(database)?.pop() ?? (await this.#connect(database))
       const id = randomBytes(16).toString('base64url')
       const stream: Stream = { id, database, connection, sqls: new Map(), seq: 0, inUse: true, closed: false }
       this.#open.set(id, stream)
@@ -173,7 +181,7 @@ class Streams {
   /** Hands a stream back after a request: the baton for its next request, or `null` once it is closed. */
   release(stream: Stream): string | null {
     if (stream.closed) {
-      this.close(stream)
+      this.#retire(stream)
       return null
     }
     stream.inUse = false
@@ -182,6 +190,7 @@ class Streams {
     return `${stream.id}.${stream.seq}`
   }
 
+  /** Ends a stream that failed, and its connection with it: it may hold a statement SQLite left unreset. */
   close(stream: Stream): void {
     clearTimeout(stream.idle)
     this.#open.delete(stream.id)
@@ -190,11 +199,24 @@ class Streams {
 
   closeAll(): void {
     for (const stream of this.#open.values()) this.close(stream)
+    for (const connections of this.#idle.values()) for (const connection of connections) connection.close()
+    this.#idle.clear()
+  }
+
+  /** Ends a stream in good order, keeping its connection, its transaction rolled back, for the next. */
+  #retire(stream: Stream): void {
+    clearTimeout(stream.idle)
+    this.#open.delete(stream.id)
+    const idle = this.#idle.get(stream.database) ?? []
+    if (idle.length >= IDLE_CONNECTIONS_PER_DATABASE) return stream.connection.close()
+    stream.connection.rollback()
+    idle.push(stream.connection)
+    this.#idle.set(stream.database, idle)
   }
 
   // A client that crashed mid-transaction would otherwise hold the write lock for good.
   #expire(stream: Stream): void {
-    this.close(stream)
+    this.#retire(stream)
     this.#expired.add(stream.id)
     setTimeout(() => this.#expired.delete(stream.id), REMEMBER_EXPIRED_MS).unref()
   }
