@@ -9,7 +9,11 @@ export interface RedisBusOptions {
    * serves. Not for a consumer group's connection: its blocking reads wait longer.
    */
   commandTimeoutMs?: number
-  /** Connects at the first command rather than at once: a bus that may not be used costs nothing. */
+  /**
+   * Connects at the first command rather than at once, and sends it without asking Redis first whether
+   * it is ready: a bus that may not be used costs nothing, and one used once costs one round trip less
+   * (a command sent while Redis is still loading fails, and is tried again as any failure is).
+   */
   lazy?: boolean
 }
 
@@ -33,6 +37,7 @@ export function createRedisBus(
   const redis = new Redis(url, {
     connectionName,
     lazyConnect: lazy,
+    enableReadyCheck: !lazy,
     protocol: 2,
     connectTimeout: 2_000,
     // Another attempt at least every half second; a command queued meanwhile fails after the second

@@ -34,6 +34,8 @@ export interface WiringOptions {
   }
   /** Called after each commit; by default the relay is kicked to publish at once. */
   onCommitted?: () => void
+  /** Whether commits of one event-loop turn share a transaction (the default; see createOutbox). */
+  groupCommit?: boolean
 }
 
 /** One service put together: its app, its relay and its consumer groups, none of them started. */
@@ -67,7 +69,9 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
     logger,
     keep: options.streamKeep,
   })
-  const outbox = createOutbox(db, options.onCommitted ?? (() => relay.kick()))
+  const outbox = createOutbox(db, options.onCommitted ?? (() => relay.kick()), {
+    groupCommit: options.groupCommit,
+  })
   const { clock, newId, http, settings } = options
   const service = definition.create({ db, outbox, clock, newId, logger, http, settings })
   const consumers = service.consumers.map(

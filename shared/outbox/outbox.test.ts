@@ -11,10 +11,10 @@ import { createOutbox, maxGroupSize } from './outbox.ts'
 const metadata = { correlationId: 'outbox-test', causationId: 'outbox-test', actor: 'test' }
 
 /** A database with the kernel's tables and an outbox on it that counts its kicks. */
-async function setup() {
+async function setup(options?: Parameters<typeof createOutbox>[2]) {
   const { client, db } = await tempFixtureDatabase()
   let kicks = 0
-  const outbox = createOutbox(db, () => kicks++)
+  const outbox = createOutbox(db, () => kicks++, options)
   // As a service writes its rows: one compiled insert, so a group's rows share statements.
   const insertMembers = compileInsert<typeof members.$inferInsert>(
     db.insert(members).values(placeholders(members)),
@@ -48,6 +48,22 @@ describe('the outbox', () => {
     expect(await t.outboxIds()).toEqual(ids)
     expect(await t.memberIds()).toEqual(['m-1', 'm-2', 'm-3'])
     expect(t.kicks()).toBe(1)
+  })
+
+  it('commits each in a transaction of its own, sent by its caller, when group commit is off', async () => {
+    const t = await setup({ groupCommit: false })
+    const batch = vi.spyOn(t.client, 'batch')
+
+    const pending = ['m-1', 'm-2', 'm-3'].map((id) => t.register(id))
+    // Sent before the caller's turn ends: nothing waits for a later turn, which may be another request's.
+    const sentAtOnce = batch.mock.calls.length
+    const ids = await Promise.all(pending)
+
+    expect(sentAtOnce).toBe(3)
+    expect(batch).toHaveBeenCalledTimes(3)
+    expect(await t.outboxIds()).toEqual(ids)
+    expect(await t.memberIds()).toEqual(['m-1', 'm-2', 'm-3'])
+    expect(t.kicks()).toBe(3)
   })
 
   it('commits thousands requested in one turn in groups of at most 1,000, one after the other', async () => {

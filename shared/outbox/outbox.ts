@@ -28,6 +28,8 @@ export const maxGroupSize = 1000
  * retried one by one, so each gets the outcome it would have had alone; any other failure goes to all.
  * A group takes at most `maxGroupSize` commits, in the order requested; the rest make the next group,
  * in the next turn, so a burst neither builds one huge transaction nor holds the event loop for it.
+ * With `groupCommit: false` every commit is its own transaction, sent at once by its caller: workerd
+ * lets no request wait on a database request another request sent.
  *
  * @param onCommitted called after every commit, to kick the relay so events leave at once.
  * @example
@@ -37,12 +39,12 @@ export const maxGroupSize = 1000
 export function createOutbox(
   db: Db,
   onCommitted: () => void,
-  { maxGroup = maxGroupSize }: { maxGroup?: number } = {},
+  { maxGroup = maxGroupSize, groupCommit = true }: { maxGroup?: number; groupCommit?: boolean } = {},
 ): Outbox {
   const insertRows = compileInsert<OutboxRow>(
     db.insert(outbox).values(placeholders(outbox, ['eventId', 'type', 'envelope'])),
   )
-  const writesOf = (commits: Commit[]) => {
+  const writesOf = (commits: Pick<Commit, 'changes' | 'rows'>[]) => {
     const rows = commits.flatMap((c) => c.rows)
     const changes = commits.flatMap((c) => c.changes)
     return rows.length === 0 ? changes : [...changes, insertRows(rows)]
@@ -80,8 +82,12 @@ export function createOutbox(
   }
 
   return {
-    commit(changes, events) {
+    async commit(changes, events) {
       const rows = events.map((e) => ({ eventId: e.id, type: e.type, envelope: JSON.stringify(e) }))
+      if (!groupCommit) {
+        await commitWrites(db, writesOf([{ changes, rows }]))
+        return onCommitted()
+      }
       return new Promise<void>((resolve, reject) => {
         if (pending.length === 0) setImmediate(commitPending)
         pending.push({ changes, rows, resolve, reject })

@@ -213,6 +213,22 @@ describe('the outbox relay', () => {
     expect(await t.published()).toHaveLength(100)
   })
 
+  it('returns the pass a kick starts, and nothing for a kick during a pass, whose commits it publishes', async () => {
+    const t = await setup({ kick: false })
+    const { relay } = t.newRelay()
+    await t.register('m-1')
+    await t.register('m-2')
+
+    const started = relay.kick()
+    const joined = relay.kick()
+    await started
+
+    expect(started).toBeInstanceOf(Promise)
+    expect(joined).toBeUndefined()
+    expect(await t.published()).toEqual(await t.expected())
+    expect(await t.published()).toHaveLength(2)
+  })
+
   it('publishes a commit that lands just as a pass ends, without waiting for the backstop', async () => {
     // A kick arriving between a pass's last look for work and its end must start another pass. Where that
     // moment falls depends on microtask scheduling, so second commits are swept across the end of a pass:

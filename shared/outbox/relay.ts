@@ -91,13 +91,17 @@ export class OutboxRelay {
     backstop()
   }
 
-  /** Publishes whatever is committed; calls arriving during a pass coalesce into one more pass. */
-  kick(): void {
+  /**
+   * Publishes whatever is committed; calls arriving during a pass coalesce into one more pass. Returns
+   * the pass it started, or nothing when it only asked the running pass to go on.
+   */
+  kick(): Promise<void> | undefined {
     if (this.running) {
       this.again = true
-      return
+      return undefined
     }
     this.running = this.passes()
+    return this.running
   }
 
   /** Resolves when everything committed before the call has been published (or publishing failed). */

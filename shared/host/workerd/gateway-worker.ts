@@ -76,21 +76,31 @@ function targets(env: Env, names: string[]): GatewayTargets {
   }
 }
 
+// Built once per isolate, which is given its bindings once; several environments (tests) each get theirs.
+const gateways = new WeakMap<Env, ReturnType<typeof createGateway>>()
+
+function gatewayOf(env: Env) {
+  let gateway = gateways.get(env)
+  if (gateway) return gateway
+  const config = parseGatewayEnv(env)
+  const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: 'gateway' })
+  gateway = createGateway(targets(env, config.SERVICES), { corsOrigins: config.CORS_ORIGINS, logger })
+  gateways.set(env, gateway)
+  return gateway
+}
+
 /**
  * The gateway as a workerd module worker: the same `/api/<service>/...`, `/health` and `/` as the Node
  * host, reaching each service through its service binding (`CUSTOMERS`, `VEHICLES`, `WORKSHOP`).
  */
 export default {
   fetch(request: Request, env: Env): Response | Promise<Response> {
-    let config: ReturnType<typeof parseGatewayEnv>
+    let gateway: ReturnType<typeof createGateway>
     try {
-      config = parseGatewayEnv(env)
+      gateway = gatewayOf(env)
     } catch (error) {
       return misconfigured(request, error as Error)
     }
-    const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: 'gateway' })
-    return createGateway(targets(env, config.SERVICES), { corsOrigins: config.CORS_ORIGINS, logger }).fetch(
-      request,
-    )
+    return gateway.fetch(request)
   },
 }

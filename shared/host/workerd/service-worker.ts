@@ -1,40 +1,85 @@
+import { createClient } from '@libsql/client'
+import { drizzle } from 'drizzle-orm/libsql'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Bus } from '../../bus/bus.ts'
 import { newUuidV7, systemClock } from '../../clock.ts'
-import { connectDatabase, type Database } from '../../db/database.ts'
+import type { Db } from '../../db/database.ts'
 import { createLogger, type Logger } from '../../logger.ts'
 import type { ServiceDefinition } from '../../service.ts'
 import { checkRedis } from '../health.ts'
-import { wireService } from '../wiring.ts'
+import { wireService, type WiredService } from '../wiring.ts'
 import type { DurableObjectNamespace, DurableObjectState, ExecutionContext } from './runtime.ts'
 import { ENDPOINTS_PATH } from './gateway-env.ts'
+import { invocationBus } from './invocation-bus.ts'
 import { misconfigured, workerApp } from './worker-app.ts'
 import { parseWorkerEnv, type WorkerConfig } from './worker-env.ts'
 
 type Env = Record<string, unknown> & { CONSUMER_POLLER?: DurableObjectNamespace }
 
-// workerd ties a socket to the invocation that opened it, so every invocation connects, works and closes.
-interface Invocation {
+/**
+ * What an isolate keeps from one invocation to the next: the service built once, with a database
+ * client that makes each HTTP request in the invocation that asks, and no socket, since workerd ties a
+ * socket to the invocation that opened it.
+ */
+interface Isolate {
   config: WorkerConfig
-  database: Database
+  db: Db
   logger: Logger
+  /** The service serving requests; its Redis commands go over the bus of the invocation they run in. */
+  service: WiredService
+  invocation: AsyncLocalStorage<Invocation>
 }
 
-async function begin(definition: ServiceDefinition, env: Env): Promise<Invocation> {
+/** What belongs to one invocation. */
+interface Invocation {
+  /** Opened by the invocation's first Redis command; one whose commit joins another's relay pass sends none. */
+  bus?: Bus
+  /** The relay pass this invocation's commit started, which it waits for before it ends. */
+  publishing?: Promise<void>
+}
+
+// Keyed by the bindings, which an isolate is given once; several environments (tests) each get theirs.
+const isolates = new WeakMap<Env, Isolate>()
+
+function isolateOf(definition: ServiceDefinition, env: Env): Isolate {
+  let isolate = isolates.get(env)
+  if (isolate) return isolate
   const config = parseWorkerEnv(definition, env)
-  const database = await connectDatabase(config.libsqlUrl, config.LIBSQL_AUTH_TOKEN)
+  // No limit on requests in flight: a queued statement would be sent by whichever invocation's request
+  // finished first, and workerd cancels an invocation that waits on another's I/O.
+  const client = createClient({
+    url: config.libsqlUrl,
+    authToken: config.LIBSQL_AUTH_TOKEN,
+    concurrency: Infinity,
+  })
+  const db = drizzle(client)
   const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: definition.name })
-  return { config, database, logger }
+  const invocation = new AsyncLocalStorage<Invocation>()
+  const bus = invocationBus(() => {
+    const current = invocation.getStore()
+    if (current) current.bus ??= config.openBus(`pitstop-${definition.name}-relay`)
+    return current?.bus
+  })
+  const service = wire(definition, { config, db, logger }, bus, () => {
+    // A commit during another invocation's pass is published by that pass.
+    const pass = service.relay.kick()
+    const current = invocation.getStore()
+    if (pass && current) current.publishing = pass
+  })
+  isolate = { config, db, logger, service, invocation }
+  isolates.set(env, isolate)
+  return isolate
 }
 
-/** The service put together for one invocation; its consumer groups share the invocation's bus. */
+/** The service put together on `bus`; its consumer groups share it. Each commit is its own transaction. */
 function wire(
   definition: ServiceDefinition,
-  { config, database, logger }: Invocation,
+  { config, db, logger }: Pick<Isolate, 'config' | 'db' | 'logger'>,
   bus: Bus,
-  onCommitted: () => void = () => {},
+  onCommitted?: () => void,
 ) {
   return wireService(definition, {
-    db: database.db,
+    db,
     bus,
     streamPrefix: config.STREAM_PREFIX,
     streamKeep: config.STREAM_KEEP,
@@ -50,16 +95,18 @@ function wire(
       claimIdleMs: config.CLAIM_IDLE_MS,
       maxDeliveries: config.MAX_DELIVERIES,
     },
+    // workerd lets no invocation wait on a database request another one sent.
+    groupCommit: false,
     onCommitted,
   })
 }
 
 /** Publishes what was committed, then runs each consumer group for at most the poll budget. */
-async function backgroundPass(definition: ServiceDefinition, invocation: Invocation): Promise<number> {
-  const { config } = invocation
+async function backgroundPass(definition: ServiceDefinition, isolate: Isolate): Promise<number> {
+  const { config } = isolate
   const bus = config.openBus(`pitstop-${definition.name}-background`)
   try {
-    const { relay, consumers } = wire(definition, invocation, bus)
+    const { relay, consumers } = wire(definition, isolate, bus)
     await relay.flush()
     await relay.trim()
     let applied = 0
@@ -81,10 +128,10 @@ function armPoller(env: Env): Promise<unknown> {
 }
 
 /**
- * A service as a workerd module worker: `fetch` serves its API (and `/health`), publishes right after
- * a commit (`waitUntil`), `scheduled` is the relay backstop and a bounded consumer pass. Services with
- * consumers also export `ConsumerPoller`, a Durable Object whose alarm polls every `POLL_INTERVAL_MS`,
- * since cron fires at most once a minute.
+ * A service as a workerd module worker: `fetch` serves its API (and `/health`) and publishes right
+ * after a commit (`waitUntil`, so the answer does not wait on Redis); `scheduled` is the relay backstop
+ * and a bounded consumer pass. Services with consumers also export `ConsumerPoller`, a Durable Object
+ * whose alarm polls every `POLL_INTERVAL_MS`, since cron fires at most once a minute.
  *
  * @example
  * const { worker, ConsumerPoller } = serviceWorker(workshopService)
@@ -95,9 +142,9 @@ export function serviceWorker(definition: ServiceDefinition) {
   let armed = false
   // Only these two paths go through it: every other request goes straight to the service's app,
   // which has the same middleware.
-  const own = workerApp<{ invocation: Invocation }>()
+  const own = workerApp<{ isolate: Isolate }>()
     .get('/health', async (c) => {
-      const { report, ok } = await health(definition, c.env.invocation)
+      const { report, ok } = await health(definition, c.env.isolate)
       return c.json(report, ok ? 200 : 503)
     })
     .get(ENDPOINTS_PATH, (c) => c.json(definition.api))
@@ -106,32 +153,29 @@ export function serviceWorker(definition: ServiceDefinition) {
       const { pathname } = new URL(request.url)
       // The endpoints are the definition's: nothing to connect to for them.
       if (pathname === ENDPOINTS_PATH) return own.fetch(request)
-      let invocation: Invocation
+      let isolate: Isolate
       try {
-        invocation = await begin(definition, env)
+        isolate = isolateOf(definition, env)
       } catch (error) {
         return misconfigured(request, error as Error)
       }
       if (!armed) {
         armed = true
-        ctx.waitUntil(
-          armPoller(env).catch((error) => invocation.logger.warn({ err: error }, 'arming failed')),
-        )
+        ctx.waitUntil(armPoller(env).catch((error) => isolate.logger.warn({ err: error }, 'arming failed')))
       }
-      if (pathname === '/health') return own.fetch(request, { invocation })
-      // Connected only when a commit gives the relay something to publish.
-      const bus = invocation.config.openBus(`pitstop-${definition.name}-relay`)
-      let committed = false
-      const { app, relay } = wire(definition, invocation, bus, () => (committed = true))
-      const response = await app.fetch(request)
-      ctx.waitUntil((committed ? relay.flush() : Promise.resolve()).finally(() => bus.close()))
-      return response
+      if (pathname === '/health') return own.fetch(request, { isolate })
+      const current: Invocation = {}
+      return isolate.invocation.run(current, async () => {
+        const response = await isolate.service.app.fetch(request)
+        ctx.waitUntil((current.publishing ?? Promise.resolve()).finally(() => current.bus?.close()))
+        return response
+      })
     },
 
     async scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): Promise<void> {
-      const invocation = await begin(definition, env)
+      const isolate = isolateOf(definition, env)
       ctx.waitUntil(armPoller(env))
-      await backgroundPass(definition, invocation)
+      await backgroundPass(definition, isolate)
     },
   }
 
@@ -147,13 +191,13 @@ export function serviceWorker(definition: ServiceDefinition) {
     }
 
     async alarm(): Promise<void> {
-      const invocation = await begin(definition, this.env)
+      const isolate = isolateOf(definition, this.env)
       try {
-        await backgroundPass(definition, invocation)
+        await backgroundPass(definition, isolate)
       } catch (error) {
-        invocation.logger.warn({ err: error }, 'consumer pass failed; polling again')
+        isolate.logger.warn({ err: error }, 'consumer pass failed; polling again')
       }
-      await this.state.storage.setAlarm(Date.now() + invocation.config.POLL_INTERVAL_MS)
+      await this.state.storage.setAlarm(Date.now() + isolate.config.POLL_INTERVAL_MS)
     }
   }
 
@@ -161,12 +205,13 @@ export function serviceWorker(definition: ServiceDefinition) {
 }
 
 /** The service's health report with Redis's, and whether all is well. */
-async function health(definition: ServiceDefinition, invocation: Invocation) {
-  const bus = invocation.config.openBus(`pitstop-${definition.name}-health`)
+async function health(definition: ServiceDefinition, isolate: Isolate) {
+  const bus = isolate.config.openBus(`pitstop-${definition.name}-health`)
   try {
     const redis = await checkRedis(bus)
-    const service = wire(definition, invocation, bus)
-    // A relay of this invocation knows whether it may publish only once it has looked at the stream.
+    // A relay of its own, which waits on no other invocation's pass.
+    const service = wire(definition, isolate, bus)
+    // A relay knows whether it may publish only once it has looked at the stream.
     if (redis === 'ok') await service.relay.flush()
     const report = await service.health(redis)
     return { report: { ...report, redis }, ok: redis === 'ok' && report.status === 'ok' }

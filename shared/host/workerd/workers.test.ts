@@ -179,6 +179,21 @@ describe('the customers worker', () => {
     expect((await send('POST', '/api/customers', sampleCustomer('cf-1', 'Someone Else'))).status).toBe(409)
   })
 
+  it('serves many registrations at once from the one service of its isolate, and publishes every one', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `cf-many-${i}`)
+    const streamIds = async () =>
+      ((await redis.xrange(serviceStream(prefix, 'customers'), '-', '+')) as [string, string[]][])
+        .map(([, f]) => JSON.parse(f[3]!) as { data: { customerId: string } })
+        .map((event) => event.data.customerId)
+
+    // Each commits and publishes from its own invocation: none waits on another's database request
+    // or Redis connection, which workerd would cancel as hung.
+    const responses = await Promise.all(ids.map((id) => send('POST', '/api/customers', sampleCustomer(id))))
+
+    expect(responses.map((r) => r.status)).toEqual(ids.map(() => 201))
+    await vi.waitFor(async () => expect(await streamIds()).toEqual(expect.arrayContaining(ids)), waitLong)
+  })
+
   it('refuses a body over the limit with 413 and one that is not JSON with 415, both problem+json', async () => {
     const big = await send('POST', '/api/customers', {
       ...sampleCustomer('cf-big'),
