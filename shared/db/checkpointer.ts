@@ -1,36 +1,13 @@
 import type { Client } from '@libsql/client'
 import { createRequire } from 'node:module'
-import { Worker } from 'node:worker_threads'
 
-// Plain JavaScript, evaluated in the worker: it needs no TypeScript loader under Node or Deno.
-const checkpointLoop = `
-const { parentPort, workerData } = require('node:worker_threads')
-const Database = require(workerData.libsql)
-const db = new Database(workerData.path)
-db.pragma('busy_timeout = 5000')
-// This connection commits nothing: its setting only decides whether a checkpoint syncs, and under FULL
-// and NORMAL alike it syncs the WAL before copying it and the database file after (OFF alone would not).
-// Whichever mode the service's connection runs, its checkpoints here are as durable as its own would be.
-db.pragma('synchronous = FULL')
-parentPort.postMessage('ready')
-const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')
-const timer = setInterval(() => {
-  try {
-    checkpoint()
-  } catch {
-    // The next tick tries again; meanwhile the service's own connection still bounds the WAL.
-  }
-}, workerData.intervalMs)
-parentPort.once('message', () => {
-  clearInterval(timer)
-  checkpoint()
-  db.close()
-  parentPort.postMessage('stopped')
-})
-`
+/** libSQL's promise API: each call runs on libSQL's own native threads, never on the event loop. */
+type AsyncConnection = { exec(sql: string): Promise<unknown>; close(): void }
+type AsyncDatabase = new (path: string) => AsyncConnection
+const AsyncDatabase = createRequire(import.meta.url)('libsql/promise') as AsyncDatabase
 
 export interface Checkpointer {
-  /** Checkpoints once more, closes its connection and ends the thread. */
+  /** Waits for a checkpoint in progress, checkpoints once more and closes its connection. */
   stop(): Promise<void>
 }
 
@@ -38,12 +15,16 @@ export interface Checkpointer {
 const fallbackAutocheckpoint = 10_000
 
 /**
- * Checkpoints an embedded database's WAL from a worker thread, every `intervalMs`. SQLite otherwise
- * checkpoints inside the commit that fills the WAL, and an embedded libSQL runs that commit on the
- * event loop: copying the WAL into the database and syncing it stalls every request for milliseconds.
- * A passive checkpoint never blocks the service's connection, `client`, whose own checkpoints are
- * moved far out (not off, as a limit should this thread fall behind) once the thread has the file open.
- * Rejects when the thread cannot open the database; `onError` hears of failures after that.
+ * Checkpoints an embedded database's WAL every `intervalMs`, off the event loop. SQLite otherwise
+ * checkpoints inside the commit that fills the WAL, and an embedded libSQL runs that commit on the event
+ * loop: copying the WAL into the database and syncing it stalls every request for milliseconds. Here a
+ * connection of its own runs `wal_checkpoint(PASSIVE)` through libSQL's promise API, which does the work
+ * on libSQL's native thread pool (shared by every database of the process), so no JavaScript thread is
+ * needed: a worker thread per database cost about 9 MB each. A passive checkpoint never blocks the
+ * service's connection, `client`, whose own checkpoints are moved far out (not off, as a limit should
+ * the checkpointer fall behind) once the file is open here. A tick is skipped while the previous
+ * checkpoint still runs. Rejects when the database cannot be opened; `onError` hears of the first
+ * failure after each success.
  *
  * @example
  * const checkpointer = await checkpointInBackground(database.client, { onError: (e) => log.warn(e) })
@@ -55,26 +36,48 @@ export async function checkpointInBackground(
 ): Promise<Checkpointer> {
   // The file as the connection resolved it: a relative `file:` URL means different paths to libSQL and to URL parsers.
   const main = await client.execute("SELECT file FROM pragma_database_list WHERE name = 'main'")
-  const path = String(main.rows[0]!.file)
-  const libsql = createRequire(import.meta.url).resolve('libsql')
-  const worker = new Worker(checkpointLoop, { eval: true, workerData: { path, libsql, intervalMs } })
-  // It must not keep a process alive that has nothing else to do.
-  worker.unref()
-  await new Promise<void>((resolve, reject) => {
-    worker.once('message', () => resolve())
-    worker.once('error', reject)
-  })
-  worker.on('error', (error) => onError?.(error))
+  const connection = new AsyncDatabase(String(main.rows[0]!.file))
+  try {
+    // This connection commits nothing: its setting only decides whether a checkpoint syncs, and under
+    // FULL and NORMAL alike it syncs the WAL before copying it and the database file after (OFF alone
+    // would not). Whichever mode the service's connection runs, these checkpoints are as durable as its own.
+    await connection.exec('PRAGMA synchronous = FULL')
+    await connection.exec('PRAGMA busy_timeout = 5000')
+    // Opening may not touch the file; this reads its header, and fails for a file that is not a database.
+    await connection.exec('PRAGMA schema_version')
+  } catch (error) {
+    connection.close()
+    throw error
+  }
   await client.execute(`PRAGMA wal_autocheckpoint = ${fallbackAutocheckpoint}`)
-  const ended = new Promise<void>((resolve) => {
-    worker.once('message', () => resolve())
-    worker.once('exit', () => resolve())
-  })
+
+  let running: Promise<void> | undefined
+  let failing = false
+  const checkpoint = () =>
+    connection.exec('PRAGMA wal_checkpoint(PASSIVE)').then(
+      () => void (failing = false),
+      (error: Error) => {
+        // The next tick tries again; meanwhile the service's own connection still bounds the WAL.
+        if (!failing) onError?.(error)
+        failing = true
+      },
+    )
+  const timer = setInterval(() => {
+    running ??= checkpoint().finally(() => (running = undefined))
+  }, intervalMs)
+  // It must not keep a process alive that has nothing else to do.
+  timer.unref()
+
+  let stopped: Promise<void> | undefined
   return {
-    async stop() {
-      worker.postMessage('stop')
-      await ended
-      await worker.terminate()
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(timer)
+        await running
+        await checkpoint()
+        connection.close()
+      })()
+      return stopped
     },
   }
 }

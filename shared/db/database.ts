@@ -19,6 +19,12 @@ export type Synchronous = 'full' | 'normal'
 export interface DatabaseOptions {
   /** Embedded (`file:`) databases only; a server decides for itself. Default `full`. */
   synchronous?: Synchronous
+  /**
+   * Opens an embedded (`file:`) database; by default `@libsql/client` with one connection. The Node host
+   * passes `openFileClient` (`file-client.ts`), which keeps prepared statements; it loads libSQL's native
+   * module, which workerd cannot, so this module does not import it.
+   */
+  openFile?: (url: string) => Client
 }
 
 const schemes = ['file', 'http', 'https', 'libsql', 'ws', 'wss']
@@ -61,14 +67,12 @@ export function shownDatabaseUrl(url: string): string {
 export async function connectDatabase(
   url: string,
   authToken?: string,
-  { synchronous = 'full' }: DatabaseOptions = {},
+  { synchronous = 'full', openFile = openWithOneConnection }: DatabaseOptions = {},
 ): Promise<Database> {
   const problem = databaseUrlProblem(url)
   if (problem) throw new Error(`The database URL "${shownDatabaseUrl(url)}" ${problem}`)
   const local = url.startsWith('file:')
-  // An embedded database runs every statement synchronously, so one connection serves all requests;
-  // more would each need the pragmas below and would only contend for the write lock.
-  const client = createClient({ url, authToken, ...(local ? { concurrency: 1 } : {}) })
+  const client = local ? openFile(url) : createClient({ url, authToken })
   if (local) {
     // WAL lets readers run beside the writer. FULL syncs the WAL in every commit, before the answer
     // (group commit shares that sync among the commands of one event-loop turn); NORMAL only at checkpoints.
@@ -78,6 +82,10 @@ export async function connectDatabase(
   }
   return { client, db: drizzle(client) }
 }
+
+// An embedded database runs every statement synchronously, so one connection serves all requests;
+// more would each need the pragmas below and would only contend for the write lock.
+const openWithOneConnection = (url: string) => createClient({ url, concurrency: 1 })
 
 /**
  * Connects to a service's database and applies its migrations from `migrations/<service>/`.

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { serviceStream } from '../../bus/bus.ts'
 import type { CatchUp } from '../../consumer/consumer-group.ts'
 import { connectDatabase, type Database } from '../../db/database.ts'
+import { openFileClient } from '../../db/file-client.ts'
 import { readOutbox } from '../../outbox/outbox-reader.ts'
 import { serviceNames } from '../../../workers/registry.ts'
 import type { HostConfig } from '../config.ts'
@@ -51,6 +52,6 @@ export class ProducerDatabases {
     const url = databaseUrl(name, this.config)
     // Never create a producer's file: where it is absent, the producer's data lives elsewhere.
     if (url.startsWith('file:') && !existsSync(fileURLToPath(url))) return undefined
-    return connectDatabase(url, this.config.databaseAuthToken)
+    return connectDatabase(url, this.config.databaseAuthToken, { openFile: openFileClient })
   }
 }

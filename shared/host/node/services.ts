@@ -7,6 +7,7 @@ import { createRedisBus } from '../../bus/redis-bus.ts'
 import { newUuidV7, systemClock, type Clock } from '../../clock.ts'
 import { checkpointInBackground, type Checkpointer } from '../../db/checkpointer.ts'
 import { databaseUrlProblem, openDatabase, shownDatabaseUrl, type Database } from '../../db/database.ts'
+import { openFileClient } from '../../db/file-client.ts'
 import type { Logger } from '../../logger.ts'
 import type { HostConfig } from '../config.ts'
 import { checkRedis, type ServiceHealth } from '../health.ts'
@@ -73,7 +74,10 @@ export async function openServiceDatabase(name: string, config: HostConfig): Pro
   const problem = databaseUrlProblem(url)
   if (problem) throw new DatabaseUnavailable(`${sourceOf(name, config)} ${problem}`)
   try {
-    return await openDatabase(name, url, config.databaseAuthToken, { synchronous: config.synchronous })
+    return await openDatabase(name, url, config.databaseAuthToken, {
+      synchronous: config.synchronous,
+      openFile: openFileClient,
+    })
   } catch (error) {
     throw new DatabaseUnavailable(`${sourceOf(name, config)} cannot be opened: ${rootCause(error)}`, {
       cause: error,
@@ -184,7 +188,8 @@ export async function startServices(
     })
     const url = databaseUrl(name, config)
     if (url.startsWith('file:')) {
-      const onError = (err: Error) => log.warn({ err }, 'WAL checkpointer failed; commits checkpoint instead')
+      const onError = (err: Error) =>
+        log.warn({ err }, 'background WAL checkpoint failed; commits checkpoint instead until one succeeds')
       await checkpointInBackground(service.database.client, { onError }).then(
         (checkpointer) => checkpointers.push(checkpointer),
         onError,
