@@ -13,10 +13,11 @@ export interface EdgeFigures {
 
 // wrangler's chatter off, as `npm run dev:edge` has it: no telemetry, no banner (nor its update check),
 // no fetch of `Request.cf` from Cloudflare. Nor a log line per request, for the gateway and the hello
-// worker alike: thousands of them a second would cost wrangler's process CPU the workers need. Its debug
-// log files go to the run's temporary directory.
+// worker alike (thousands of them a second would cost wrangler's process CPU the workers need), nor the
+// warning that crons do not fire under `wrangler dev`. Its debug log files go to the run's temporary
+// directory.
 const quietWrangler = {
-  WRANGLER_LOG: 'warn',
+  WRANGLER_LOG: 'error',
   WRANGLER_SEND_METRICS: 'false',
   WRANGLER_HIDE_BANNER: 'true',
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',

@@ -13,7 +13,7 @@ import { Agent, request } from 'node:http'
 export function httpClient(url: string) {
   const agent = new Agent({ keepAlive: true })
   const { hostname, port } = new URL(url)
-  const send = (method: string, path: string, body: string | undefined, retried: boolean) =>
+  return (method: string, path: string, body?: string) =>
     new Promise<number>((resolve, reject) => {
       const headers = body === undefined ? {} : { 'content-type': 'application/json' }
       const req = request({ agent, hostname, port, method, path, headers }, (res) => {
@@ -21,15 +21,7 @@ export function httpClient(url: string) {
         res.on('end', () => resolve(res.statusCode!))
         res.resume()
       })
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        // A server closes a keep-alive connection it found idle (the host after 5 s); a request sent on
-        // it as it closes is reset without being read, and is sent again once on a new connection.
-        // The requests sent here are safe to repeat (reads, and creates with their id).
-        if (req.reusedSocket && error.code === 'ECONNRESET' && !retried)
-          send(method, path, body, true).then(resolve, reject)
-        else reject(error)
-      })
+      req.on('error', reject)
       req.end(body)
     })
-  return (method: string, path: string, body?: string) => send(method, path, body, false)
 }

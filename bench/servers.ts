@@ -49,14 +49,20 @@ export async function startServer(
   const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })
   const pid = child.pid!
   groups.add(pid)
+  // What a server says while it is measured is shown; what it says once asked to stop is not (wrangler's
+  // esbuild, losing its parent in the middle of a watch, prints a Go stack dump).
+  let stopping = false
+  child.stdout!.on('data', (chunk: Buffer) => stopping || process.stdout.write(chunk))
+  child.stderr!.on('data', (chunk: Buffer) => stopping || process.stderr.write(chunk))
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
   const stop = async () => {
     if (!groups.delete(pid)) return
+    stopping = true
     // The leader stops what it started (wrangler its workerd, dev:edge its wrangler); signalled all at
     // once, wrangler reports its runtime's death as an error. Whatever is left after a bounded graceful
     // shutdown is killed.
