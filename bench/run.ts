@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deleteKeys } from '../shared/testing/redis.ts'
 import type { LoadResult } from './load.ts'
@@ -7,6 +7,7 @@ import { createMeasures } from './measures.ts'
 import type { BenchRun } from './node-host.ts'
 import { outboxToReadModel } from './pipeline.ts'
 import { recoveryAfterFlush } from './recovery.ts'
+import { killServers } from './servers.ts'
 import { fmt, megabytes, percent, perSecond, showLoad, summaryTable, times, type Row } from './report.ts'
 
 // npm run bench: the figures the project is held to, each beside its baseline measured in the same run
@@ -39,6 +40,17 @@ const run: BenchRun = {
 }
 const rows: Row[] = []
 const measures = createMeasures(run)
+const cleanUp = async () => {
+  await rm(run.dir, { recursive: true, force: true })
+  // Every stream key of the run: `<prefix>.raw`, `<prefix>-<server>.<stream>`.
+  await deleteKeys(`${run.prefix}*`, run.redisUrl)
+}
+// Ctrl-C: the servers go first, so that none writes again, then the run's data and keys.
+for (const name of ['SIGINT', 'SIGTERM'] as const)
+  process.on(name, () => {
+    killServers()
+    void cleanUp().finally(() => process.exit(128 + constants.signals[name]))
+  })
 
 const commandTarget = '≥ 3,000/s, p99 ≤ 30 ms'
 const meetsCommandTarget = (r: LoadResult) => r.perSecond >= 3000 && r.p99 <= 30 && r.non2xx === 0
@@ -212,5 +224,5 @@ try {
   }
   console.log(summaryTable(rows))
 } finally {
-  await rm(run.dir, { recursive: true, force: true })
+  await cleanUp()
 }
