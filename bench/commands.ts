@@ -1,35 +1,42 @@
-import autocannon from 'autocannon'
 import { sampleCustomer } from '../shared/host/node/test-host.ts'
-
-export interface LoadResult {
-  label: string
-  perSecond: number
-  p50: number
-  p99: number
-  non2xx: number
-}
+import { load, type Request } from './load.ts'
 
 const plates = ['BA-01-AA', 'BA-02-AA', 'BA-03-AA']
 const days = 500
 
-/** The n-th job: spread over `days` dates, three workstations of 20-minute slots, never breaking a rule. */
-function nthJob(n: number) {
-  const date = new Date(Date.UTC(2030, 0, 1) + (n % days) * 86_400_000).toISOString().slice(0, 10)
-  const k = Math.floor(n / days)
-  const start = new Date(`${date}T00:00:00Z`).getTime() + Math.floor(k / 3) * 20 * 60_000
-  return {
-    path: `/api/workshop/planning/${date}/jobs`,
-    body: JSON.stringify({
-      startTime: new Date(start).toISOString(),
-      endTime: new Date(start + 20 * 60_000).toISOString(),
-      customerId: 'bench-owner',
-      licenseNumber: plates[k % 3],
-      description: 'Benchmark service',
-    }),
+/** `POST /api/customers`, each time a new customer: `<tag>-0`, `<tag>-1`… */
+export function registrations(tag: string): () => Request {
+  let n = 0
+  return () => ({
+    method: 'POST',
+    path: '/api/customers',
+    body: JSON.stringify(sampleCustomer(`${tag}-${n++}`)),
+  })
+}
+
+/** Job plans spread over `days` dates, three workstations of 20-minute slots, never breaking a rule. */
+export function jobPlans(): () => Request {
+  let n = 0
+  return () => {
+    const i = n++
+    const date = new Date(Date.UTC(2030, 0, 1) + (i % days) * 86_400_000).toISOString().slice(0, 10)
+    const k = Math.floor(i / days)
+    const start = new Date(`${date}T00:00:00Z`).getTime() + Math.floor(k / 3) * 20 * 60_000
+    return {
+      method: 'POST',
+      path: `/api/workshop/planning/${date}/jobs`,
+      body: JSON.stringify({
+        startTime: new Date(start).toISOString(),
+        endTime: new Date(start + 20 * 60_000).toISOString(),
+        customerId: 'bench-owner',
+        licenseNumber: plates[k % 3],
+        description: 'Benchmark service',
+      }),
+    }
   }
 }
 
-/** Registers the customer and vehicles the job commands refer to. */
+/** Registers the customer and vehicles the job plans refer to. */
 export async function seedWorkshop(url: string) {
   const post = (path: string, body: unknown) =>
     fetch(`${url}${path}`, {
@@ -46,37 +53,11 @@ export async function seedWorkshop(url: string) {
   }
 }
 
-async function load(label: string, url: string, seconds: number, next: () => { path: string; body: string }) {
-  const result = await autocannon({
-    url,
-    connections: 50,
-    duration: seconds,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    requests: [{ setupRequest: (request: object) => ({ ...request, ...next() }) }],
-  })
-  return {
-    label,
-    perSecond: result['2xx'] / seconds,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors + result.timeouts,
-  }
-}
-
-/** Durable command throughput at 50 connections: every 2xx is committed with its outbox rows. */
-export async function commandThroughput(url: string, seconds: number): Promise<LoadResult[]> {
-  let customers = 0
-  let jobs = 0
-  await load('warm-up', url, 2, () => ({
-    path: '/api/customers',
-    body: JSON.stringify(sampleCustomer(`warm-${customers++}`)),
-  }))
-  return [
-    await load('POST /api/customers', url, seconds, () => ({
-      path: '/api/customers',
-      body: JSON.stringify(sampleCustomer(`load-${customers++}`)),
-    })),
-    await load('POST /api/workshop/planning/{date}/jobs', url, seconds, () => nthJob(jobs++)),
-  ]
+/**
+ * Registrations at 50 connections after a 2-second warm-up, the same for every server that registers
+ * customers (the host, the naive app, the edge gateway): each 2xx is a committed customer.
+ */
+export async function registrationThroughput(url: string, seconds: number) {
+  await load(url, 50, 2, registrations('warm'))
+  return load(url, 50, seconds, registrations('load'))
 }

@@ -38,11 +38,14 @@ export async function waitUntilCaughtUp(url: string) {
 
 /**
  * Registers customers at a fixed rate and, for each, measures from the 2xx until the workshop's
- * reference data (fed by the workshop consumer group) has it, polling back to back.
+ * reference data (fed by the workshop consumer group) has it, polling back to back. A registration that
+ * fails (an error status, a connection reset by an overloaded host) is counted, and the first failure
+ * kept, rather than ending the whole benchmark.
  */
 export async function commandToEffectLatency(url: string, perSecond: number, seconds: number) {
   const send = httpClient(url)
   const latencies: number[] = []
+  const failures: string[] = []
   const pending: Promise<void>[] = []
   const total = perSecond * seconds
   const started = performance.now()
@@ -58,10 +61,16 @@ export async function commandToEffectLatency(url: string, perSecond: number, sec
         const acknowledged = performance.now()
         while ((await send('GET', `/api/workshop/refdata/customers/${id}`)) !== 200);
         latencies.push(performance.now() - acknowledged)
-      })(),
+      })().catch((error: Error) => void failures.push(error.message)),
     )
   }
   await Promise.all(pending)
   const sorted = latencies.sort((a, b) => a - b)
-  return { commands: total, p50: percentile(sorted, 50), p99: percentile(sorted, 99) }
+  return {
+    commands: total,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    failed: failures.length,
+    firstFailure: failures[0],
+  }
 }

@@ -1,158 +1,228 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Synchronous } from '../shared/db/database.ts'
 import { deleteKeys } from '../shared/testing/redis.ts'
-import { commandThroughput, seedWorkshop, type LoadResult } from './commands.ts'
-import { commandToEffectLatency, waitUntilCaughtUp } from './effect-latency.ts'
+import type { LoadResult } from './load.ts'
+import { createMeasures } from './measures.ts'
+import type { BenchRun } from './node-host.ts'
 import { outboxToReadModel } from './pipeline.ts'
-import { libsqlCommitsPerSecond, redisStreamMessagesPerSecond } from './raw-limits.ts'
-import { recoveryAfterFlush, type RecoveryResult } from './recovery.ts'
+import { recoveryAfterFlush } from './recovery.ts'
+import { killServers } from './servers.ts'
+import { fmt, megabytes, percent, perSecond, showLoad, summaryTable, times, type Row } from './report.ts'
 
-// npm run bench: the figures the foundation is held to, with the raw limits of this machine beside them.
-// `npm run bench -- recovery` runs only (f), which starts a redis-server of its own.
-const parts = process.argv.slice(2)
-if (parts.some((part) => part !== 'recovery')) {
-  console.error('usage: npm run bench [-- recovery]')
+// npm run bench: the figures the project is held to, each beside its baseline measured in the same run
+// (absolute figures on a shared machine move by 2× between runs; ratios within one run move far less).
+const sectionNames = ['raw', 'pipeline', 'node', 'durability', 'edge', 'recovery'] as const
+type Section = (typeof sectionNames)[number]
+const usage = `usage: [BENCH_ONLY=<section>,…] [BENCH_SECONDS=10] npm run bench
+sections, run in this order with the baselines each needs (default: all of them):
+  raw         (d) raw libSQL commits (FULL, NORMAL) and raw Redis stream messages
+  pipeline    (b) outbox → workshop read model
+  node        (a), (c), (g): the Node host beside Hono's hello world and a naive dual-write app
+  durability  (e) the host with FULL and with NORMAL sync
+  edge        the gateway under wrangler dev beside a hello-world worker
+  recovery    (f) from a FLUSHALL of Redis to the next event applied`
+const only = (process.env.BENCH_ONLY ?? '').split(',').flatMap((name) => name.trim() || [])
+const unknown = only.filter((name) => !sectionNames.includes(name as Section))
+const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+if (process.argv.length > 2 || unknown.length > 0 || !(Number.isInteger(seconds) && seconds > 0)) {
+  if (unknown.length > 0) console.error(`unknown section: ${unknown.join(', ')}`)
+  console.error(usage)
   process.exit(2)
 }
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
-const seconds = Number(process.env.BENCH_SECONDS ?? 10)
-const prefix = `bench-${Date.now()}`
-const dir = await mkdtemp(join(tmpdir(), 'pitstop-bench-'))
-const port = 18_000 + Math.floor(Math.random() * 1000)
-const url = `http://127.0.0.1:${port}`
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const selected = only.length > 0 ? sectionNames.filter((name) => only.includes(name)) : sectionNames
 
-/** The Node host on fresh data under `name`, its databases opened with `DB_SYNCHRONOUS=synchronous`. */
-async function startHost(name: string, synchronous: Synchronous) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'shared/host/node/main.ts'], {
-    cwd: new URL('..', import.meta.url).pathname,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATA_DIR: join(dir, name),
-      STREAM_PREFIX: `${prefix}-${name}`,
-      LOG_LEVEL: 'warn',
-      REDIS_URL: redisUrl,
-      DB_SYNCHRONOUS: synchronous,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+const run: BenchRun = {
+  dir: await mkdtemp(join(tmpdir(), 'pitstop-bench-')),
+  redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  prefix: `bench-${Date.now()}`,
+  seconds,
+}
+const rows: Row[] = []
+const measures = createMeasures(run)
+const cleanUp = async () => {
+  await rm(run.dir, { recursive: true, force: true })
+  // Every stream key of the run: `<prefix>.raw`, `<prefix>-<server>.<stream>`.
+  await deleteKeys(`${run.prefix}*`, run.redisUrl)
+}
+// Ctrl-C: the servers go first, so that none writes again, then the run's data and keys.
+for (const name of ['SIGINT', 'SIGTERM'] as const)
+  process.on(name, () => {
+    killServers()
+    void cleanUp().finally(() => process.exit(128 + constants.signals[name]))
   })
-  for (;;) {
-    if (child.exitCode !== null) throw new Error('the host did not start')
-    if (
-      await fetch(`${url}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
+
+const commandTarget = '≥ 3,000/s, p99 ≤ 30 ms'
+const meetsCommandTarget = (r: LoadResult) => r.perSecond >= 3000 && r.p99 <= 30 && r.non2xx === 0
+
+const sections: Record<Section, () => Promise<void>> = {
+  async raw() {
+    const [full, normal, redis] = [
+      await measures.libsqlFull(),
+      await measures.libsqlNormal(),
+      await measures.redis(),
+    ]
+    rows.push(
+      {
+        figure: '(d) raw libSQL commits, one insert each, FULL',
+        measured: perSecond(full),
+        baseline: `NORMAL ${perSecond(normal)}`,
+        ratio: times(full, normal),
+      },
+      { figure: '(d) raw ioredis XADD + XREADGROUP + XACK', measured: `${fmt(redis)} msgs/s` },
     )
-      return child
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+  },
 
-async function stopHost(host: ChildProcess) {
-  if (host.exitCode !== null) return
-  host.kill('SIGTERM')
-  await new Promise((r) => host.once('exit', r))
-}
+  async pipeline() {
+    const burst = 20_000
+    const redis = await measures.redis()
+    const streamPrefix = `${run.prefix}-pipeline`
+    const eventsPerSecond = await outboxToReadModel(run.dir, run.redisUrl, streamPrefix, burst).finally(() =>
+      deleteKeys(streamPrefix, run.redisUrl),
+    )
+    console.log(`(b) outbox → workshop read model, ${fmt(burst)} events: ${fmt(eventsPerSecond)} events/s`)
+    rows.push({
+      figure: `(b) outbox → workshop read model, ${fmt(burst)} events`,
+      measured: `${fmt(eventsPerSecond)} events/s`,
+      baseline: `raw Redis ${fmt(redis)} msgs/s`,
+      ratio: percent(eventsPerSecond, redis),
+      target: '≥ 12,000/s',
+      pass: eventsPerSecond >= 12_000,
+    })
+  },
 
-/** Seeds a host started on `synchronous` databases and measures its command throughput. */
-async function hostThroughput(name: string, synchronous: Synchronous) {
-  const host = await startHost(name, synchronous)
-  try {
-    await seedWorkshop(url)
-    return await commandThroughput(url, seconds)
-  } finally {
-    await stopHost(host)
-  }
-}
+  async node() {
+    const full = await measures.libsqlFull()
+    const hello = await measures.helloNode()
+    const naive = await measures.naive()
+    const host = await measures.hostFull()
+    const effect = host.effect!
+    console.log(
+      `(c) 2xx → workshop read model at 500 commands/s (${fmt(effect.commands)} commands): p50 ${fmt(effect.p50, 2)} ms, p99 ${fmt(effect.p99, 2)} ms` +
+        (effect.failed ? `; ${effect.failed} failed, first: ${effect.firstFailure}` : ''),
+    )
+    rows.push(
+      ...(
+        [
+          ['POST /api/customers', host.customers],
+          ['POST /api/workshop/planning/{date}/jobs', host.jobs],
+        ] as const
+      ).map(([command, r]) => ({
+        figure: `(a) ${command}, 50 connections`,
+        measured: showLoad(r),
+        baseline: `raw libSQL FULL ${perSecond(full)}`,
+        ratio: times(r.perSecond, full),
+        target: commandTarget,
+        pass: meetsCommandTarget(r),
+      })),
+      {
+        figure: '(a) customers vs Hono hello world on Node',
+        measured: perSecond(host.customers.perSecond),
+        baseline: `hello ${perSecond(hello.perSecond)}`,
+        ratio: percent(host.customers.perSecond, hello.perSecond),
+      },
+      {
+        figure: '(g) customers, Node host vs naive dual-write app',
+        measured: perSecond(host.customers.perSecond),
+        baseline: `naive ${perSecond(naive.customers.perSecond)}`,
+        ratio: times(host.customers.perSecond, naive.customers.perSecond),
+        target: '≥ 1×',
+        pass: host.customers.perSecond >= naive.customers.perSecond,
+      },
+      {
+        figure: '(g) peak RSS under that load, host vs naive app',
+        measured: megabytes(host.peakRss),
+        baseline: `naive ${megabytes(naive.peakRss)}`,
+        ratio: times(host.peakRss, naive.peakRss),
+        target: '≤ 1.3×',
+        pass: host.peakRss <= 1.3 * naive.peakRss,
+      },
+      {
+        figure: '(c) 2xx → workshop read model, 500 commands/s',
+        measured:
+          `p50 ${fmt(effect.p50, 2)} ms, p99 ${fmt(effect.p99, 2)} ms` +
+          (effect.failed ? `, ${effect.failed} failed` : ''),
+        target: 'p50 ≤ 3 ms, p99 ≤ 15 ms',
+        pass: effect.p50 <= 3 && effect.p99 <= 15 && effect.failed === 0,
+      },
+    )
+  },
 
-/** (a)–(e): raw limits, the outbox pipeline, and the host under load with FULL and NORMAL sync. */
-async function throughputAndLatency() {
-  const rawLibsql = await libsqlCommitsPerSecond(dir, 'full')
-  const rawLibsqlNormal = await libsqlCommitsPerSecond(dir, 'normal')
-  const rawRedis = await redisStreamMessagesPerSecond(redisUrl, `${prefix}.raw`)
-  console.log(`(d) raw libSQL single-transaction commits, FULL:   ${fmt(rawLibsql)}/s`)
-  console.log(`(d) raw libSQL single-transaction commits, NORMAL: ${fmt(rawLibsqlNormal)}/s`)
-  console.log(`(d) raw ioredis XADD + XREADGROUP + XACK:          ${fmt(rawRedis)} msgs/s\n`)
+  async durability() {
+    const [rawFull, rawNormal] = [await measures.libsqlFull(), await measures.libsqlNormal()]
+    const [full, normal] = [await measures.hostFull(), await measures.hostNormal()]
+    console.log(`(e) raw libSQL commits FULL/NORMAL: ${fmt(rawFull / rawNormal, 2)}`)
+    for (const command of ['customers', 'jobs'] as const)
+      rows.push({
+        figure: `(e) ${command}, FULL vs NORMAL sync`,
+        measured: `FULL ${perSecond(full[command].perSecond)}`,
+        baseline: `NORMAL ${perSecond(normal[command].perSecond)}`,
+        ratio: times(full[command].perSecond, normal[command].perSecond),
+      })
+  },
 
-  const burst = 20_000
-  const pipeline = await outboxToReadModel(dir, redisUrl, `${prefix}-pipeline`, burst)
-  console.log(
-    `(b) outbox → workshop read model, ${fmt(burst)} events: ${fmt(pipeline)} events/s (target ≥ 12,000; ${fmt((pipeline / rawRedis) * 100)}% of raw Redis)\n`,
-  )
+  async edge() {
+    const hello = await measures.helloWorker()
+    const edge = await measures.edge()
+    rows.push(
+      {
+        figure: 'edge: POST /api/customers via gateway, 50 connections',
+        measured: showLoad(edge.many),
+        baseline: `hello worker ${perSecond(hello.many.perSecond)}`,
+        ratio: percent(edge.many.perSecond, hello.many.perSecond),
+        target: '≥ 25% of hello',
+        pass: edge.many.perSecond >= 0.25 * hello.many.perSecond && edge.many.non2xx === 0,
+      },
+      {
+        figure: 'edge: POST /api/customers via gateway, p50 at 1 connection',
+        measured: `${fmt(edge.one.p50, 2)} ms`,
+        baseline: `hello worker ${fmt(hello.one.p50, 2)} ms`,
+        ratio: `${edge.one.p50 >= hello.one.p50 ? '+' : '−'}${fmt(Math.abs(edge.one.p50 - hello.one.p50), 2)} ms`,
+        target: '≤ hello + 10 ms',
+        pass: edge.one.p50 <= hello.one.p50 + 10 && edge.one.non2xx === 0,
+      },
+    )
+  },
 
-  // The host as deployed: DB_SYNCHRONOUS=full, the default.
-  const host = await startHost('host', 'full')
-  let full: LoadResult[]
-  try {
-    await seedWorkshop(url)
-    full = await commandThroughput(url, seconds)
-    for (const r of full) {
+  // From a FLUSHALL of Redis to a new event's effect: flat in the history, since only the last
+  // STREAM_KEEP events are published again (republishing all of it grew linearly, 5× from 20,000 to 100,000 events).
+  async recovery() {
+    const [small, large] = [await recoveryAfterFlush(20_000), await recoveryAfterFlush(100_000)]
+    for (const r of [small, large]) {
       console.log(
-        `(a) ${r.label.padEnd(42)} ${fmt(r.perSecond)} commands/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, non-2xx ${r.non2xx}` +
-          ` (target ≥ 3,000/s, p99 ≤ 30 ms; ${fmt((r.perSecond / rawLibsql) * 100)}% of raw libSQL FULL commits)`,
+        `(f) FLUSHALL → next event applied, ${fmt(r.history)} events of history: ${fmt(r.medianMs)} ms` +
+          ` (median of ${r.recoveryMs.map((ms) => fmt(ms)).join(', ')} ms), ${fmt(r.republished)} events published again`,
       )
+      rows.push({
+        figure: `(f) FLUSHALL → next event applied, ${fmt(r.history)} events`,
+        measured: `${fmt(r.medianMs)} ms`,
+        baseline: `no flush ${fmt(r.baselineMs, 1)} ms`,
+        ratio: times(r.medianMs, r.baselineMs),
+        target: '< 1,500 ms',
+        pass: r.medianMs < 1500,
+      })
     }
-    await waitUntilCaughtUp(url)
-    const effect = await commandToEffectLatency(url, 500, seconds)
-    console.log(
-      `\n(c) 2xx → effect in the workshop read model at 500 commands/s (${fmt(effect.commands)} commands):` +
-        ` p50 ${fmt(effect.p50, 2)} ms, p99 ${fmt(effect.p99, 2)} ms (target p50 ≤ 3 ms, p99 ≤ 15 ms)`,
-    )
-  } finally {
-    await stopHost(host)
-  }
-
-  // The same load on a host with the opt-in DB_SYNCHRONOUS=normal: what syncing every commit costs.
-  const normal = await hostThroughput('host-normal', 'normal')
-  console.log()
-  for (const [i, f] of full.entries()) {
-    const n = normal[i]!
-    console.log(
-      `(e) ${f.label.padEnd(42)} FULL ${fmt(f.perSecond)}/s (p99 ${fmt(f.p99, 1)} ms), NORMAL ${fmt(n.perSecond)}/s` +
-        ` (p99 ${fmt(n.p99, 1)} ms, non-2xx ${n.non2xx}): FULL/NORMAL ${fmt(f.perSecond / n.perSecond, 2)}` +
-        ` (raw libSQL commits FULL/NORMAL ${fmt(rawLibsql / rawLibsqlNormal, 2)})`,
-    )
-  }
-}
-
-/**
- * (f) From a FLUSHALL of Redis to a new event's effect, with 20,000 and 100,000 events of history: it
- * should not grow with the history, since only the last `STREAM_KEEP` events are published again.
- */
-async function recoveryAfterFlushes() {
-  const results = []
-  for (const history of [20_000, 100_000]) results.push(await recoveryAfterFlush(history))
-  for (const r of results)
-    console.log(
-      `(f) FLUSHALL → next event in the workshop read model, ${fmt(r.history).padStart(7)} events of history:` +
-        ` ${fmt(r.medianMs)} ms (median of ${r.recoveryMs.map((ms) => fmt(ms)).join(', ')} ms; target < 1,500 ms);` +
-        ` ${fmt(r.republished)} events published again; ${fmt(r.medianMs / r.baselineMs)}× the ${fmt(r.baselineMs, 1)} ms without a flush`,
-    )
-  const [small, large] = results as [RecoveryResult, RecoveryResult]
-  console.log(
-    `(f) recovery with ${fmt(large.history)} / with ${fmt(small.history)} events of history: ${fmt(large.medianMs / small.medianMs, 2)}` +
-      ` (flat is 1; republishing the whole history grew linearly)`,
-  )
+    rows.push({
+      figure: '(f) recovery, 100,000 vs 20,000 events of history',
+      measured: `${fmt(large.medianMs)} ms`,
+      baseline: `${fmt(small.medianMs)} ms`,
+      ratio: times(large.medianMs, small.medianMs),
+      target: 'flat: ≤ 2×',
+      pass: large.medianMs <= 2 * small.medianMs,
+    })
+  },
 }
 
 try {
-  console.log('Pitstop Edge benchmark (2 cores expected; run nothing else meanwhile)\n')
-  if (parts.length === 0) {
-    await throughputAndLatency()
+  console.log(
+    `Pitstop Edge benchmark: ${selected.join(', ')} (2 cores expected; ${run.seconds} s per load)\n`,
+  )
+  for (const name of selected) {
+    console.log(`— ${name}`)
+    await sections[name]()
     console.log()
   }
-  await recoveryAfterFlushes()
+  console.log(summaryTable(rows))
 } finally {
-  if (parts.length === 0) {
-    await deleteKeys(`${prefix}-host`, redisUrl)
-    await deleteKeys(`${prefix}-host-normal`, redisUrl)
-    await deleteKeys(`${prefix}-pipeline`, redisUrl)
-  }
-  await rm(dir, { recursive: true, force: true })
+  await cleanUp()
 }
