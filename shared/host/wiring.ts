@@ -36,6 +36,8 @@ export interface WiringOptions {
   onCommitted?: () => void
   /** Whether commits of one event-loop turn share a transaction (the default; see createOutbox). */
   groupCommit?: boolean
+  /** How long a kicked relay pass gathers commits before it publishes (see RelayOptions); default 0. */
+  relayGatherMs?: number
 }
 
 /** One service put together: its app, its relay and its consumer groups, none of them started. */
@@ -68,6 +70,7 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
     stream: serviceStream(streamPrefix, definition.name),
     logger,
     keep: options.streamKeep,
+    gatherMs: options.relayGatherMs,
   })
   const outbox = createOutbox(db, options.onCommitted ?? (() => relay.kick()), {
     groupCommit: options.groupCommit,

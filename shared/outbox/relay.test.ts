@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { serviceStream } from '../bus/bus.ts'
 import { createRedisBus } from '../bus/redis-bus.ts'
 import { newUuidV7, systemClock } from '../clock.ts'
@@ -68,7 +68,13 @@ async function setup({ redisUrl = TEST_REDIS_URL, kick = true } = {}) {
   const relays: OutboxRelay[] = []
   /** A relay on this database, publishing to this test's stream unless given another. */
   const newRelay = (
-    options: { intervalMs?: number; batchSize?: number; keep?: number; stream?: string } = {},
+    options: {
+      intervalMs?: number
+      batchSize?: number
+      keep?: number
+      stream?: string
+      gatherMs?: number
+    } = {},
   ) => {
     const bus = createRedisBus(redisUrl, 'relay-test')
     const relay = new OutboxRelay({
@@ -225,6 +231,23 @@ describe('the outbox relay', () => {
 
     expect(started).toBeInstanceOf(Promise)
     expect(joined).toBeUndefined()
+    expect(await t.published()).toEqual(await t.expected())
+    expect(await t.published()).toHaveLength(2)
+  })
+
+  it('with gatherMs, waits before it reads the outbox, so commits of that while go out in one append', async () => {
+    const t = await setup({ kick: false })
+    const { relay, bus } = t.newRelay({ gatherMs: 200 })
+    await relay.flush() // the stream located: what follows is a kicked pass's own work
+    const appends = vi.spyOn(bus, 'appendAfter')
+
+    await t.register('m-1')
+    const pass = relay.kick()
+    await t.register('m-2')
+    relay.kick()
+    await pass
+
+    expect(appends).toHaveBeenCalledTimes(1)
     expect(await t.published()).toEqual(await t.expected())
     expect(await t.published()).toHaveLength(2)
   })

@@ -97,6 +97,9 @@ function wire(
     },
     // workerd lets no invocation wait on a database request another one sent.
     groupCommit: false,
+    // Consumers here poll (every POLL_INTERVAL_MS), so publishing 10 ms later delays no effect, and under
+    // load one outbox read and one append serve the commits of those 10 ms instead of one each.
+    relayGatherMs: 10,
     onCommitted,
   })
 }
