@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Synchronous } from '../shared/db/database.ts'
 import { deleteKeys } from '../shared/testing/redis.ts'
 import { jobPlans, registrationThroughput, seedWorkshop } from './commands.ts'
 import { commandToEffectLatency, waitUntilCaughtUp } from './effect-latency.ts'
 import { load, type LoadResult } from './load.ts'
-import { startScript, type Server } from './servers.ts'
+import { root, startScript, type Server } from './servers.ts'
 
 /** Where a run keeps its data and streams, and how long each load lasts. */
 export interface BenchRun {
@@ -23,6 +24,14 @@ export interface HostFigures {
   effect?: Awaited<ReturnType<typeof commandToEffectLatency>>
 }
 
+/** The Node flags `npm start` gives the host (`exec node <flags> --import tsx …`), so it runs here as there. */
+const startFlags = (): string[] => {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts: { start: string }
+  }
+  return /\bnode ((?:--\S+ )*)--import tsx/.exec(scripts.start)![1]!.trim().split(' ').filter(Boolean)
+}
+
 /**
  * Runs `measure` on `script` serving from data and streams of its own under `name` (ready once `ready`
  * answers), then stops it and deletes its keys.
@@ -34,13 +43,15 @@ async function withServer<T>(
     script,
     ready = '/health',
     env = {},
-  }: { name: string; script: string; ready?: string; env?: Record<string, string> },
+    nodeFlags,
+  }: { name: string; script: string; ready?: string; env?: Record<string, string>; nodeFlags?: string[] },
   measure: (server: Server) => Promise<T>,
 ): Promise<T> {
   const streamPrefix = `${run.prefix}-${name}`
   const server = await startScript(name, script, {
     ready,
     env: { DATA_DIR: join(run.dir, name), STREAM_PREFIX: streamPrefix, REDIS_URL: run.redisUrl, ...env },
+    nodeFlags,
   })
   try {
     return await measure(server)
@@ -60,6 +71,7 @@ export function hostUnderLoad(
     name: `host-${synchronous}`,
     script: 'shared/host/node/main.ts',
     env: { LOG_LEVEL: 'warn', DB_SYNCHRONOUS: synchronous },
+    nodeFlags: startFlags(),
   }
   return withServer(run, host, async ({ url, peakRss }) => {
     await seedWorkshop(url)

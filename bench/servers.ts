@@ -103,15 +103,16 @@ export function freePort(): Promise<number> {
 
 /**
  * A TypeScript server of this repository on a free port (`PORT`), run by this Node as
- * `node --import tsx <script>`: no npm or shell in between, so the process measured is the server's.
+ * `node [nodeFlags] --import tsx <script>`: no npm or shell in between, so the process measured is the
+ * server's.
  */
 export async function startScript(
   name: string,
   script: string,
-  options: { ready: string; env: Record<string, string>; timeoutMs?: number },
+  options: { ready: string; env: Record<string, string>; timeoutMs?: number; nodeFlags?: string[] },
 ): Promise<Server> {
   const port = await freePort()
-  return startServer(name, process.execPath, ['--import', 'tsx', script], {
+  return startServer(name, process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', script], {
     ...options,
     port,
     env: { ...options.env, PORT: String(port) },
