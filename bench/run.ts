@@ -5,6 +5,7 @@ import { deleteKeys } from '../shared/testing/redis.ts'
 import type { LoadResult } from './load.ts'
 import { createMeasures } from './measures.ts'
 import type { BenchRun } from './node-host.ts'
+import { devServerCpuPerCommit } from './libsql-dev-server.ts'
 import { outboxToReadModel } from './pipeline.ts'
 import { recoveryAfterFlush } from './recovery.ts'
 import { killServers } from './servers.ts'
@@ -164,6 +165,10 @@ const sections: Record<Section, () => Promise<void>> = {
   async edge() {
     const hello = await measures.helloWorker()
     const edge = await measures.edge()
+    const { devServerUs, embeddedUs } = await devServerCpuPerCommit(run.dir)
+    console.log(
+      `libSQL dev server: ${fmt(devServerUs)} µs of CPU per commit; the embedded client: ${fmt(embeddedUs)} µs`,
+    )
     rows.push(
       {
         figure: 'edge: POST /api/customers via gateway, 50 connections',
@@ -180,6 +185,12 @@ const sections: Record<Section, () => Promise<void>> = {
         ratio: `${edge.one.p50 >= hello.one.p50 ? '+' : '−'}${fmt(Math.abs(edge.one.p50 - hello.one.p50), 2)} ms`,
         target: '≤ hello + 10 ms',
         pass: edge.one.p50 <= hello.one.p50 + 10 && edge.one.non2xx === 0,
+      },
+      {
+        figure: 'edge: libSQL dev server CPU per commit',
+        measured: `${fmt(devServerUs)} µs`,
+        baseline: `embedded client ${fmt(embeddedUs)} µs`,
+        ratio: times(devServerUs, embeddedUs),
       },
     )
   },

@@ -8,6 +8,8 @@ export interface Server {
   url: string
   /** The largest resident set the server's own process has had so far (VmHWM), in bytes. */
   peakRss(): Promise<number>
+  /** The CPU time (user and system) the server's own process has used so far, in ms. */
+  cpuMs(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -84,6 +86,11 @@ export async function startServer(
     async peakRss() {
       const status = await readFile(`/proc/${pid}/status`, 'utf8')
       return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]) * 1024
+    },
+    async cpuMs() {
+      // utime and stime, in clock ticks of 10 ms (USER_HZ is 100 on Linux), after the command's name.
+      const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+      return (Number(fields[11]) + Number(fields[12])) * 10
     },
     stop,
   }
