@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -230,6 +231,9 @@ try {
   )
   for (const name of selected) {
     console.log(`— ${name}`)
+    // What the sections before wrote may still be on its way to the disk: flushed now, it does not slow
+    // the synced commits of this one.
+    execFileSync('sync')
     await sections[name]()
     console.log()
   }
