@@ -2,32 +2,22 @@ import { serve } from '@hono/node-server'
 import { vValidator } from '@hono/valibot-validator'
 import { createClient } from '@libsql/client'
 import { drizzle } from 'drizzle-orm/libsql'
-import { sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { Hono } from 'hono'
 import { Redis } from 'ioredis'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { RegisterCustomerBody } from '../shared/contracts/index.ts'
+import { customers } from '../workers/customers/schema.ts'
 
 // The baseline the Node host is compared with: customer registration as one would write it without an
 // outbox. Each request commits its own transaction (no group commit), then appends the event to the
 // stream itself (the "dual write": a crash between the two loses the event, a failed XADD after the
 // commit answers 500 for a stored customer). Same durability as the host's default (WAL, FULL), and
-// the same body contract, so the comparison measures the write path.
+// the same body contract and table, so the comparison measures the write path.
 // `node --import tsx bench/naive-app.ts` with PORT, DATA_DIR, REDIS_URL and STREAM_PREFIX.
 const port = Number(process.env.PORT ?? 8080)
 const dataDir = process.env.DATA_DIR ?? '.data-naive'
 const stream = `${process.env.STREAM_PREFIX ?? 'naive'}.customers`
-
-const customers = sqliteTable('customers', {
-  customerId: text('customer_id').primaryKey(),
-  name: text('name').notNull(),
-  address: text('address').notNull(),
-  postalCode: text('postal_code').notNull(),
-  city: text('city').notNull(),
-  telephoneNumber: text('telephone_number').notNull(),
-  emailAddress: text('email_address').notNull(),
-})
 
 mkdirSync(dataDir, { recursive: true })
 const client = createClient({ url: `file:${join(dataDir, 'customers.db')}` })
