@@ -99,7 +99,12 @@ export async function startNodeHost(
       child.kill(name)
     })
 
-  await start()
+  // A host that fails to start (some tests expect it to) leaves neither a process nor its data behind.
+  await start().catch(async (error: unknown) => {
+    if (child.exitCode === null) await signal('SIGKILL')
+    await rm(dataDir, { recursive: true, force: true })
+    throw error
+  })
   const send = (method: string, path: string, body: unknown) =>
     fetch(`${url}${path}`, {
       method,
