@@ -4,6 +4,7 @@ import type { ServiceHealth } from '../health.ts'
 import type { Fetcher } from './runtime.ts'
 import { bindingName, ENDPOINTS_PATH, parseGatewayEnv } from './gateway-env.ts'
 import { misconfigured } from './worker-app.ts'
+import { perBindings } from './per-bindings.ts'
 
 /** A service binding per service, named after it in capitals (`CUSTOMERS`), besides the variables. */
 type Env = Record<string, unknown>
@@ -76,18 +77,11 @@ function targets(env: Env, names: string[]): GatewayTargets {
   }
 }
 
-// Built once per isolate, which is given its bindings once; several environments (tests) each get theirs.
-const gateways = new WeakMap<Env, ReturnType<typeof createGateway>>()
-
-function gatewayOf(env: Env) {
-  let gateway = gateways.get(env)
-  if (gateway) return gateway
+const gatewayOf = perBindings((env: Env) => {
   const config = parseGatewayEnv(env)
   const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: 'gateway' })
-  gateway = createGateway(targets(env, config.SERVICES), { corsOrigins: config.CORS_ORIGINS, logger })
-  gateways.set(env, gateway)
-  return gateway
-}
+  return createGateway(targets(env, config.SERVICES), { corsOrigins: config.CORS_ORIGINS, logger })
+})
 
 /**
  * The gateway as a workerd module worker: the same `/api/<service>/...`, `/health` and `/` as the Node

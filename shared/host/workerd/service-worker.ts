@@ -11,6 +11,7 @@ import { wireService, type WiredService } from '../wiring.ts'
 import type { DurableObjectNamespace, DurableObjectState, ExecutionContext } from './runtime.ts'
 import { ENDPOINTS_PATH } from './gateway-env.ts'
 import { invocationBus } from './invocation-bus.ts'
+import { perBindings } from './per-bindings.ts'
 import { misconfigured, workerApp } from './worker-app.ts'
 import { parseWorkerEnv, type WorkerConfig } from './worker-env.ts'
 
@@ -38,12 +39,8 @@ interface Invocation {
   publishing?: Promise<void>
 }
 
-// Keyed by the bindings, which an isolate is given once; several environments (tests) each get theirs.
-const isolates = new WeakMap<Env, Isolate>()
-
-function isolateOf(definition: ServiceDefinition, env: Env): Isolate {
-  let isolate = isolates.get(env)
-  if (isolate) return isolate
+/** The service and what it runs on, built from the bindings (once per isolate: see `perBindings`). */
+function buildIsolate(definition: ServiceDefinition, env: Env): Isolate {
   const config = parseWorkerEnv(definition, env)
   // No limit on requests in flight: a queued statement would be sent by whichever invocation's request
   // finished first, and workerd cancels an invocation that waits on another's I/O.
@@ -66,9 +63,7 @@ function isolateOf(definition: ServiceDefinition, env: Env): Isolate {
     const current = invocation.getStore()
     if (pass && current) current.publishing = pass
   })
-  isolate = { config, db, logger, service, invocation }
-  isolates.set(env, isolate)
-  return isolate
+  return { config, db, logger, service, invocation }
 }
 
 /** The service put together on `bus`; its consumer groups share it. Each commit is its own transaction. */
@@ -142,6 +137,7 @@ function armPoller(env: Env): Promise<unknown> {
  * export default worker
  */
 export function serviceWorker(definition: ServiceDefinition) {
+  const isolateOf = perBindings((env: Env) => buildIsolate(definition, env))
   let armed = false
   // Only these two paths go through it: every other request goes straight to the service's app,
   // which has the same middleware.
@@ -158,7 +154,7 @@ export function serviceWorker(definition: ServiceDefinition) {
       if (pathname === ENDPOINTS_PATH) return own.fetch(request)
       let isolate: Isolate
       try {
-        isolate = isolateOf(definition, env)
+        isolate = isolateOf(env)
       } catch (error) {
         return misconfigured(request, error as Error)
       }
@@ -176,7 +172,7 @@ export function serviceWorker(definition: ServiceDefinition) {
     },
 
     async scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): Promise<void> {
-      const isolate = isolateOf(definition, env)
+      const isolate = isolateOf(env)
       ctx.waitUntil(armPoller(env))
       await backgroundPass(definition, isolate)
     },
@@ -194,7 +190,7 @@ export function serviceWorker(definition: ServiceDefinition) {
     }
 
     async alarm(): Promise<void> {
-      const isolate = isolateOf(definition, this.env)
+      const isolate = isolateOf(this.env)
       try {
         await backgroundPass(definition, isolate)
       } catch (error) {
