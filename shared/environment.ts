@@ -59,3 +59,9 @@ export function parseEnvironment<TSchema extends v.GenericSchema>(
   const problems = result.issues.map((i) => `${v.getDotPath(i)}: ${i.message}`).join('\n  ')
   throw new Error(`Invalid configuration:\n  ${problems}`)
 }
+
+/** A secret tokens are signed with: long enough that guessing it is hopeless. */
+export const AuthSecret = v.pipe(
+  v.string(),
+  v.minLength(32, 'must be at least 32 characters, e.g. the output of `openssl rand -base64 32`'),
+)

@@ -20,6 +20,11 @@ export class NotFound extends Error {
   override name = 'NotFound'
 }
 
+/** The caller is known, but may not do this (their role, or someone else's data). */
+export class Forbidden extends Error {
+  override name = 'Forbidden'
+}
+
 /** Request input failed its schema; each issue names the field (a JSON pointer) and what is wrong. */
 export class InvalidInput extends Error {
   override name = 'InvalidInput'

@@ -1,6 +1,8 @@
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Hono } from 'hono'
 import type * as v from 'valibot'
+import type { AccessTable } from './auth/access.ts'
+import type { Tokens } from './auth/tokens.ts'
 import type { Clock, NewId } from './clock.ts'
 import type { EventHandler } from './consumer/consumer-group.ts'
 import type { Db } from './db/database.ts'
@@ -23,6 +25,8 @@ export interface ServiceDeps<TSettings = Record<string, unknown>> {
   newId: NewId
   logger: Logger
   http: HttpSettings
+  /** Verifies the tokens requests carry (and, for the auth service, issues and revokes them). */
+  tokens: Tokens
   /** The service's own settings, parsed from the environment by its `settings` schema. */
   settings: TSettings
 }
@@ -48,10 +52,10 @@ export interface ServiceDefinition<TSchema extends SettingsSchema = SettingsSche
   /** Also its path (`/api/<name>`), its stream (`<prefix>.<name>`) and its database (`<name>.db`). */
   name: string
   /**
-   * Its endpoints, as `METHOD /path/{param}` (with `?query={value}` where a query is required), for the
-   * index page; a test holds them to the app's routes.
+   * Its endpoints and who may call each (see `AccessTable`): the kernel enforces it, the index page
+   * lists it, the access tests are generated from it, and a test holds it to the app's routes.
    */
-  api: string[]
+  access: AccessTable
   /** Its own environment variables; none when absent. */
   settings?: TSchema
   create(deps: ServiceDeps<v.InferOutput<TSchema>>): Service
@@ -61,7 +65,7 @@ export interface ServiceDefinition<TSchema extends SettingsSchema = SettingsSche
  * Declares a service, with its settings typed from its schema.
  *
  * @example
- * export const workshopService = defineService({ name: 'workshop', api, settings: WorkshopSettings, create })
+ * export const workshopService = defineService({ name: 'workshop', access, settings: WorkshopSettings, create })
  */
 export const defineService = <TSchema extends SettingsSchema>(
   definition: ServiceDefinition<TSchema>,

@@ -9,6 +9,7 @@ import { createOutbox } from '../shared/outbox/outbox.ts'
 import type { ServiceDefinition } from '../shared/service.ts'
 import { workerName } from '../shared/host/workerd/gateway-env.ts'
 import { tempDatabase } from '../shared/testing/temp-database.ts'
+import { testTokens } from '../shared/testing/tokens.ts'
 import { serviceNames, services } from './registry.ts'
 
 const root = new URL('../', import.meta.url)
@@ -25,6 +26,7 @@ async function build(service: ServiceDefinition) {
     newId: newUuidV7,
     logger: createLogger('silent'),
     http: { maxBodyBytes: 1024 },
+    tokens: testTokens(),
     settings: v.parse(service.settings ?? v.object({}), {}),
   })
 }
@@ -36,13 +38,17 @@ describe.each(services.map((service) => [service.name, service] as const))(
       expect(name).toMatch(/^[a-z][a-z0-9-]*$/)
     })
 
-    it('lists exactly the endpoints its app serves, for the index page', async () => {
+    it('declares who may call each endpoint its app serves, and no other', async () => {
       const { app } = await build(service)
       const routes = app.routes
         .filter((route) => route.method !== 'ALL')
         .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`)
       // An endpoint may show its query (`?from={date}`); the route is the path.
-      expect([...new Set(routes)].sort()).toEqual(service.api.map((api) => api.split('?')[0]).sort())
+      expect([...new Set(routes)].sort()).toEqual(
+        Object.keys(service.access)
+          .map((api) => api.split('?')[0])
+          .sort(),
+      )
     })
 
     it('reads only streams of services in the registry', async () => {

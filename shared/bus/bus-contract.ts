@@ -297,6 +297,19 @@ function contract(createBus: () => Bus): void {
       expect(await bus.claim(`${stream()}.owner`, 'a')).toBe('a')
       expect(await bus.claim(`${stream()}.owner`, 'b')).toBe('a')
     })
+
+    it('keeps expiring members until their expiry, and drops them after', async () => {
+      const bus = open()
+      const key = `${stream()}.revoked`
+      await bus.addExpiring(key, 'early', 1_000)
+      await bus.addExpiring(key, 'late', 2_000)
+      expect(await bus.unexpired(key, 999)).toEqual([
+        ['early', 1_000],
+        ['late', 2_000],
+      ])
+      expect(await bus.unexpired(key, 1_000)).toEqual([['late', 2_000]])
+      expect(await bus.unexpired(key, 0)).toEqual([['late', 2_000]])
+    })
   })
 
   describe('connection', () => {

@@ -61,6 +61,10 @@ export interface Bus {
   readDeadLetters(stream: string, count: number, afterId?: string): Promise<StreamEntry[]>
   countDeadLetters(stream: string): Promise<number>
   deleteDeadLetters(stream: string, entryIds: string[]): Promise<void>
+  /** Adds `member` to the sorted set `key`, until `expiresAtMs` (revoked sessions with their expiry). */
+  addExpiring(key: string, member: string, expiresAtMs: number): Promise<void>
+  /** The members of the sorted set `key` expiring after `nowMs`, with their expiries; drops the others. */
+  unexpired(key: string, nowMs: number): Promise<[member: string, expiresAtMs: number][]>
   /** Ends a blocking read in progress on this bus early, as if it had timed out; the connection stays open. */
   interrupt(): Promise<void>
   ping(): Promise<void>

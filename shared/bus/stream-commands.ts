@@ -67,6 +67,16 @@ export function streamCommands(
       // One step: the earlier owner, or nothing when this call made `owner` the owner.
       return (await call<string | null>('SET', key, owner, 'NX', 'GET')) ?? owner
     },
+    async addExpiring(key, member, expiresAtMs) {
+      await call('ZADD', key, expiresAtMs, member)
+    },
+    async unexpired(key, nowMs) {
+      await call('ZREMRANGEBYSCORE', key, '-inf', nowMs)
+      const flat = await call<string[]>('ZRANGEBYSCORE', key, `(${nowMs}`, '+inf', 'WITHSCORES')
+      const members: [string, number][] = []
+      for (let i = 0; i < flat.length; i += 2) members.push([flat[i]!, Number(flat[i + 1])])
+      return members
+    },
     async ensureGroup(stream, group) {
       try {
         await call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')

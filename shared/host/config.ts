@@ -3,6 +3,8 @@ import type { Synchronous } from '../db/database.ts'
 import { CorsOrigins, LogLevel, Port, Positive, StreamPrefix } from '../environment.ts'
 import type { HttpSettings } from '../http/create-app.ts'
 import { serviceNames, services } from '../../workers/registry.ts'
+import type { TokenKeys } from '../auth/tokens.ts'
+import { AuthEnvironment, tokenKeys } from './auth-keys.ts'
 import { parseWithServiceSettings } from './environment.ts'
 
 const Services = v.pipe(
@@ -35,6 +37,7 @@ const Environment = v.object({
   SHUTDOWN_TIMEOUT_MS: v.optional(Positive, '10000'),
   LIBSQL_AUTH_TOKEN: v.optional(v.string()),
   DB_SYNCHRONOUS: v.optional(SynchronousMode, 'full'),
+  ...AuthEnvironment,
 })
 
 export interface HostConfig {
@@ -62,6 +65,12 @@ export interface HostConfig {
   databaseAuthToken: string | undefined
   /** How embedded database files sync: `full` (a 2xx survives a power cut) or the opt-in `normal`. */
   synchronous: Synchronous
+  /** `NODE_ENV=production`: no demo accounts, no manual clock, no secret made up at start. */
+  production: boolean
+  /** `AUTH_SECRET` (and `AUTH_SECRET_PREVIOUS`), or a random secret for this run outside production. */
+  authKeys: TokenKeys
+  /** Whether `authKeys` were made up at start, which the host says. */
+  authSecretGenerated: boolean
 }
 
 /**
@@ -70,6 +79,7 @@ export interface HostConfig {
  */
 export function parseConfig(env: Record<string, string | undefined>): HostConfig {
   const { host: e, settings } = parseWithServiceSettings(Environment, services, env)
+  const { keys, generated } = tokenKeys(e)
   const databaseUrls: HostConfig['databaseUrls'] = {}
   for (const name of serviceNames) {
     const url = env[`LIBSQL_URL_${name.toUpperCase()}`]
@@ -93,6 +103,9 @@ export function parseConfig(env: Record<string, string | undefined>): HostConfig
     databaseUrls,
     databaseAuthToken: e.LIBSQL_AUTH_TOKEN,
     synchronous: e.DB_SYNCHRONOUS,
+    production: e.NODE_ENV === 'production',
+    authKeys: keys,
+    authSecretGenerated: generated,
   }
 }
 

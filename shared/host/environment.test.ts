@@ -7,7 +7,7 @@ import { parseWithServiceSettings } from './environment.ts'
 const host = v.object({ PORT: v.optional(Positive, '8080') })
 const service = (name: string, settings: ServiceDefinition['settings']): ServiceDefinition => ({
   name,
-  api: [],
+  access: {},
   settings,
   create: () => {
     throw new Error('not built here')

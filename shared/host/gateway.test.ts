@@ -3,11 +3,20 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../http/create-app.ts'
 import { createLogger } from '../logger.ts'
+import { testTokens } from '../testing/tokens.ts'
 import { createGateway, type GatewayOptions, type GatewayTargets } from './gateway.ts'
 
 /** A service, `things`, that answers with the request id it was given. */
 const things = () =>
-  createApp({ logger: createLogger('silent'), newId: () => 'service-id', http: { maxBodyBytes: 1024 } })
+  createApp(
+    {
+      logger: createLogger('silent'),
+      newId: () => 'service-id',
+      http: { maxBodyBytes: 1024 },
+      tokens: testTokens(),
+    },
+    { 'GET /api/things': ['anyone'], 'POST /api/things': ['anyone'] },
+  )
     .get('/api/things', (c) => c.json({ requestId: c.get('requestId') }))
     .post('/api/things', (c) => c.json({}, 201))
 

@@ -2,6 +2,7 @@ import { serviceStream, type Bus } from '../bus/bus.ts'
 import type { Clock, NewId } from '../clock.ts'
 import { ConsumerGroup, type CatchUp } from '../consumer/consumer-group.ts'
 import type { Db } from '../db/database.ts'
+import type { Tokens } from '../auth/tokens.ts'
 import type { HttpSettings } from '../http/create-app.ts'
 import type { Logger } from '../logger.ts'
 import { createOutbox } from '../outbox/outbox.ts'
@@ -20,6 +21,7 @@ export interface WiringOptions {
   clock: Clock
   newId: NewId
   http: HttpSettings
+  tokens: Tokens
   /** The service's own settings, as its schema parsed them. */
   settings: Record<string, unknown>
   consumers: {
@@ -75,8 +77,8 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
   const outbox = createOutbox(db, options.onCommitted ?? (() => relay.kick()), {
     groupCommit: options.groupCommit,
   })
-  const { clock, newId, http, settings } = options
-  const service = definition.create({ db, outbox, clock, newId, logger, http, settings })
+  const { clock, newId, http, tokens, settings } = options
+  const service = definition.create({ db, outbox, clock, newId, logger, http, tokens, settings })
   const consumers = service.consumers.map(
     (spec) =>
       new ConsumerGroup({
@@ -99,7 +101,7 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
     app: service.app,
     relay,
     consumers,
-    endpoints: async () => definition.api,
+    endpoints: async () => Object.keys(definition.access),
     health: (redis) => checkService(db, relay, consumers, redis, bus),
   }
 }

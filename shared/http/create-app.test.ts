@@ -1,21 +1,39 @@
 import * as v from 'valibot'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { NotFound } from '../errors.ts'
 import { createLogger } from '../logger.ts'
+import { testTokens } from '../testing/tokens.ts'
 import { createApp } from './create-app.ts'
 import { validate } from './validate.ts'
 
 const Thing = v.object({ name: v.string() })
+const tokens = testTokens()
+afterAll(() => tokens.close())
+/** A path no route has needs credentials too; signed in, its 404 is the app's. */
+const signedIn = {
+  headers: {
+    authorization: `Bearer ${(await tokens.issue({ role: 'mechanic', email: 'm@example.com' }, 60_000, 's-1')).token}`,
+  },
+}
 
 /** A service-shaped app: one collection, one item, bodies of at most 64 bytes. */
 function thingsApp() {
   let written = 0
   let id = 0
-  const app = createApp({
-    logger: createLogger('silent'),
-    newId: () => `generated-${++id}`,
-    http: { maxBodyBytes: 64 },
-  })
+  const app = createApp(
+    {
+      logger: createLogger('silent'),
+      newId: () => `generated-${++id}`,
+      http: { maxBodyBytes: 64 },
+      tokens,
+    },
+    {
+      'GET /things/{id}': ['anyone'],
+      'DELETE /things/{id}': ['anyone'],
+      'POST /things': ['anyone'],
+      'GET /boom': ['anyone'],
+    },
+  )
     .get('/things/:id', (c) => {
       if (c.req.param('id') === 'missing') throw new NotFound('No thing missing')
       return c.json({ id: c.req.param('id') })
@@ -41,7 +59,7 @@ const postJson = (body: string) => post(body, 'application/json')
 
 describe('a path no route has', () => {
   it('is answered 404 problem+json naming the method and path', async () => {
-    const response = await thingsApp().app.request('/nope')
+    const response = await thingsApp().app.request('/nope', signedIn)
     expect(response.status).toBe(404)
     expect(response.headers.get('content-type')).toBe('application/problem+json')
     expect(await response.json()).toEqual({
@@ -172,7 +190,8 @@ describe('an unexpected error', () => {
 describe('every response', () => {
   const requests: [number, string, RequestInit?][] = [
     [200, '/things/1'],
-    [404, '/nope'],
+    [401, '/nope'],
+    [404, '/nope', signedIn],
     [405, '/things/1', { method: 'PATCH' }],
     [413, '/things', postJson(JSON.stringify({ name: 'x'.repeat(100) }))],
     [415, '/things', post('x', 'text/plain')],

@@ -1,6 +1,8 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { methodNotAllowed } from 'hono/method-not-allowed'
+import { accessControl, type AccessTable } from '../auth/access.ts'
+import type { Tokens } from '../auth/tokens.ts'
 import type { NewId } from '../clock.ts'
 import type { Logger } from '../logger.ts'
 import type { AppEnv } from './app-env.ts'
@@ -16,19 +18,23 @@ export interface HttpSettings {
 
 /**
  * A Hono app with the shared middleware and error handling installed: request context, security
- * headers, 405 with `Allow` for a path asked with a method it does not take, bodies of at most
- * `http.maxBodyBytes` (413 before anything is parsed) and in JSON (415 otherwise), every error as
- * problem+json.
+ * headers, the service's access table (401/403 before anything is read), 405 with `Allow` for a path
+ * asked with a method it does not take, bodies of at most `http.maxBodyBytes` (413 before anything is
+ * parsed) and in JSON (415 otherwise), every error as problem+json.
  *
  * @example
- * const app = createApp({ logger, newId, http: { maxBodyBytes } }).get('/api/customers', (c) => c.json([]))
+ * const app = createApp(deps, { 'GET /api/customers': anyStaff }).get('/api/customers', (c) => c.json([]))
  */
-export function createApp(options: { logger: Logger; newId: NewId; http: HttpSettings }) {
+export function createApp(
+  options: { logger: Logger; newId: NewId; http: HttpSettings; tokens: Tokens },
+  access: AccessTable,
+) {
   const { maxBodyBytes } = options.http
   const app = new Hono<AppEnv>()
   return app
     .use(requestContext(options))
     .use(securityHeaders())
+    .use(accessControl(access, options.tokens))
     .use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedProblem }))
     .use(bodiesOfAtMost(maxBodyBytes))
     .use(jsonBodies)

@@ -14,6 +14,7 @@ import { createOutbox } from '../outbox/outbox.ts'
 import { tempFixtureDatabase } from '../testing/fixture-database.ts'
 import { addTodo, completeTodo, todoList, type TodoEvent, type TodoList } from '../testing/todo-list.ts'
 import { members } from '../testing/todo-schema.ts'
+import { testTokens } from '../testing/tokens.ts'
 import { createApp } from './create-app.ts'
 import { answerOnce } from './idempotency.ts'
 import { eventMetadata } from './request-context.ts'
@@ -36,11 +37,15 @@ async function memberService() {
   const once = answerOnce(db, systemClock)
   // An error the next change meets instead of committing.
   let failure: Error | undefined
-  const app = createApp({
-    logger: createLogger('silent'),
-    newId: newUuidV7,
-    http: { maxBodyBytes: 10_000 },
-  }).post('/members', validate('json', JoinBody), (c) => {
+  const app = createApp(
+    {
+      logger: createLogger('silent'),
+      newId: newUuidV7,
+      http: { maxBodyBytes: 10_000 },
+      tokens: testTokens(),
+    },
+    { 'POST /members': ['anyone'] },
+  ).post('/members', validate('json', JoinBody), (c) => {
     const body = c.req.valid('json')
     const member = { memberId: body.memberId ?? newUuidV7(), name: body.name, email: 'ann@example.com' }
     const joined = toEnvelopes([{ type: 'MemberJoined', version: 1, data: member }], {
@@ -281,11 +286,15 @@ async function listService(decide: (state: TodoList) => TodoEvent[]) {
   await elsewhere.load('list-a', todoList)
 
   const once = answerOnce(db, systemClock)
-  const app = createApp({
-    logger: createLogger('silent'),
-    newId: newUuidV7,
-    http: { maxBodyBytes: 10_000 },
-  }).put('/lists/list-a/done', (c) =>
+  const app = createApp(
+    {
+      logger: createLogger('silent'),
+      newId: newUuidV7,
+      http: { maxBodyBytes: 10_000 },
+      tokens: testTokens(),
+    },
+    { 'PUT /lists/list-a/done': ['anyone'] },
+  ).put('/lists/list-a/done', (c) =>
     once(c, { operation: 'finish', command: {}, id: 'list-a' }, (record) =>
       execute(
         store,

@@ -2,7 +2,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from '../logger.ts'
-import { InvalidInput, NotFound, RuleViolation } from '../errors.ts'
+import { Forbidden, InvalidInput, NotFound, RuleViolation } from '../errors.ts'
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -42,6 +42,8 @@ export const onError: ErrorHandler = (error, c) => {
     return problem(c, { type: `urn:pitstop:rule:${error.rule}`, title: error.message, status: error.status })
   }
   if (error instanceof NotFound) return problem(c, { type: 'about:blank', title: error.message, status: 404 })
+  if (error instanceof Forbidden)
+    return problem(c, { type: 'urn:pitstop:problem:forbidden', title: error.message, status: 403 })
   if (error instanceof HTTPException && error.status < 500) {
     return problem(c, { type: 'about:blank', title: error.message || 'Bad request', status: error.status })
   }

@@ -11,6 +11,7 @@ import { eventMetadata } from '../../shared/http/request-context.ts'
 import { validate } from '../../shared/http/validate.ts'
 import { compileInsert, placeholders } from '../../shared/db/statements.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
+import { access } from './access.ts'
 import { customers } from './schema.ts'
 
 const refuse = ruleBook({ 'customer-id-taken': 409 })
@@ -25,7 +26,7 @@ export function createCustomersApp(deps: ServiceDeps) {
     (await db.select().from(customers).where(eq(customers.customerId, customerId)))[0]
   const once = answerOnce(db, clock)
 
-  return createApp(deps)
+  return createApp(deps, access)
     .post('/api/customers', validate('json', RegisterCustomerBody), async (c) => {
       const body = c.req.valid('json')
       const customer: Customer = { ...body, customerId: body.customerId ?? newId() }

@@ -4,6 +4,7 @@ import { LicenseNumber, RegisterVehicleBody } from '../../shared/contracts/index
 import { isUniqueViolation } from '../../shared/db/database.ts'
 import { toEnvelopes } from '../../shared/envelope.ts'
 import { NotFound, ruleBook } from '../../shared/errors.ts'
+import { checkOwner, customerScope } from '../../shared/auth/access.ts'
 import { createApp } from '../../shared/http/create-app.ts'
 import { answerOnce } from '../../shared/http/idempotency.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
@@ -11,6 +12,7 @@ import { eventMetadata } from '../../shared/http/request-context.ts'
 import { validate } from '../../shared/http/validate.ts'
 import { compileInsert, placeholders } from '../../shared/db/statements.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
+import { access } from './access.ts'
 import { vehicles } from './schema.ts'
 
 const refuse = ruleBook({ 'license-number-taken': 409 })
@@ -27,7 +29,7 @@ export function createVehiclesApp(deps: ServiceDeps) {
     (await db.select().from(vehicles).where(eq(vehicles.licenseNumber, licenseNumber)))[0]
   const once = answerOnce(db, clock)
 
-  return createApp(deps)
+  return createApp(deps, access)
     .post('/api/vehicles', validate('json', RegisterVehicleBody), async (c) => {
       const vehicle = c.req.valid('json')
       const registered = toEnvelopes([{ type: 'VehicleRegistered', data: vehicle }], {
@@ -54,8 +56,15 @@ export function createVehiclesApp(deps: ServiceDeps) {
     })
     .get('/api/vehicles', validate('query', Pagination), async (c) => {
       const { limit, offset } = c.req.valid('query')
+      const owner = customerScope(c)
       return c.json(
-        await db.select().from(vehicles).orderBy(vehicles.licenseNumber).limit(limit).offset(offset),
+        await db
+          .select()
+          .from(vehicles)
+          .where(owner === undefined ? undefined : eq(vehicles.ownerId, owner))
+          .orderBy(vehicles.licenseNumber)
+          .limit(limit)
+          .offset(offset),
       )
     })
     .get(
@@ -65,6 +74,7 @@ export function createVehiclesApp(deps: ServiceDeps) {
         const { licenseNumber } = c.req.valid('param')
         const vehicle = await find(licenseNumber)
         if (!vehicle) throw new NotFound(`No vehicle ${licenseNumber}`)
+        checkOwner(c, vehicle.ownerId)
         return c.json(vehicle)
       },
     )

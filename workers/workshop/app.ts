@@ -1,5 +1,6 @@
 import { createApp } from '../../shared/http/create-app.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
+import { access } from './access.ts'
 import type { WorkshopSettings } from './settings.ts'
 import { planningRoutes } from './planning-routes.ts'
 import { readModelRoutes } from './read-model-routes.ts'
@@ -8,5 +9,5 @@ import { readModelRoutes } from './read-model-routes.ts'
 export function createWorkshopApp(deps: ServiceDeps<WorkshopSettings>) {
   const { settings } = deps
   const policy = { workstations: settings.WORKSTATIONS, timeZone: settings.WORKSHOP_TZ }
-  return createApp(deps).route('/', planningRoutes(deps, policy)).route('/', readModelRoutes(deps.db))
+  return createApp(deps, access).route('/', planningRoutes(deps, policy)).route('/', readModelRoutes(deps.db))
 }

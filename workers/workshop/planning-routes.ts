@@ -6,6 +6,7 @@ import {
   PlanMaintenanceJobBody,
   PlanningDate,
 } from '../../shared/contracts/index.ts'
+import { checkOwner } from '../../shared/auth/access.ts'
 import type { Write } from '../../shared/db/statements.ts'
 import { NotFound } from '../../shared/errors.ts'
 import { EventStore } from '../../shared/event-store/event-store.ts'
@@ -100,6 +101,7 @@ export function planningRoutes({ db, outbox, clock, newId }: ServiceDeps<unknown
       const { date, jobId } = c.req.valid('param')
       const job = findJob((await store.load(date, workshopPlanning)).state, jobId)
       if (!job) throw new NotFound(`No job ${jobId} on ${date}`)
+      checkOwner(c, job.customer.customerId)
       return c.json(job)
     })
 }

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, isNotNull, lte, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import * as v from 'valibot'
+import { customerScope } from '../../shared/auth/access.ts'
 import { CustomerId, LicenseNumber, PlanningDate } from '../../shared/contracts/index.ts'
 import type { Db } from '../../shared/db/database.ts'
 import { NotFound } from '../../shared/errors.ts'
@@ -49,11 +50,19 @@ export function readModelRoutes(db: Db) {
   return new Hono<AppEnv>()
     .get('/api/workshop/jobs', validate('query', JobsQuery), async (c) => {
       const { from, to } = c.req.valid('query')
+      const customer = customerScope(c)
       return c.json(
         await db
           .select()
           .from(jobs)
-          .where(and(gte(jobs.date, from), lte(jobs.date, to), isNotNull(jobs.startTime)))
+          .where(
+            and(
+              gte(jobs.date, from),
+              lte(jobs.date, to),
+              isNotNull(jobs.startTime),
+              customer === undefined ? undefined : eq(jobs.customerId, customer),
+            ),
+          )
           .orderBy(asc(jobs.date), asc(jobs.startTime)),
       )
     })

@@ -1,4 +1,5 @@
 import { defineService } from '../../shared/service.ts'
+import { access } from './access.ts'
 import { createWorkshopApp } from './app.ts'
 import { workshopProjection, WORKSHOP_GROUP } from './projection.ts'
 import { jobs, refCustomers, refVehicles } from './schema.ts'
@@ -10,18 +11,7 @@ import { WorkshopSettings } from './settings.ts'
  */
 export const workshopService = defineService({
   name: 'workshop',
-  api: [
-    'POST /api/workshop/planning/{date}/jobs',
-    'PUT /api/workshop/planning/{date}/jobs/{jobId}/finish',
-    'GET /api/workshop/planning/{date}',
-    'GET /api/workshop/planning/{date}/jobs/{jobId}',
-    'GET /api/workshop/jobs?from={date}&to={date}',
-    'GET /api/workshop/refdata/customers',
-    'GET /api/workshop/refdata/customers/{customerId}',
-    'GET /api/workshop/refdata/vehicles',
-    'GET /api/workshop/refdata/vehicles/{licenseNumber}',
-    'GET /api/workshop/events',
-  ],
+  access,
   settings: WorkshopSettings,
   create: (deps) => ({
     app: createWorkshopApp(deps),

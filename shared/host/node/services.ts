@@ -2,6 +2,8 @@ import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { services as definitions } from '../../../workers/registry.ts'
+import { RevocationList, revokedSessionsKey } from '../../auth/revocations.ts'
+import { createTokens, type Tokens } from '../../auth/tokens.ts'
 import type { Bus } from '../../bus/bus.ts'
 import { createRedisBus } from '../../bus/redis-bus.ts'
 import { newUuidV7, systemClock, type Clock } from '../../clock.ts'
@@ -28,6 +30,8 @@ export interface RunningService extends WiredService {
 export interface RunningServices {
   services: RunningService[]
   bus: Bus
+  /** What every service here verifies tokens with (and the auth service issues them with). */
+  tokens: Tokens
   health(): Promise<{ ok: boolean; redis: string; services: Record<string, ServiceHealth> }>
   /** Stops consumers (acknowledging work in hand), flushes relays, closes connections. */
   stop(): Promise<void>
@@ -101,6 +105,14 @@ function rootCause(error: unknown): string {
   return reason instanceof Error ? reason.message.split('\n')[0]! : String(reason)
 }
 
+/** The tokens of this host: signed with its `AUTH_SECRET`, revoked through the list in Redis. */
+export const hostTokens = (config: HostConfig, bus: Bus, clock: Clock, logger: Logger) =>
+  createTokens({
+    keys: config.authKeys,
+    clock,
+    revocations: new RevocationList({ bus, key: revokedSessionsKey(config.streamPrefix), clock, logger }),
+  })
+
 /**
  * Builds one service in this process, started neither its relay nor its consumers: database
  * (migrated), outbox relay, consumer groups (each with its own Redis connection for blocking reads).
@@ -115,10 +127,12 @@ export async function buildService(
     consumerName,
     producers,
     database: opened,
+    tokens = hostTokens(config, bus, clock, logger),
   }: {
     bus: Bus
     logger: Logger
     clock?: Clock
+    tokens?: Tokens
     consumerName: string
     producers: ProducerDatabases
     /** The service's database when opened already (`openServiceDatabase`). */
@@ -136,6 +150,7 @@ export async function buildService(
     clock,
     newId: newUuidV7,
     http: config.http,
+    tokens,
     settings: config.settings[name] ?? {},
     consumers: {
       name: consumerName,
@@ -173,6 +188,7 @@ export async function startServices(
   const bus = createRedisBus(config.redisUrl, 'pitstop-host', { commandTimeoutMs: 2_000 })
   const consumerName = await holdConsumerName(config.redisUrl, config.streamPrefix)
   const producers = new ProducerDatabases(config)
+  const tokens = hostTokens(config, bus, clock, logger)
   const services: RunningService[] = []
   const checkpointers: Checkpointer[] = []
 
@@ -184,6 +200,7 @@ export async function startServices(
       clock,
       consumerName: consumerName.name,
       producers,
+      tokens,
       database: databases.get(name),
     })
     const url = databaseUrl(name, config)
@@ -206,6 +223,7 @@ export async function startServices(
   return {
     services,
     bus,
+    tokens,
     async health() {
       const redis = await checkRedis(bus)
       const report: Record<string, ServiceHealth> = {}

@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { Identity } from '../../auth/principal.ts'
+import { newUuidV7 } from '../../clock.ts'
 import { createLogger } from '../../logger.ts'
 import { parseConfig, type HostConfig } from '../config.ts'
 import { createGateway } from '../gateway.ts'
@@ -11,7 +13,9 @@ import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts
 
 /**
  * The Node host's services and gateway, served on a free port with a fresh data directory and stream
- * prefix. Tests talk to it over real HTTP; `cleanup()` stops it and removes its data and streams.
+ * prefix. Tests talk to it over real HTTP, as the workshop manager unless they send an `authorization`
+ * header of their own (`tokenFor` signs one for anybody); `cleanup()` stops it and removes its data and
+ * streams.
  *
  * @example
  * const host = await startTestHost({ services: ['customers'] })
@@ -34,7 +38,14 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}) {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   let stopped = false
 
-  const request = (path: string, init?: RequestInit) => fetch(`${url}${path}`, init)
+  const tokenFor = async (identity: Identity, lifetimeMs = 3_600_000) =>
+    (await running.tokens.issue(identity, lifetimeMs, newUuidV7())).token
+  const manager = `Bearer ${await tokenFor({ role: 'manager', email: 'manager@pitstop.local' })}`
+  const request = (path: string, init: RequestInit = {}) => {
+    const headers = new Headers(init.headers)
+    if (!headers.has('authorization')) headers.set('authorization', manager)
+    return fetch(`${url}${path}`, { ...init, headers })
+  }
   const send =
     (method: string) =>
     (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -56,7 +67,8 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}) {
     config,
     running,
     request,
-    get: async (path: string) => request(path),
+    tokenFor,
+    get: async (path: string, headers: Record<string, string> = {}) => request(path, { headers }),
     post: send('POST'),
     put: send('PUT'),
     /** The database of one service, for asserting what was (not) written. */

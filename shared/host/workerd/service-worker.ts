@@ -1,6 +1,8 @@
 import { createClient } from '@libsql/client'
 import { drizzle } from 'drizzle-orm/libsql'
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { RevocationList, revokedSessionsKey } from '../../auth/revocations.ts'
+import { createTokens, type Tokens } from '../../auth/tokens.ts'
 import type { Bus } from '../../bus/bus.ts'
 import { newUuidV7, systemClock } from '../../clock.ts'
 import type { Db } from '../../db/database.ts'
@@ -26,6 +28,7 @@ interface Isolate {
   config: WorkerConfig
   db: Db
   logger: Logger
+  tokens: Tokens
   /** The service serving requests; its Redis commands go over the bus of the invocation they run in. */
   service: WiredService
   invocation: AsyncLocalStorage<Invocation>
@@ -57,19 +60,27 @@ function buildIsolate(definition: ServiceDefinition, env: Env): Isolate {
     if (current) current.bus ??= config.openBus(`pitstop-${definition.name}-relay`)
     return current?.bus
   })
-  const service = wire(definition, { config, db, logger }, bus, () => {
+  // The isolate's copy of the revoked sessions is refreshed over the bus of the request that finds it stale.
+  const revocations = new RevocationList({
+    bus,
+    key: revokedSessionsKey(config.STREAM_PREFIX),
+    clock: systemClock,
+    logger,
+  })
+  const tokens = createTokens({ keys: config.authKeys, clock: systemClock, revocations })
+  const service = wire(definition, { config, db, logger, tokens }, bus, () => {
     // A commit during another invocation's pass is published by that pass.
     const pass = service.relay.kick()
     const current = invocation.getStore()
     if (pass && current) current.publishing = pass
   })
-  return { config, db, logger, service, invocation }
+  return { config, db, logger, tokens, service, invocation }
 }
 
 /** The service put together on `bus`; its consumer groups share it. Each commit is its own transaction. */
 function wire(
   definition: ServiceDefinition,
-  { config, db, logger }: Pick<Isolate, 'config' | 'db' | 'logger'>,
+  { config, db, logger, tokens }: Pick<Isolate, 'config' | 'db' | 'logger' | 'tokens'>,
   bus: Bus,
   onCommitted?: () => void,
 ) {
@@ -82,6 +93,7 @@ function wire(
     clock: systemClock,
     newId: newUuidV7,
     http: { maxBodyBytes: config.MAX_BODY_BYTES },
+    tokens,
     settings: config.settings,
     consumers: {
       // A stable name: the next invocation drains what this one left pending.
@@ -146,7 +158,7 @@ export function serviceWorker(definition: ServiceDefinition) {
       const { report, ok } = await health(definition, c.env.isolate)
       return c.json(report, ok ? 200 : 503)
     })
-    .get(ENDPOINTS_PATH, (c) => c.json(definition.api))
+    .get(ENDPOINTS_PATH, (c) => c.json(Object.keys(definition.access)))
   const worker = {
     async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
       const { pathname } = new URL(request.url)

@@ -13,7 +13,7 @@ import { problem } from '../../http/problem.ts'
  *
  * @example
  * const own = workerApp<{ api: string[] }>().get('/endpoints', (c) => c.json(c.env.api))
- * return own.fetch(request, { api: definition.api })
+ * return own.fetch(request, { api: Object.keys(definition.access) })
  */
 export function workerApp<Bindings extends object = object>() {
   return conventionalApp<{ Bindings: Bindings }>({ newId: newUuidV7 })

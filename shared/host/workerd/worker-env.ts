@@ -5,6 +5,8 @@ import { createUpstashBus } from '../../bus/upstash-bus.ts'
 import { databaseUrlProblem } from '../../db/database.ts'
 import { LogLevel, Positive, StreamPrefix } from '../../environment.ts'
 import type { ServiceDefinition } from '../../service.ts'
+import type { TokenKeys } from '../../auth/tokens.ts'
+import { AuthEnvironment, tokenKeys } from '../auth-keys.ts'
 import { parseWithServiceSettings } from '../environment.ts'
 
 const WorkerEnvironment = v.object({
@@ -24,12 +26,15 @@ const WorkerEnvironment = v.object({
   POLL_BUDGET_MS: v.optional(Positive, '5000'),
   /** How soon the consumer alarm fires again after a pass. */
   POLL_INTERVAL_MS: v.optional(Positive, '1000'),
+  ...AuthEnvironment,
 })
 
 export type WorkerConfig = v.InferOutput<typeof WorkerEnvironment> & {
   libsqlUrl: string
   /** The service's own settings, parsed by its schema. */
   settings: Record<string, unknown>
+  /** Every worker verifies tokens itself, so all must share `AUTH_SECRET`: none is made up here. */
+  authKeys: TokenKeys
   /** A bus that connects at its first command, so one a request may not need costs nothing. */
   openBus(name: string): Bus
 }
@@ -61,6 +66,7 @@ export function parseWorkerEnv(definition: ServiceDefinition, env: Record<string
   return {
     ...e,
     libsqlUrl: e[key]!,
+    authKeys: tokenKeys(e, { required: true }).keys,
     settings: settings[definition.name] ?? {},
     openBus: (name) =>
       upstash

@@ -1,0 +1,126 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import { getCookie } from 'hono/cookie'
+import { TrieRouter } from 'hono/router/trie-router'
+import { Forbidden } from '../errors.ts'
+import type { AppEnv } from '../http/app-env.ts'
+import { problem } from '../http/problem.ts'
+import { actorOf, staffRoles, type Principal, type Role } from './principal.ts'
+import type { TokenProblem, Tokens } from './tokens.ts'
+
+/**
+ * Who may call an endpoint: `anyone` (no credentials), or roles. `customer` means a customer for their
+ * own data only: their own `{customerId}` in the path, or what the handler narrows to them
+ * (`customerScope`).
+ */
+export type Caller = 'anyone' | Role
+
+/**
+ * Who may call each endpoint of a service, keyed as the index page lists them: `METHOD /path/{param}`,
+ * with `?query={value}` where a query is required. One table per service, beside its routes; the
+ * kernel's `accessControl` enforces it, and the access tests are generated from it.
+ */
+export type AccessTable = Readonly<Record<string, readonly Caller[]>>
+
+export const anyStaff: readonly Role[] = staffRoles
+export const mechanicOrManager: readonly Role[] = ['mechanic', 'manager']
+export const managerOnly: readonly Role[] = ['manager']
+
+/** The cookie a browser session travels in; API clients send the same token as `Authorization: Bearer`. */
+export const SESSION_COOKIE = 'pitstop_session'
+
+/** `GET /api/customers/:customerId` for the table's `GET /api/customers/{customerId}?…`. */
+export function routeOf(endpoint: string): { method: string; path: string } {
+  const [method, target] = endpoint.split(' ') as [string, string]
+  return { method, path: target.split('?')[0]!.replace(/\{(\w+)\}/g, ':$1') }
+}
+
+const unauthenticated: Record<TokenProblem | 'missing', string> = {
+  missing: 'Sign in first: send the session cookie or an Authorization: Bearer token',
+  malformed: 'The token is not one this system issues',
+  tampered: 'The token is not signed by this system',
+  expired: 'The session has expired; sign in again',
+  revoked: 'The session has ended; sign in again',
+}
+
+/** The token a request carries: `Authorization: Bearer …` first, else the session cookie. */
+function tokenOf(c: Context): string | undefined {
+  const authorization = c.req.header('authorization')
+  if (authorization !== undefined) return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? ''
+  return getCookie(c, SESSION_COOKIE)
+}
+
+/**
+ * Enforces a service's access table on every request: 401 for a missing, malformed, tampered, expired
+ * or revoked token; 403 for a role the endpoint's row does not name, or a customer asking for another
+ * customer's `{customerId}`. Sets `principal` and `actor` for the handlers. A path the table has,
+ * asked with another method, goes on to the app's 405; a path it does not have needs credentials too
+ * (so a route missing from the table is closed, not open), and then gets the app's 404.
+ *
+ * @example
+ * createApp(deps, access) // installs it
+ */
+export function accessControl(table: AccessTable, tokens: Tokens): MiddlewareHandler<AppEnv> {
+  const router = new TrieRouter<readonly Caller[]>()
+  const paths = new TrieRouter<true>()
+  for (const [endpoint, callers] of Object.entries(table)) {
+    const { method, path } = routeOf(endpoint)
+    router.add(method, path, callers)
+    paths.add('ALL', path, true)
+  }
+  return async function accessControl(c, next) {
+    const method = c.req.method === 'HEAD' ? 'GET' : c.req.method
+    const [match] = router.match(method, c.req.path)[0]
+    const callers = match?.[0]
+    const token = tokenOf(c)
+    const verified = token === undefined ? undefined : await tokens.verify(token)
+    const principal = verified?.ok ? verified.principal : undefined
+    if (principal) {
+      c.set('principal', principal)
+      c.set('actor', actorOf(principal))
+    }
+    if (callers?.includes('anyone') || (!callers && paths.match(method, c.req.path)[0].length > 0))
+      return next()
+    if (!principal) {
+      const reason = verified && !verified.ok ? verified.problem : 'missing'
+      return problem(
+        c,
+        { type: 'urn:pitstop:problem:unauthenticated', title: unauthenticated[reason], status: 401 },
+        { 'www-authenticate': reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"' },
+      )
+    }
+    if (!callers) return next()
+    if (!callers.includes(principal.role))
+      throw new Forbidden(`A ${principal.role} may not ${method} ${c.req.path}`)
+    const customerId = match[1].customerId
+    if (
+      principal.role === 'customer' &&
+      customerId !== undefined &&
+      decoded(String(customerId)) !== principal.customerId
+    )
+      throw new Forbidden('A customer may only see their own data')
+    return next()
+  }
+}
+
+const decoded = (segment: string) => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+/**
+ * The customer a request is limited to (a customer's own id), or undefined for staff, who see all. A
+ * handler serving a list or an item owned through another (a vehicle, a job) narrows or checks with it.
+ */
+export const customerScope = (c: Context<AppEnv>): string | undefined => {
+  const principal: Principal | undefined = c.get('principal')
+  return principal?.role === 'customer' ? principal.customerId : undefined
+}
+
+/** Refuses (403) a customer asking for something owned by another customer. */
+export function checkOwner(c: Context<AppEnv>, ownerId: string): void {
+  const scope = customerScope(c)
+  if (scope !== undefined && scope !== ownerId) throw new Forbidden('A customer may only see their own data')
+}

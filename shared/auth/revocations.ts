@@ -1,0 +1,66 @@
+import type { Bus } from '../bus/bus.ts'
+import type { Clock } from '../clock.ts'
+import type { Logger } from '../logger.ts'
+
+/** Where the sessions ended early are listed, beside the streams of the same deployment. */
+export const revokedSessionsKey = (streamPrefix: string) => `${streamPrefix}.auth.revoked`
+
+export interface RevocationListOptions {
+  /** Where the list is shared: the sorted set `<key>`, each session scored by its expiry. */
+  bus: Bus
+  key: string
+  clock: Clock
+  logger: Logger
+  /** How stale this process's copy may get before a request refreshes it; default 1 s. */
+  refreshMs?: number
+}
+
+/**
+ * The sessions ended before their expiry, shared by every process and worker through Redis and copied
+ * into each, so checking a token costs no round trip: a revocation made here counts here at once, one
+ * made elsewhere within `refreshMs`. The copy only grows until entries expire, so Redis losing the set
+ * (a flush) loses nothing a running process knew; the auth service writes its revocations again then.
+ * While Redis is unreachable the copy stays as it was, and the failure is logged.
+ */
+export class RevocationList {
+  private readonly revoked = new Map<string, number>()
+  private refreshedAt = Number.NEGATIVE_INFINITY
+  private refreshing = false
+  private readonly refreshMs: number
+
+  constructor(private readonly options: RevocationListOptions) {
+    this.refreshMs = options.refreshMs ?? 1_000
+  }
+
+  async has(session: string): Promise<boolean> {
+    // Only the request that starts a refresh waits for it: on workerd one request may not wait on I/O
+    // another request started.
+    if (!this.refreshing && performance.now() - this.refreshedAt >= this.refreshMs) await this.refresh()
+    const until = this.revoked.get(session)
+    return until !== undefined && until > this.options.clock.now().getTime()
+  }
+
+  /** Ends `session` here at once and everywhere within `refreshMs`; throws when Redis cannot be told. */
+  async add(session: string, expiresAt: Date): Promise<void> {
+    this.revoked.set(session, expiresAt.getTime())
+    await this.options.bus.addExpiring(this.options.key, session, expiresAt.getTime())
+  }
+
+  private async refresh(): Promise<void> {
+    this.refreshing = true
+    const now = this.options.clock.now().getTime()
+    try {
+      for (const [session, until] of await this.options.bus.unexpired(this.options.key, now))
+        this.revoked.set(session, until)
+      for (const [session, until] of this.revoked) if (until <= now) this.revoked.delete(session)
+    } catch (error) {
+      this.options.logger.error(
+        { err: error },
+        'cannot read the revoked sessions from Redis; sessions ended elsewhere still pass here',
+      )
+    } finally {
+      this.refreshedAt = performance.now()
+      this.refreshing = false
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { anyStaff, managerOnly, mechanicOrManager, type AccessTable } from '../../shared/auth/access.ts'
+
+/**
+ * Who may call each endpoint of the workshop. A customer sees only their own jobs; a day's planning
+ * shows everyone's, so it is for staff. The event log is an operator's tool.
+ */
+export const access = {
+  'POST /api/workshop/planning/{date}/jobs': mechanicOrManager,
+  'PUT /api/workshop/planning/{date}/jobs/{jobId}/finish': mechanicOrManager,
+  'GET /api/workshop/planning/{date}': anyStaff,
+  'GET /api/workshop/planning/{date}/jobs/{jobId}': [...anyStaff, 'customer'],
+  'GET /api/workshop/jobs?from={date}&to={date}': [...anyStaff, 'customer'],
+  'GET /api/workshop/refdata/customers': anyStaff,
+  'GET /api/workshop/refdata/customers/{customerId}': anyStaff,
+  'GET /api/workshop/refdata/vehicles': anyStaff,
+  'GET /api/workshop/refdata/vehicles/{licenseNumber}': anyStaff,
+  'GET /api/workshop/events': managerOnly,
+} satisfies AccessTable
