@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { getCookie } from 'hono/cookie'
 import { TrieRouter } from 'hono/router/trie-router'
+import { parse } from 'hono/utils/cookie'
 import { Forbidden } from '../errors.ts'
 import type { AppEnv } from '../http/app-env.ts'
 import { problem } from '../http/problem.ts'
@@ -43,10 +43,18 @@ const unauthenticated: Record<TokenProblem | 'missing', string> = {
 }
 
 /** The token a request carries: `Authorization: Bearer …` first, else the session cookie. */
-function tokenOf(c: Context): string | undefined {
-  const authorization = c.req.header('authorization')
-  if (authorization !== undefined) return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? ''
-  return getCookie(c, SESSION_COOKIE)
+function tokenIn(headers: Headers): string | undefined {
+  const authorization = headers.get('authorization')
+  if (authorization !== null) return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? ''
+  const cookie = headers.get('cookie')
+  return cookie === null ? undefined : parse(cookie, SESSION_COOKIE)[SESSION_COOKIE]
+}
+
+/** Who sent the request, when it carries a token that verifies; for what is open but says more to some. */
+export async function callerOf(request: Request, tokens: Tokens): Promise<Principal | undefined> {
+  const token = tokenIn(request.headers)
+  const verified = token === undefined ? undefined : await tokens.verify(token)
+  return verified?.ok ? verified.principal : undefined
 }
 
 /**
@@ -71,7 +79,7 @@ export function accessControl(table: AccessTable, tokens: Tokens): MiddlewareHan
     const method = c.req.method === 'HEAD' ? 'GET' : c.req.method
     const [match] = router.match(method, c.req.path)[0]
     const callers = match?.[0]
-    const token = tokenOf(c)
+    const token = tokenIn(c.req.raw.headers)
     const verified = token === undefined ? undefined : await tokens.verify(token)
     const principal = verified?.ok ? verified.principal : undefined
     if (principal) {

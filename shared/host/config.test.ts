@@ -87,3 +87,33 @@ describe('numbers in the environment', () => {
     })
   })
 })
+
+describe('AUTH_SECRET', () => {
+  const secret = 's'.repeat(32)
+
+  it('signs tokens, with AUTH_SECRET_PREVIOUS still verifying during a rotation', () => {
+    const config = parseConfig({ AUTH_SECRET: secret, AUTH_SECRET_PREVIOUS: 'p'.repeat(32) })
+    expect(config.authKeys).toEqual({ current: secret, previous: 'p'.repeat(32) })
+    expect(config.authSecretGenerated).toBe(false)
+  })
+
+  it('is made up for the run when unset outside production, and the host says so', () => {
+    const first = parseConfig({})
+    expect(first.authSecretGenerated).toBe(true)
+    expect(first.authKeys.current.length).toBeGreaterThanOrEqual(32)
+    expect(parseConfig({}).authKeys.current).not.toBe(first.authKeys.current)
+  })
+
+  it('must be set when NODE_ENV=production', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(
+      /AUTH_SECRET: must be set when NODE_ENV=production/,
+    )
+    expect(parseConfig({ NODE_ENV: 'production', AUTH_SECRET: secret }).production).toBe(true)
+  })
+
+  it.each(['AUTH_SECRET', 'AUTH_SECRET_PREVIOUS'])('refuses a %s shorter than 32 characters', (name) => {
+    expect(() => parseConfig({ AUTH_SECRET: secret, [name]: 's'.repeat(31) })).toThrow(
+      new RegExp(`${name}: must be at least 32 characters`),
+    )
+  })
+})

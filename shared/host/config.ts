@@ -109,6 +109,10 @@ export function parseConfig(env: Record<string, string | undefined>): HostConfig
   }
 }
 
+/** What a host says when it signs with a secret made up at start. */
+export const randomSecretNotice =
+  'AUTH_SECRET is not set: tokens are signed with a random secret for this run, so every session ends when it stops, and no other process can verify them. Set AUTH_SECRET (openssl rand -base64 32) to keep sessions across restarts and processes.'
+
 /** For entry points: the configuration, or the problems on stderr and exit code 1. */
 export function configOrExit(env: Record<string, string | undefined>): HostConfig {
   try {

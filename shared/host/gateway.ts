@@ -5,7 +5,7 @@ import { conventionalApp } from '../http/conventional-app.ts'
 import { corsAllowList } from '../http/cors.ts'
 import { problem } from '../http/problem.ts'
 import { createLogger, type Logger } from '../logger.ts'
-import type { ServiceHealth } from './health.ts'
+import type { HostHealth } from './health.ts'
 
 /** What a gateway fronts: the Node host's in-process services, or workerd's service bindings. */
 export interface GatewayTargets {
@@ -15,7 +15,8 @@ export interface GatewayTargets {
     /** The service's endpoints (its definition's `api`), for the index page. */
     endpoints(): Promise<string[]>
   }[]
-  health(): Promise<{ ok: boolean; redis: string; services: Record<string, ServiceHealth> }>
+  /** The report for the request's caller: details for the manager, up or down for anyone else. */
+  health(request: Request): Promise<HostHealth>
 }
 
 export interface GatewayOptions {
@@ -30,7 +31,7 @@ type GatewayEnv = { Variables: { requestId: string; logger: Logger } }
 
 /**
  * One app in front of the services: `/api/<service>/...` goes to that service, `/health` reports on
- * all of them, `/` lists the APIs. Every response carries an `x-request-id` (the one the service
+ * all of them (to the manager; anyone else learns only up or down), `/` lists the APIs. Every response carries an `x-request-id` (the one the service
  * used, for `/api`) and the security headers; every error is problem+json.
  *
  * @example
@@ -47,11 +48,8 @@ export function createGateway(running: GatewayTargets, options: GatewayOptions =
   return (
     conventionalApp<GatewayEnv>({ newId, use: [...cors, gatewayLogger] })
       .get('/health', async (c) => {
-        const report = await running.health()
-        return c.json(
-          { status: report.ok ? 'ok' : 'degraded', redis: report.redis, services: report.services },
-          report.ok ? 200 : 503,
-        )
+        const { ok, ...details } = await running.health(c.req.raw)
+        return c.json({ status: ok ? 'ok' : 'degraded', ...details }, ok ? 200 : 503)
       })
       // Also matches `/api/<service>` itself.
       .all('/api/:service/*', async (c) => {

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm'
+import type { Principal } from '../auth/principal.ts'
 import type { Bus } from '../bus/bus.ts'
 import type { Db } from '../db/database.ts'
 import type { ConsumerGroup, GroupHealth } from '../consumer/consumer-group.ts'
@@ -17,6 +18,16 @@ export interface ServiceHealth {
   problems: string[]
   consumers: GroupHealth[]
 }
+
+/** What a host's `/health` says: whether all is well and, to the manager, Redis and every service. */
+export interface HostHealth {
+  ok: boolean
+  redis?: string
+  services?: Record<string, ServiceHealth>
+}
+
+/** `/health` is open, but only the manager learns from it how each service is doing and why. */
+export const seesHealthDetails = (caller: Principal | undefined) => caller?.role === 'manager'
 
 /**
  * `ok`, or why Redis cannot be reached: also when it does not answer within `timeoutMs`, so `/health`

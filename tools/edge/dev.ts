@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import { serviceNames } from '../../workers/registry.ts'
 import { openDatabase } from '../../shared/db/database.ts'
 import { createLogger } from '../../shared/logger.ts'
-import { configOrExit } from '../../shared/host/config.ts'
+import { configOrExit, randomSecretNotice } from '../../shared/host/config.ts'
 import { startLibsqlDevServer } from '../libsql-dev-server/server.ts'
 import { ensureRedis } from '../../shared/host/node/redis-server.ts'
 import { startUpstashBridge } from '../upstash-bridge/server.ts'
@@ -30,7 +30,12 @@ const bridge =
     ? await startUpstashBridge({ redisUrl: config.redisUrl, port: 0, token: 'dev-token' })
     : undefined
 
+if (config.authSecretGenerated) logger.warn(randomSecretNotice)
 const vars: Record<string, string> = {
+  // Every worker verifies tokens itself, so all get the one secret (made up for this run when unset).
+  AUTH_SECRET: config.authKeys.current,
+  ...(config.authKeys.previous ? { AUTH_SECRET_PREVIOUS: config.authKeys.previous } : {}),
+  ...(process.env.NODE_ENV ? { NODE_ENV: process.env.NODE_ENV } : {}),
   STREAM_PREFIX: config.streamPrefix,
   REDIS_URL: config.redisUrl,
   LOG_LEVEL: config.logLevel,

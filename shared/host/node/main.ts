@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server'
 import { mkdir } from 'node:fs/promises'
 import type { Server } from 'node:http'
 import { createLogger } from '../../logger.ts'
-import { configOrExit } from '../config.ts'
+import { configOrExit, randomSecretNotice } from '../config.ts'
 import { createGateway } from '../gateway.ts'
 import { startServices } from './services.ts'
 import { gracefulClose } from './graceful-close.ts'
@@ -33,6 +33,7 @@ if (portRefused) {
 }
 
 const running = await startServices(config, logger)
+if (config.authSecretGenerated) logger.warn(randomSecretNotice)
 const server = serve(
   {
     fetch: createGateway(running, { corsOrigins: config.corsOrigins, logger }).fetch,

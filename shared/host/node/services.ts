@@ -12,7 +12,8 @@ import { databaseUrlProblem, openDatabase, shownDatabaseUrl, type Database } fro
 import { openFileClient } from '../../db/file-client.ts'
 import type { Logger } from '../../logger.ts'
 import type { HostConfig } from '../config.ts'
-import { checkRedis, type ServiceHealth } from '../health.ts'
+import { callerOf } from '../../auth/access.ts'
+import { checkRedis, seesHealthDetails, type HostHealth, type ServiceHealth } from '../health.ts'
 import { wireService, type WiredService } from '../wiring.ts'
 import { holdConsumerName } from './consumer-name.ts'
 import { ProducerDatabases } from './producer-databases.ts'
@@ -32,7 +33,8 @@ export interface RunningServices {
   bus: Bus
   /** What every service here verifies tokens with (and the auth service issues them with). */
   tokens: Tokens
-  health(): Promise<{ ok: boolean; redis: string; services: Record<string, ServiceHealth> }>
+  /** Everything, or for a `request`, what its caller may see (`seesHealthDetails`). */
+  health(request?: Request): Promise<HostHealth>
   /** Stops consumers (acknowledging work in hand), flushes relays, closes connections. */
   stop(): Promise<void>
 }
@@ -224,11 +226,12 @@ export async function startServices(
     services,
     bus,
     tokens,
-    async health() {
+    async health(request) {
       const redis = await checkRedis(bus)
       const report: Record<string, ServiceHealth> = {}
       for (const service of services) report[service.name] = await service.health(redis)
       const ok = redis === 'ok' && Object.values(report).every((s) => s.status === 'ok')
+      if (request && !seesHealthDetails(await callerOf(request, tokens))) return { ok }
       return { ok, redis, services: report }
     },
     async stop() {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
 import { buildEdgeWorkers } from '../../../tools/edge/edge-workers.ts'
+import { TEST_SECRET, testTokens } from '../../testing/tokens.ts'
 
 // The customers worker's bundle under workerd (Miniflare), once per bad LIBSQL_URL_CUSTOMERS.
 const closedPort = () =>
@@ -15,6 +16,7 @@ const closedPort = () =>
       server.close(() => resolve(port))
     })
   })
+const tokens = testTokens()
 let dir: string
 let mf: Miniflare
 let urls: Record<string, string>
@@ -38,12 +40,14 @@ beforeAll(async () => {
         STREAM_PREFIX: uniquePrefix('bad-url-workerd'),
         REDIS_URL: TEST_REDIS_URL,
         LOG_LEVEL: 'silent',
+        AUTH_SECRET: TEST_SECRET,
         LIBSQL_URL_CUSTOMERS: url,
       },
     })),
   })
 }, 120_000)
 afterAll(async () => {
+  await tokens.close()
   await mf?.dispose()
   await rm(dir, { recursive: true, force: true })
 })
@@ -53,8 +57,10 @@ const health = async (worker: string) => {
   const handle = (await mf.getWorker(worker)) as unknown as {
     fetch(url: string, init?: RequestInit): Promise<Response>
   }
+  // As the manager: only the manager learns from /health what is failing.
+  const { token } = await tokens.issue({ role: 'manager', email: 'manager@pitstop.local' }, 60_000, worker)
   const response = await handle.fetch('http://customers.test/health', {
-    headers: { 'x-request-id': `bad-url-${worker}` },
+    headers: { 'x-request-id': `bad-url-${worker}`, authorization: `Bearer ${token}` },
   })
   // Misconfigured or not, the worker answers under the apps' conventions.
   expect(response.headers.get('x-request-id')).toBe(`bad-url-${worker}`)

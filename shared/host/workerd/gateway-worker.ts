@@ -8,13 +8,16 @@ import { perBindings } from './per-bindings.ts'
 
 /** A service binding per service, named after it in capitals (`CUSTOMERS`), besides the variables. */
 type Env = Record<string, unknown>
-type WorkerHealth = ServiceHealth & { redis: string }
+/** A worker's `/health`: all of it for the manager, only its status for anyone else. */
+type WorkerHealth =
+  (ServiceHealth & { redis: string }) | { status: ServiceHealth['status']; redis?: undefined }
 
 /**
- * Asks one service worker for its `/health`. One that cannot answer, or answers with a problem (a worker
- * misconfigured), is failing, and says why.
+ * Asks one service worker for its `/health`, with the caller's credentials (the worker decides what
+ * they may see). One that cannot answer, or answers with a problem (a worker misconfigured), is
+ * failing, and says why.
  */
-async function healthOf(binding: Fetcher): Promise<WorkerHealth> {
+async function healthOf(binding: Fetcher, caller: Request): Promise<WorkerHealth> {
   const failing = (reason: string): WorkerHealth => ({
     status: 'failing',
     database: 'unknown',
@@ -23,7 +26,12 @@ async function healthOf(binding: Fetcher): Promise<WorkerHealth> {
     consumers: [],
   })
   try {
-    const response = await binding.fetch('http://service/health')
+    const headers = new Headers()
+    for (const name of ['authorization', 'cookie']) {
+      const value = caller.headers.get(name)
+      if (value !== null) headers.set(name, value)
+    }
+    const response = await binding.fetch('http://service/health', { headers })
     const body = await response.json()
     if (!response.headers.get('content-type')?.startsWith('application/problem+json'))
       return body as WorkerHealth
@@ -65,13 +73,18 @@ function targets(env: Env, names: string[]): GatewayTargets {
       fetch: (request) => binding.fetch(request),
       endpoints: () => endpointsOf(binding),
     })),
-    async health() {
+    async health(request) {
       const reports = await Promise.all(
-        bound.map(async ({ name, binding }) => [name, await healthOf(binding)] as const),
+        bound.map(async ({ name, binding }) => [name, await healthOf(binding, request)] as const),
       )
-      const redis = reports.map(([, r]) => r.redis).find((r) => r !== 'ok') ?? 'ok'
-      const services = Object.fromEntries(reports.map(([name, { redis: _, ...report }]) => [name, report]))
-      const ok = redis === 'ok' && reports.every(([, r]) => r.status === 'ok')
+      const ok = reports.every(([, r]) => r.status === 'ok' && (r.redis ?? 'ok') === 'ok')
+      const detailed = reports.flatMap(([name, r]) => (r.redis === undefined ? [] : [[name, r] as const]))
+      // Details only when the workers showed theirs, so to the manager; what the gateway makes up itself
+      // for a worker that did not answer is no sign of who asks.
+      const answered = reports.filter(([, r]) => r.redis !== 'unknown')
+      if (detailed.length < reports.length || answered.length === 0) return { ok }
+      const redis = detailed.map(([, r]) => r.redis).find((r) => r !== 'ok') ?? 'ok'
+      const services = Object.fromEntries(detailed.map(([name, { redis: _, ...report }]) => [name, report]))
       return { ok, redis, services }
     },
   }

@@ -1,6 +1,7 @@
 import { createClient } from '@libsql/client'
 import { drizzle } from 'drizzle-orm/libsql'
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { callerOf } from '../../auth/access.ts'
 import { RevocationList, revokedSessionsKey } from '../../auth/revocations.ts'
 import { createTokens, type Tokens } from '../../auth/tokens.ts'
 import type { Bus } from '../../bus/bus.ts'
@@ -8,7 +9,7 @@ import { newUuidV7, systemClock } from '../../clock.ts'
 import type { Db } from '../../db/database.ts'
 import { createLogger, type Logger } from '../../logger.ts'
 import type { ServiceDefinition } from '../../service.ts'
-import { checkRedis } from '../health.ts'
+import { checkRedis, seesHealthDetails } from '../health.ts'
 import { wireService, type WiredService } from '../wiring.ts'
 import type { DurableObjectNamespace, DurableObjectState, ExecutionContext } from './runtime.ts'
 import { ENDPOINTS_PATH } from './gateway-env.ts'
@@ -156,7 +157,9 @@ export function serviceWorker(definition: ServiceDefinition) {
   const own = workerApp<{ isolate: Isolate }>()
     .get('/health', async (c) => {
       const { report, ok } = await health(definition, c.env.isolate)
-      return c.json(report, ok ? 200 : 503)
+      // The gateway asks with its caller's credentials, and shows details only when every worker did.
+      const shown = seesHealthDetails(await callerOf(c.req.raw, c.env.isolate.tokens))
+      return c.json(shown ? report : { status: report.status }, ok ? 200 : 503)
     })
     .get(ENDPOINTS_PATH, (c) => c.json(Object.keys(definition.access)))
   const worker = {

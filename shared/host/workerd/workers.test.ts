@@ -6,8 +6,10 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { serviceStream } from '../../bus/bus.ts'
 import { openDatabase } from '../../db/database.ts'
+import type { Identity } from '../../auth/principal.ts'
 import { serviceNames } from '../../../workers/registry.ts'
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
+import { TEST_SECRET, testTokens } from '../../testing/tokens.ts'
 import { sampleCustomer, sampleVehicle } from '../node/test-host.ts'
 import { bindingName, ENDPOINTS_PATH, workerName } from './gateway-env.ts'
 import { startLibsqlDevServer, type LibsqlDevServer } from '../../../tools/libsql-dev-server/server.ts'
@@ -24,6 +26,17 @@ let dir: string
 let built: BuiltWorker[]
 let libsql: LibsqlDevServer
 let mf: Miniflare
+// Signed as a host would, with the secret the workers verify with; revoked through their list in Redis.
+const tokens = testTokens({ prefix })
+const signIn = async (identity: Identity) =>
+  `Bearer ${(await tokens.issue(identity, 3_600_000, crypto.randomUUID())).token}`
+const manager = await signIn({ role: 'manager', email: 'manager@pitstop.local' })
+/** The request as the manager sends it, unless it carries credentials of its own. */
+function asManager(init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers)
+  if (!headers.has('authorization')) headers.set('authorization', manager)
+  return { ...init, headers }
+}
 
 function workerOptions(vars: Record<string, string>): WorkerOptions[] {
   return built.map(({ name, script }) => ({
@@ -33,7 +46,7 @@ function workerOptions(vars: Record<string, string>): WorkerOptions[] {
     modulesRoot: dirname(script),
     compatibilityDate: '2026-04-01',
     compatibilityFlags: ['nodejs_compat'],
-    bindings: vars,
+    bindings: { AUTH_SECRET: TEST_SECRET, ...vars },
     serviceBindings:
       name === 'pitstop-gateway'
         ? Object.fromEntries(serviceNames.map((n) => [bindingName(n), workerName(n)]))
@@ -64,21 +77,31 @@ afterAll(async () => {
   await mf?.dispose()
   await libsql?.close()
   await deleteKeys(prefix)
+  await tokens.close()
   redis.disconnect()
   await rm(dir, { recursive: true, force: true })
 })
 
-const send = (method: string, path: string, body: unknown) =>
-  mf.dispatchFetch(`http://pitstop.test${path}`, {
+const send = (method: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  dispatch(`http://pitstop.test${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   })
-const get = (path: string) => mf.dispatchFetch(`http://pitstop.test${path}`)
-/** A worker on its own, as the gateway's service binding reaches it. */
-const worker = async (name: string) =>
+const get = (path: string, headers: Record<string, string> = {}) =>
+  dispatch(`http://pitstop.test${path}`, { headers })
+/** Through the gateway, as the manager unless the request says otherwise. */
+const dispatch = (url: string, init?: RequestInit) =>
+  // Miniflare types its requests with undici's types, which the web ones fit.
+  mf.dispatchFetch(url, asManager(init) as Parameters<Miniflare['dispatchFetch']>[1])
+/** A worker on its own, as the gateway's service binding reaches it, as the manager unless told. */
+const worker = async (name: string) => {
   // Miniflare's Fetcher type does not resolve here; its worker handles do have `fetch`.
-  (await mf.getWorker(name)) as unknown as { fetch(url: string, init?: RequestInit): Promise<Response> }
+  const handle = (await mf.getWorker(name)) as unknown as {
+    fetch(url: string, init?: RequestInit): Promise<Response>
+  }
+  return { fetch: (url: string, init?: RequestInit) => handle.fetch(url, asManager(init)) }
+}
 /** What every response carries, whoever answers it: a request id and the security headers. */
 const expectConventions = (response: Response, requestId?: string) => {
   expect(response.headers.get('x-request-id')).toEqual(requestId ?? expect.any(String))
@@ -126,7 +149,7 @@ describe('the gateway worker', () => {
   ])(
     'answers %s %s with %i problem+json, a request id and the security headers',
     async (method, path, status, allow) => {
-      const response = await mf.dispatchFetch(`http://pitstop.test${path}`, { method })
+      const response = await dispatch(`http://pitstop.test${path}`, { method })
       expect(response.status).toBe(status)
       expect(response.headers.get('content-type')).toBe('application/problem+json')
       expect(await response.json()).toMatchObject({ type: 'about:blank', status, instance: path })
@@ -141,7 +164,7 @@ describe('the gateway worker', () => {
   )
 
   it("keeps the caller's request id through to the service worker, and serves / under a CSP", async () => {
-    const listed = await mf.dispatchFetch('http://pitstop.test/api/customers', {
+    const listed = await dispatch('http://pitstop.test/api/customers', {
       headers: { 'x-request-id': 'edge-client-1' },
     })
     expect(listed.status).toBe(200)
@@ -155,7 +178,7 @@ describe('the gateway worker', () => {
 
   it('answers a CORS preflight from an origin in CORS_ORIGINS, and none from another', async () => {
     const preflight = (origin: string) =>
-      mf.dispatchFetch('http://pitstop.test/api/customers', {
+      dispatch('http://pitstop.test/api/customers', {
         method: 'OPTIONS',
         headers: { origin, 'access-control-request-method': 'POST' },
       })
@@ -163,6 +186,48 @@ describe('the gateway worker', () => {
     expect(allowed.status).toBe(204)
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://garage.example')
     expect((await preflight('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull()
+  })
+})
+
+describe('credentials on the edge', () => {
+  // The gateway passes them through its service bindings unchanged; each worker verifies them itself.
+  const anonymously = (path: string, init: RequestInit = {}) =>
+    mf.dispatchFetch(`http://pitstop.test${path}`, init as Parameters<Miniflare['dispatchFetch']>[1])
+
+  it('tells an anonymous caller, or staff other than the manager, only whether the system is up', async () => {
+    const mechanic = await signIn({ role: 'mechanic', email: 'mechanic@pitstop.local' })
+    for (const headers of [{}, { authorization: mechanic }] as Record<string, string>[]) {
+      const health = await anonymously('/health', { headers })
+      expect(health.status).toBe(200)
+      expect(await health.json()).toEqual({ status: 'ok' })
+    }
+    const customers = (await mf.getWorker('pitstop-customers')) as unknown as {
+      fetch(url: string): Promise<Response>
+    }
+    expect(await (await customers.fetch('http://service/health')).json()).toEqual({ status: 'ok' })
+  })
+
+  it('refuses a request without them (401), a customer on a staff endpoint (403), and takes the session cookie', async () => {
+    const anonymous = await anonymously('/api/customers')
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer')
+    expect(anonymous.headers.get('content-type')).toBe('application/problem+json')
+    const customer = await signIn({ role: 'customer', customerId: 'cf-credentials' })
+    expect((await get('/api/customers', { authorization: customer })).status).toBe(403)
+    const cookie = `pitstop_session=${manager.slice('Bearer '.length)}`
+    expect((await anonymously('/api/customers', { headers: { cookie } })).status).toBe(200)
+  })
+
+  it('stops a revoked session at every worker within a second', async () => {
+    const mechanic = { role: 'mechanic', email: 'leaving@pitstop.local' } as const
+    const { token, principal } = await tokens.issue(mechanic, 3_600_000, crypto.randomUUID())
+    const paths = ['/api/customers', '/api/vehicles', '/api/workshop/refdata/customers']
+    for (const path of paths) expect((await get(path, { authorization: `Bearer ${token}` })).status).toBe(200)
+    await tokens.revoke(principal)
+    await vi.waitFor(async () => {
+      for (const path of paths)
+        expect((await get(path, { authorization: `Bearer ${token}` })).status).toBe(401)
+    }, waitLong)
   })
 })
 
@@ -175,6 +240,11 @@ describe('the customers worker', () => {
       async () => expect(await streamTypes('customers')).toEqual(['CustomerRegistered']),
       waitLong,
     )
+    const [[, fields] = ['', []]] = (await redis.xrange(serviceStream(prefix, 'customers'), '-', '+')) as [
+      string,
+      string[],
+    ][]
+    expect(JSON.parse(fields![3]!).actor).toBe('staff:manager@pitstop.local')
     expect((await send('POST', '/api/customers', sampleCustomer('cf-1'))).status).toBe(201) // the same again: the first answer
     expect((await send('POST', '/api/customers', sampleCustomer('cf-1', 'Someone Else'))).status).toBe(409)
   })
@@ -201,7 +271,7 @@ describe('the customers worker', () => {
     })
     expect(big.status).toBe(413)
     expect(big.headers.get('content-type')).toContain('application/problem+json')
-    const plain = await mf.dispatchFetch('http://pitstop.test/api/customers', {
+    const plain = await dispatch('http://pitstop.test/api/customers', {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
       body: JSON.stringify(sampleCustomer('cf-plain')),
@@ -398,7 +468,7 @@ describe('a worker on the Upstash REST bus', () => {
       expect((await upstash.dispatchFetch('http://pitstop.test/health')).status).toBe(200)
       const response = await upstash.dispatchFetch('http://pitstop.test/api/customers', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: manager },
         body: JSON.stringify(sampleCustomer('cf-upstash')),
       })
       expect(response.status).toBe(201)
