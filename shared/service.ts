@@ -5,6 +5,7 @@ import type { AccessTable } from './auth/access.ts'
 import type { Tokens } from './auth/tokens.ts'
 import type { Clock, NewId } from './clock.ts'
 import type { EventHandler } from './consumer/consumer-group.ts'
+import type { DeadLetterDesk } from './consumer/dead-letters.ts'
 import type { Db } from './db/database.ts'
 import type { AppEnv } from './http/app-env.ts'
 import type { HttpSettings } from './http/create-app.ts'
@@ -27,6 +28,8 @@ export interface ServiceDeps<TSettings = Record<string, unknown>> {
   http: HttpSettings
   /** Verifies the tokens requests carry (and, for the auth service, issues and revokes them). */
   tokens: Tokens
+  /** The dead letters of the consumer groups the service declares, for its operator endpoints. */
+  deadLetters: DeadLetterDesk
   /** The service's own settings, parsed from the environment by its `settings` schema. */
   settings: TSettings
 }

@@ -4,6 +4,7 @@ import { parse } from 'smol-toml'
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { newUuidV7, systemClock } from '../shared/clock.ts'
+import { deadLetterDesk } from '../shared/consumer/dead-letters.ts'
 import { createLogger } from '../shared/logger.ts'
 import { createOutbox } from '../shared/outbox/outbox.ts'
 import type { ServiceDefinition } from '../shared/service.ts'
@@ -27,6 +28,7 @@ async function build(service: ServiceDefinition) {
     logger: createLogger('silent'),
     http: { maxBodyBytes: 1024 },
     tokens: testTokens(),
+    deadLetters: deadLetterDesk(() => []),
     settings: v.parse(service.settings ?? v.object({}), {}),
   })
 }

@@ -1,6 +1,7 @@
 import { serviceStream, type Bus } from '../bus/bus.ts'
 import type { Clock, NewId } from '../clock.ts'
 import { ConsumerGroup, type CatchUp } from '../consumer/consumer-group.ts'
+import { deadLetterDesk } from '../consumer/dead-letters.ts'
 import type { Db } from '../db/database.ts'
 import type { Tokens } from '../auth/tokens.ts'
 import type { HttpSettings } from '../http/create-app.ts'
@@ -78,8 +79,11 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
     groupCommit: options.groupCommit,
   })
   const { clock, newId, http, tokens, settings } = options
-  const service = definition.create({ db, outbox, clock, newId, logger, http, tokens, settings })
-  const consumers = service.consumers.map(
+  // The groups come from what the service declares, so its desk finds them only once they are made.
+  let consumers: ConsumerGroup[] = []
+  const deadLetters = deadLetterDesk(() => consumers)
+  const service = definition.create({ db, outbox, clock, newId, logger, http, tokens, deadLetters, settings })
+  consumers = service.consumers.map(
     (spec) =>
       new ConsumerGroup({
         db,

@@ -1,8 +1,9 @@
 import { anyStaff, managerOnly, mechanicOrManager, type AccessTable } from '../../shared/auth/access.ts'
+import { deadLetterAccess } from '../../shared/http/dead-letter-routes.ts'
 
 /**
  * Who may call each endpoint of the workshop. A customer sees only their own jobs; a day's planning
- * shows everyone's, so it is for staff. The event log is an operator's tool.
+ * shows everyone's, so it is for staff. The event log and the dead letters are the manager's.
  */
 export const access = {
   'POST /api/workshop/planning/{date}/jobs': mechanicOrManager,
@@ -15,4 +16,5 @@ export const access = {
   'GET /api/workshop/refdata/vehicles': anyStaff,
   'GET /api/workshop/refdata/vehicles/{licenseNumber}': anyStaff,
   'GET /api/workshop/events': managerOnly,
+  ...deadLetterAccess('workshop'),
 } satisfies AccessTable

@@ -14,16 +14,9 @@ let host: TestHost
 afterEach(() => host?.cleanup())
 afterAll(() => redis.disconnect())
 
-/** `npm run dead-letters -- <command>` against the host's data directory and streams. */
+/** `npm run dead-letters -- <command>` against the host, signing in as the demo manager unless told. */
 async function deadLetters(command: string, more: Record<string, string> = {}) {
-  const env = {
-    ...process.env,
-    DATA_DIR: host.config.dataDir,
-    STREAM_PREFIX: host.config.streamPrefix,
-    REDIS_URL: TEST_REDIS_URL,
-    SERVICES: 'workshop',
-    ...more,
-  }
+  const env = { ...process.env, PITSTOP_URL: host.url, ...more }
   const run = promisify(execFile)(
     process.execPath,
     ['--import', 'tsx', 'shared/host/node/dead-letters.ts', command],
@@ -48,7 +41,7 @@ async function deadLetters(command: string, more: Record<string, string> = {}) {
 
 describe('npm run dead-letters', () => {
   it('lists what the workshop group gave up on, with the error, and a re-drive leaves what still fails', async () => {
-    host = await startTestHost({ services: ['workshop'] })
+    host = await startTestHost({ services: ['auth', 'workshop'] })
     const customers = serviceStream(host.config.streamPrefix, 'customers')
     await redis.xadd(customers, '*', 'type', 'CustomerRegistered', 'event', '{not json')
     await vi.waitFor(async () => expect(await redis.xlen(deadLetterStream(customers))).toBe(1), {
@@ -73,7 +66,7 @@ describe('npm run dead-letters', () => {
   })
 
   it('re-drives a dead letter whose cause is gone into the read model and removes it', async () => {
-    host = await startTestHost({ services: ['workshop'] })
+    host = await startTestHost({ services: ['auth', 'workshop'] })
     const customers = serviceStream(host.config.streamPrefix, 'customers')
     const [event] = toEnvelopes([{ type: 'CustomerRegistered', data: sampleCustomer('cust-7') }], {
       stream: 'cust-7',
@@ -113,23 +106,33 @@ describe('npm run dead-letters', () => {
   })
 
   it('says plainly that there are none, and keeps stdout empty for scripts', async () => {
-    host = await startTestHost({ services: ['workshop'] })
+    host = await startTestHost({ services: ['auth', 'workshop'] })
     const listed = await deadLetters('list')
     expect(listed).toMatchObject({ code: 0, lines: [] })
     expect(listed.stderr).toContain('No dead letters in consumer group workshop')
   })
 
-  it('names the variable and the service of a database it cannot open, in one line, and exits 1', async () => {
-    host = await startTestHost({ services: ['workshop'] })
-    const { code, stderr } = await deadLetters('list', { LIBSQL_URL_WORKSHOP: 'libsql://' })
-    expect(code).toBe(1)
-    expect(stderr.trimEnd()).toBe(
-      'LIBSQL_URL_WORKSHOP="libsql://" (the database of service workshop) names no host',
+  it('signs in as the manager it is told to be, and says so in one line when it cannot', async () => {
+    host = await startTestHost({ services: ['auth', 'workshop'] })
+    const wrong = await deadLetters('list', { PITSTOP_PASSWORD: 'not-the-password' })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr.trimEnd()).toMatch(
+      /^Cannot sign in to http:\/\/127\.0\.0\.1:\d+ as manager@pitstop\.local: /,
     )
+    const mechanic = await deadLetters('list', { PITSTOP_EMAIL: 'mechanic@pitstop.local' })
+    expect(mechanic.code).toBe(1)
+    expect(mechanic.stderr).toContain('workshop: 403')
+  })
+
+  it('says where it looked when nothing answers there', async () => {
+    host = await startTestHost({ services: ['auth', 'workshop'] })
+    const { code, stderr } = await deadLetters('list', { PITSTOP_URL: 'http://127.0.0.1:1' })
+    expect(code).toBe(1)
+    expect(stderr).toContain('Cannot reach Pitstop at http://127.0.0.1:1')
   })
 
   it('refuses an unknown command with its usage', async () => {
-    host = await startTestHost({ services: ['workshop'] })
+    host = await startTestHost({ services: ['auth', 'workshop'] })
     const { code, stderr } = await deadLetters('purge')
     expect(code).toBe(2)
     expect(stderr).toContain('usage: npm run dead-letters -- list | redrive')
