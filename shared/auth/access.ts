@@ -3,7 +3,7 @@ import { TrieRouter } from 'hono/router/trie-router'
 import { parse } from 'hono/utils/cookie'
 import { Forbidden } from '../errors.ts'
 import type { AppEnv } from '../http/app-env.ts'
-import { problem } from '../http/problem.ts'
+import { methodNotAllowedProblem, notFound, problem } from '../http/problem.ts'
 import { actorOf, staffRoles, type Principal, type Role } from './principal.ts'
 import type { TokenProblem, Tokens } from './tokens.ts'
 
@@ -60,21 +60,31 @@ export async function callerOf(request: Request, tokens: Tokens): Promise<Princi
 /**
  * Enforces a service's access table on every request: 401 for a missing, malformed, tampered, expired
  * or revoked token; 403 for a role the endpoint's row does not name, or a customer asking for another
- * customer's `{customerId}`. Sets `principal` and `actor` for the handlers. A path the table has,
- * asked with another method, goes on to the app's 405; a path it does not have needs credentials too
- * (so a route missing from the table is closed, not open), and then gets the app's 404.
+ * customer's `{customerId}`. Sets `principal` and `actor` for the handlers. No handler runs for an
+ * endpoint the table does not name, so a route missing from it is closed, not open: a path the table
+ * has, asked with another method, is 405 (with `Allow` from the table) to anyone; a path it does not
+ * have needs credentials too, and then is 404.
  *
  * @example
  * createApp(deps, access) // installs it
  */
 export function accessControl(table: AccessTable, tokens: Tokens): MiddlewareHandler<AppEnv> {
   const router = new TrieRouter<readonly Caller[]>()
-  const paths = new TrieRouter<true>()
+  const methodsByPath = new Map<string, Set<string>>()
   for (const [endpoint, callers] of Object.entries(table)) {
     const { method, path } = routeOf(endpoint)
     router.add(method, path, callers)
-    paths.add('ALL', path, true)
+    const methods = methodsByPath.get(path) ?? new Set()
+    methods.add(method)
+    if (method === 'GET') methods.add('HEAD')
+    methodsByPath.set(path, methods)
   }
+  const paths = new TrieRouter<Set<string>>()
+  for (const [path, methods] of methodsByPath) paths.add('ALL', path, methods)
+  /** The methods the table names for the request's path; none for a path it does not have. */
+  const allowed = (path: string) => [
+    ...new Set(paths.match('ALL', path)[0].flatMap(([methods]) => [...methods])),
+  ]
   return async function accessControl(c, next) {
     const method = c.req.method === 'HEAD' ? 'GET' : c.req.method
     const [match] = router.match(method, c.req.path)[0]
@@ -86,8 +96,11 @@ export function accessControl(table: AccessTable, tokens: Tokens): MiddlewareHan
       c.set('principal', principal)
       c.set('actor', actorOf(principal))
     }
-    if (callers?.includes('anyone') || (!callers && paths.match(method, c.req.path)[0].length > 0))
-      return next()
+    if (callers?.includes('anyone')) return next()
+    if (!callers) {
+      const methods = allowed(c.req.path)
+      if (methods.length > 0) return methodNotAllowedProblem(c, methods)
+    }
     if (!principal) {
       const reason = verified && !verified.ok ? verified.problem : 'missing'
       return problem(
@@ -96,7 +109,7 @@ export function accessControl(table: AccessTable, tokens: Tokens): MiddlewareHan
         { 'www-authenticate': reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"' },
       )
     }
-    if (!callers) return next()
+    if (!callers) return notFound(c)
     if (!callers.includes(principal.role))
       throw new Forbidden(`A ${principal.role} may not ${method} ${c.req.path}`)
     const customerId = match[1].customerId

@@ -17,11 +17,15 @@ export const actorOf = (principal: Principal | undefined): string =>
       ? `customer:${principal.customerId}`
       : `staff:${principal.email}`
 
+/** What follows `prefix` in `subject`, when it starts with it and names somebody (is not empty). */
+const after = (prefix: string, subject: string) =>
+  subject.startsWith(prefix) && subject.length > prefix.length ? subject.slice(prefix.length) : undefined
+
 /** The token's subject is the actor itself, so a log line and an event say who alike. */
 export function identityOf(subject: string, role: string): Identity | undefined {
-  if (role === 'customer' && subject.startsWith('customer:'))
-    return { role, customerId: subject.slice('customer:'.length) }
-  if ((staffRoles as readonly string[]).includes(role) && subject.startsWith('staff:'))
-    return { role: role as StaffRole, email: subject.slice('staff:'.length) }
+  const customerId = after('customer:', subject)
+  if (role === 'customer' && customerId) return { role, customerId }
+  const email = after('staff:', subject)
+  if ((staffRoles as readonly string[]).includes(role) && email) return { role: role as StaffRole, email }
   return undefined
 }

@@ -54,7 +54,13 @@ export function createTokens({
       } catch (error) {
         if (error instanceof errors.JWSSignatureVerificationFailed) continue
         if (error instanceof errors.JWTExpired) return 'expired'
-        if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return 'malformed'
+        // Signed here but not in our shape: a claim such as `exp` that is not a number (ours always is).
+        if (
+          error instanceof errors.JWSInvalid ||
+          error instanceof errors.JWTInvalid ||
+          error instanceof errors.JWTClaimValidationFailed
+        )
+          return 'malformed'
         return 'tampered'
       }
     }
