@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../shared/testing/redis.ts'
+import { TEST_SECRET, testTokens } from '../shared/testing/tokens.ts'
 
 const root = new URL('..', import.meta.url).pathname
 const scripts: Record<string, string> = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts
@@ -42,11 +43,19 @@ async function freePort(): Promise<number> {
   })
 }
 
+/** The demo manager every host seeds outside production. */
+export const MANAGER = { email: 'manager@pitstop.local', password: 'pitstop' }
+
 /**
  * The real host (`npm start`'s entry) in a child process under Node, or under Deno with
  * `{ runtime: 'deno' }`, or the workers under `wrangler dev` with `{ runtime: 'edge' }`, with its own
  * port, data directory and stream prefix (unless `env` gives one). `restart()` starts it again on the
  * same data, as after a deploy.
+ *
+ * Requests go as the demo manager, signed in as a user would (`POST /api/auth/login`) after each start,
+ * since a host without AUTH_SECRET signs with a secret of its own run. A host whose SERVICES leave out
+ * auth is one process of a deployment whose auth service runs elsewhere: it gets the deployment's
+ * AUTH_SECRET, and the manager's token is signed with it.
  */
 export async function startNodeHost(
   env: Record<string, string> = {},
@@ -57,8 +66,31 @@ export async function startNodeHost(
   const redisUrl = env.REDIS_URL ?? TEST_REDIS_URL
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
+  const runsAuth =
+    env.SERVICES === undefined || env.SERVICES.split(',').some((name) => name.trim() === 'auth')
+  const secret = env.AUTH_SECRET ?? (runsAuth ? undefined : TEST_SECRET)
   let child: ChildProcess
   let output = ''
+  let authorization = ''
+
+  /** The manager's credentials for this run of the host; none for a host that cannot give them. */
+  const signIn = async () => {
+    if (!runsAuth) {
+      const tokens = testTokens({ keys: { current: secret! }, prefix: streamPrefix })
+      authorization = `Bearer ${(await tokens.issue({ role: 'manager', email: MANAGER.email }, 3_600_000, crypto.randomUUID())).token}`
+      return tokens.close()
+    }
+    const response = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(MANAGER),
+    })
+    if (response.ok) authorization = `Bearer ${((await response.json()) as { token: string }).token}`
+    else if (healthy)
+      throw new Error(
+        `cannot sign in as ${MANAGER.email}: ${response.status} ${await response.text()}\n${output}`,
+      )
+  }
 
   const start = async () => {
     const [binary, args] = hostCommand(runtime)
@@ -71,6 +103,7 @@ export async function startNodeHost(
         STREAM_PREFIX: streamPrefix,
         LOG_LEVEL: 'warn',
         REDIS_URL: redisUrl,
+        ...(secret ? { AUTH_SECRET: secret } : {}),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,7 +118,7 @@ export async function startNodeHost(
         (r) => r.ok || !healthy,
         () => false,
       )
-      if (up) return
+      if (up) return signIn()
       await new Promise((r) => setTimeout(r, 100))
     }
     throw new Error(`host did not become healthy:\n${output}`)
@@ -108,7 +141,7 @@ export async function startNodeHost(
   const send = (method: string, path: string, body: unknown) =>
     fetch(`${url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify(body),
     })
   return {
@@ -116,7 +149,9 @@ export async function startNodeHost(
     dataDir,
     streamPrefix,
     output: () => output,
-    get: (path: string) => fetch(`${url}${path}`),
+    /** The manager's `authorization` header for this run, for requests made by hand. */
+    authorization: () => authorization,
+    get: (path: string) => fetch(`${url}${path}`, { headers: { authorization } }),
     post: (path: string, body: unknown) => send('POST', path, body),
     put: (path: string, body: unknown) => send('PUT', path, body),
     signal,
