@@ -185,7 +185,9 @@ export function serviceWorker(definition: ServiceDefinition) {
     ) {}
 
     async fetch(): Promise<Response> {
-      if ((await this.state.storage.getAlarm()) === null) await this.state.storage.setAlarm(Date.now())
+      // Alarms are set in wall-clock time: the system's, whatever the services' clock says.
+      const now = systemClock.now().getTime()
+      if ((await this.state.storage.getAlarm()) === null) await this.state.storage.setAlarm(now)
       return new Response(null, { status: 204 })
     }
 
@@ -196,7 +198,7 @@ export function serviceWorker(definition: ServiceDefinition) {
       } catch (error) {
         isolate.logger.warn({ err: error }, 'consumer pass failed; polling again')
       }
-      await this.state.storage.setAlarm(Date.now() + isolate.config.POLL_INTERVAL_MS)
+      await this.state.storage.setAlarm(systemClock.now().getTime() + isolate.config.POLL_INTERVAL_MS)
     }
   }
 
