@@ -67,6 +67,12 @@ export function streamCommands(
       // One step: the earlier owner, or nothing when this call made `owner` the owner.
       return (await call<string | null>('SET', key, owner, 'NX', 'GET')) ?? owner
     },
+    async getValue(key) {
+      return (await call<string | null>('GET', key)) ?? undefined
+    },
+    async setValue(key, value) {
+      await call('SET', key, value)
+    },
     async ensureGroup(stream, group) {
       try {
         await call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')
