@@ -21,6 +21,12 @@ export const TimeZone = v.pipe(
     }
   }, 'must be an IANA time zone such as Europe/Amsterdam'),
 )
+/**
+ * `WORKSHOP_TZ`: the time zone whose calendar days are the workshop's (planning dates, `DayHasPassed`).
+ * Every service that reads it declares it with this one schema, so the host takes it from each of them.
+ */
+export const WorkshopTimeZone = v.optional(TimeZone, 'UTC')
+
 /** Just an origin (`scheme://host[:port]`, nothing after it), kept as browsers send it in `Origin`. */
 const Origin = v.pipe(
   v.string(),
