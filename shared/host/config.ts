@@ -1,6 +1,14 @@
 import * as v from 'valibot'
 import type { Synchronous } from '../db/database.ts'
-import { CorsOrigins, LogLevel, Port, Positive, StreamPrefix } from '../environment.ts'
+import {
+  ClockMode,
+  CorsOrigins,
+  LogLevel,
+  Port,
+  Positive,
+  refuseManualClockInProduction,
+  StreamPrefix,
+} from '../environment.ts'
 import type { HttpSettings } from '../http/create-app.ts'
 import { serviceNames, services } from '../../workers/registry.ts'
 import { parseWithServiceSettings } from './environment.ts'
@@ -35,6 +43,7 @@ const Environment = v.object({
   SHUTDOWN_TIMEOUT_MS: v.optional(Positive, '10000'),
   LIBSQL_AUTH_TOKEN: v.optional(v.string()),
   DB_SYNCHRONOUS: v.optional(SynchronousMode, 'full'),
+  CLOCK: ClockMode,
 })
 
 export interface HostConfig {
@@ -62,6 +71,8 @@ export interface HostConfig {
   databaseAuthToken: string | undefined
   /** How embedded database files sync: `full` (a 2xx survives a power cut) or the opt-in `normal`. */
   synchronous: Synchronous
+  /** The clock of every service: the system's, or `manual` (refused in production). */
+  clock: ClockMode
 }
 
 /**
@@ -70,6 +81,7 @@ export interface HostConfig {
  */
 export function parseConfig(env: Record<string, string | undefined>): HostConfig {
   const { host: e, settings } = parseWithServiceSettings(Environment, services, env)
+  refuseManualClockInProduction(e.CLOCK, env)
   const databaseUrls: HostConfig['databaseUrls'] = {}
   for (const name of serviceNames) {
     const url = env[`LIBSQL_URL_${name.toUpperCase()}`]
@@ -93,6 +105,7 @@ export function parseConfig(env: Record<string, string | undefined>): HostConfig
     databaseUrls,
     databaseAuthToken: e.LIBSQL_AUTH_TOKEN,
     synchronous: e.DB_SYNCHRONOUS,
+    clock: e.CLOCK,
   }
 }
 
