@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { createLogger } from '../../logger.ts'
 import { parseConfig, type HostConfig } from '../config.ts'
 import { createGateway } from '../gateway.ts'
-import { startServices } from './services.ts'
+import { startServices, type StartOptions } from './services.ts'
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
 
 /**
@@ -18,7 +18,7 @@ import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts
  * const res = await host.post('/api/customers', body)
  * await host.cleanup()
  */
-export async function startTestHost(overrides: Partial<HostConfig> = {}) {
+export async function startTestHost(overrides: Partial<HostConfig> = {}, options: StartOptions = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'pitstop-test-'))
   const config: HostConfig = {
     ...parseConfig({ REDIS_URL: TEST_REDIS_URL }),
@@ -28,7 +28,7 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}) {
     claimIdleMs: 1000,
     ...overrides,
   }
-  const running = await startServices(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'))
+  const running = await startServices(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), options)
   const server = serve({ fetch: createGateway(running).fetch, port: 0, hostname: '127.0.0.1' })
   await new Promise<void>((resolve) => server.once('listening', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
