@@ -154,7 +154,8 @@ describe('a manual clock started again', () => {
     const first = await manualHost()
     let again: TestHost | undefined
     onTestFinished(async () => {
-      await again?.stop()
+      // Its own data directory, made and left unused, goes too; the one it used is the first's.
+      await again?.cleanup()
       await first.cleanup()
     })
     await first.post('/api/clock/advance', { to: '2031-05-01T12:00:00Z' })
