@@ -1,10 +1,71 @@
 import { V7Generator } from 'uuidv7'
 
+import type { Bus } from './bus/bus.ts'
+
 /** The one source of time: injected everywhere so tests (and a manual clock) can control it. */
 export interface Clock {
   now(): Date
 }
+/** The system's time: the default clock, and what infrastructure times itself by (alarms, deadlines). */
 export const systemClock: Clock = { now: () => new Date() }
+
+/** Where a manual clock's time is shared with other processes: a key every process of the deployment reads. */
+export interface SharedTime {
+  bus: Pick<Bus, 'getValue' | 'setValue'>
+  key: string
+}
+
+/** The key a deployment's manual time is shared at: `<prefix>.clock.manual`. */
+export const manualTimeKey = (streamPrefix: string) => `${streamPrefix}.clock.manual`
+
+/**
+ * A clock whose time stands still until it is moved (`CLOCK=manual`, for tests and demonstrations). All
+ * services of a process share one, so they see a move at once; `advanceTo` also writes the time to
+ * `shared`, from where the manual clocks of other processes (and workers) take it when their host calls
+ * `sync`. Once it knows a time (moved, or synced), it never goes back.
+ *
+ * @example
+ * const clock = new ManualClock(systemClock.now(), { bus, key: manualTimeKey('pitstop') })
+ * await clock.advanceTo(new Date('2026-12-02T00:00:00Z')) // here, and shared
+ * await otherProcessesClock.sync() // takes 2026-12-02T00:00:00.000Z
+ */
+export class ManualClock implements Clock {
+  #time: number
+  #known = false
+
+  constructor(
+    start: Date,
+    private readonly shared?: SharedTime,
+  ) {
+    this.#time = start.getTime()
+  }
+
+  now(): Date {
+    return new Date(this.#time)
+  }
+
+  /** Moves this process's time to `to` (unless it knows a later one) and shares it with the others. */
+  async advanceTo(to: Date): Promise<void> {
+    this.#take(to.getTime())
+    await this.shared?.bus.setValue(this.shared.key, to.toISOString())
+  }
+
+  /** Takes the time shared by the process that last moved the clock, if it is later than this one's. */
+  async sync(): Promise<void> {
+    if (!this.shared) return
+    const shared = await this.shared.bus.getValue(this.shared.key)
+    const time = shared === undefined ? Number.NaN : Date.parse(shared)
+    if (!Number.isNaN(time)) this.#take(time)
+  }
+
+  // The first time it learns is taken as it is: the clock started at the system's time, which may be
+  // later than the manual time standing still since an earlier run.
+  #take(time: number) {
+    if (this.#known && time <= this.#time) return
+    this.#time = time
+    this.#known = true
+  }
+}
 
 /** Ids are injected too; events and generated resource ids are UUIDv7 (time-ordered). */
 export type NewId = () => string

@@ -21,6 +21,32 @@ export const TimeZone = v.pipe(
     }
   }, 'must be an IANA time zone such as Europe/Amsterdam'),
 )
+/**
+ * `WORKSHOP_TZ`: the time zone whose calendar days are the workshop's (planning dates, `DayHasPassed`).
+ * Every service that reads it declares it with this one schema, so the host takes it from each of them.
+ */
+export const WorkshopTimeZone = v.optional(TimeZone, 'UTC')
+
+/**
+ * `CLOCK`: the host's clock for every service it runs. `system` (the default) is the system's time;
+ * `manual` stands still until `POST /api/clock/advance` moves it, for tests and demonstrations.
+ */
+export const ClockMode = v.optional(v.picklist(['system', 'manual'], 'must be system or manual'), 'system')
+export type ClockMode = v.InferOutput<typeof ClockMode>
+
+/**
+ * Refuses a manual clock in production (`NODE_ENV=production`), with one line saying why.
+ *
+ * @example
+ * refuseManualClockInProduction(config.CLOCK, process.env) // throws for CLOCK=manual NODE_ENV=production
+ */
+export function refuseManualClockInProduction(clock: ClockMode, env: Record<string, unknown>): void {
+  if (clock === 'manual' && env.NODE_ENV === 'production')
+    throw new Error(
+      'CLOCK=manual is refused in production (NODE_ENV=production): a manual clock is for tests and demonstrations; unset CLOCK or set it to system',
+    )
+}
+
 /** Just an origin (`scheme://host[:port]`, nothing after it), kept as browsers send it in `Origin`. */
 const Origin = v.pipe(
   v.string(),

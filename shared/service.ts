@@ -48,6 +48,12 @@ export interface ConsumerSpec {
 export interface Service {
   app: Hono<AppEnv>
   consumers: ConsumerSpec[]
+  /**
+   * Background work, run on every host: by the Node and Deno hosts at start and then when the time it
+   * resolves with comes (a minute later at most, a second at least), by workerd from the worker's cron
+   * trigger (once a minute). What it commits goes out through the outbox like any command's events.
+   */
+  tick?(): Promise<Date | void>
 }
 
 /** A service as the registry lists it: everything a host needs to know to run it. */

@@ -67,6 +67,13 @@ describe.each(services.map((service) => [service.name, service] as const))(
       expect(existsSync(new URL(`workers/${name}/${config.main}`, root))).toBe(true)
       expect(existsSync(new URL(`migrations/${name}/meta/_journal.json`, root))).toBe(true)
     })
+
+    it('has a cron trigger once a minute in its worker config: the relay backstop, and its tick on workerd', async () => {
+      const config = parse(await readFile(new URL(`workers/${name}/wrangler.toml`, root), 'utf8')) as {
+        triggers?: { crons?: string[] }
+      }
+      expect(config.triggers?.crons).toContain('* * * * *')
+    })
   },
 )
 

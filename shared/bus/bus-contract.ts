@@ -312,6 +312,16 @@ function contract(createBus: () => Bus): void {
     })
   })
 
+  describe('shared values', () => {
+    it('reads back the value last set at a key, from any connection, and nothing where none was', async () => {
+      const bus = open()
+      expect(await bus.getValue(`${stream()}.value`)).toBeUndefined()
+      await bus.setValue(`${stream()}.value`, '2026-12-01T00:00:00.000Z')
+      await bus.setValue(`${stream()}.value`, '2026-12-02T00:00:00.000Z')
+      expect(await open().getValue(`${stream()}.value`)).toBe('2026-12-02T00:00:00.000Z')
+    })
+  })
+
   describe('connection', () => {
     it('answers ping', async () => {
       await expect(open().ping()).resolves.toBeUndefined()

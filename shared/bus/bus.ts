@@ -27,6 +27,10 @@ export interface Bus {
    * claims its streams and groups this way, so a second one on the same prefix is noticed.
    */
   claim(key: string, owner: string): Promise<string>
+  /** The text at `key`, undefined when there is none: a value every process of a deployment shares. */
+  getValue(key: string): Promise<string | undefined>
+  /** Sets `key` to `value`, for every process of the deployment to read (`getValue`). */
+  setValue(key: string, value: string): Promise<void>
   /** Creates the group reading from the start of the stream (and the stream itself) unless it exists. */
   ensureGroup(stream: string, group: string): Promise<void>
   /** The stream's groups: how far each was delivered and how many entries it has not acknowledged. */

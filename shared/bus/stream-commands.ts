@@ -77,6 +77,12 @@ export function streamCommands(
       for (let i = 0; i < flat.length; i += 2) members.push([flat[i]!, Number(flat[i + 1])])
       return members
     },
+    async getValue(key) {
+      return (await call<string | null>('GET', key)) ?? undefined
+    },
+    async setValue(key, value) {
+      await call('SET', key, value)
+    },
     async ensureGroup(stream, group) {
       try {
         await call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM')

@@ -118,11 +118,11 @@ export class ConsumerGroup {
     this.wake()
     // A blocking read is ended early rather than by closing the connection: a read that has already
     // returned entries must still be able to acknowledge them.
-    const deadline = Date.now() + 2_000
+    const deadline = performance.now() + 2_000
     while (this.loop && !(await settlesWithin(this.loop, 100))) {
       if (!this.reading) continue // a batch in hand: it finishes and is acknowledged
       const interrupted =
-        Date.now() < deadline &&
+        performance.now() < deadline &&
         (await this.options.bus.interrupt().then(
           () => true,
           () => false,
@@ -145,11 +145,11 @@ export class ConsumerGroup {
    * @returns how many entries were acknowledged.
    */
   async poll(budgetMs: number): Promise<number> {
-    const deadline = Date.now() + budgetMs
+    const deadline = performance.now() + budgetMs
     if (!(await this.prepare())) return 0
     let acknowledged = await this.drainOwnPending()
     acknowledged += await this.claimIdle()
-    while (Date.now() < deadline) {
+    while (performance.now() < deadline) {
       const read = await this.read('>')
       if (read.length === 0) break
       for (const { stream, entries } of read)
@@ -305,7 +305,7 @@ export class ConsumerGroup {
       try {
         // Another deployment's database owns the group: nothing is read until that changes.
         if (this.problem && !(await this.prepare())) throw new Error(this.problem)
-        if (Date.now() >= this.nextClaimAt) await this.claimIdle()
+        if (performance.now() >= this.nextClaimAt) await this.claimIdle()
         // stop() may have come while a claimed batch was in hand: it found no read to interrupt.
         if (this.stopping) break
         this.reading = true
@@ -366,7 +366,7 @@ export class ConsumerGroup {
 
   /** Takes over entries left pending by others, and forgets consumers gone for good. */
   private async claimIdle(): Promise<number> {
-    this.nextClaimAt = Date.now() + this.claimIdleMs / 2
+    this.nextClaimAt = performance.now() + this.claimIdleMs / 2
     const { bus, group, consumer } = { bus: this.options.bus, ...this.identity() }
     let acknowledged = 0
     for (const stream of this.options.streams) {

@@ -35,4 +35,14 @@ describe('an embedded database', () => {
       expect((await client.execute('PRAGMA journal_mode')).rows[0]![0]).toBe('wal')
     }
   })
+
+  it('is opened and migrated by several connections at once, as processes sharing a data directory do', async () => {
+    const url = await tempFile()
+    const opened = await Promise.all([1, 2, 3].map(() => openDatabase('customers', url)))
+    for (const { client } of opened) onTestFinished(() => client.close())
+    const tables = await opened[0]!.client.execute(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'customers'",
+    )
+    expect(tables.rows[0]![0]).toBe(1)
+  })
 })

@@ -76,9 +76,10 @@ export async function connectDatabase(
   if (local) {
     // WAL lets readers run beside the writer. FULL syncs the WAL in every commit, before the answer
     // (group commit shares that sync among the commands of one event-loop turn); NORMAL only at checkpoints.
+    // Waiting first: another process opening the same file at once holds its lock for a moment.
+    await client.execute('PRAGMA busy_timeout = 5000')
     await client.execute('PRAGMA journal_mode = WAL')
     await client.execute(`PRAGMA synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
-    await client.execute('PRAGMA busy_timeout = 5000')
   }
   return { client, db: drizzle(client) }
 }
@@ -100,9 +101,12 @@ export async function openDatabase(
   options?: DatabaseOptions,
 ): Promise<Database> {
   const database = await connectDatabase(url, authToken, options)
-  await migrate(database.db, {
+  const migrations = {
     migrationsFolder: fileURLToPath(new URL(`../../migrations/${service}`, import.meta.url)),
-  })
+  }
+  // Two processes starting on one database may both find a migration missing; the second to apply it
+  // fails (`table … already exists`) once the first has, and then finds nothing left to apply.
+  await migrate(database.db, migrations).catch(() => migrate(database.db, migrations))
   return database
 }
 

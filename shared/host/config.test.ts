@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { startTestHost } from './node/test-host.ts'
 import { parseConfig } from './config.ts'
@@ -25,6 +27,55 @@ describe('DB_SYNCHRONOUS', () => {
     onTestFinished(host.cleanup)
 
     expect(await host.db('customers').get(sql`PRAGMA synchronous`)).toEqual({ synchronous: level })
+  })
+})
+
+describe('CLOCK', () => {
+  it('is the system clock by default, and takes manual', () => {
+    expect(parseConfig({}).clock).toBe('system')
+    expect(parseConfig({ CLOCK: 'manual' }).clock).toBe('manual')
+  })
+
+  it('refuses any other value with a message naming the variable', () => {
+    expect(() => parseConfig({ CLOCK: 'frozen' })).toThrow(/CLOCK: must be system or manual/)
+  })
+
+  it('refuses manual in production with one line saying so, and takes system there', () => {
+    expect(() =>
+      parseConfig({ CLOCK: 'manual', NODE_ENV: 'production', AUTH_SECRET: 's'.repeat(32) }),
+    ).toThrow(/^CLOCK=manual is refused in production \(NODE_ENV=production\): [^\n]+$/)
+    expect(parseConfig({ CLOCK: 'system', NODE_ENV: 'production', AUTH_SECRET: 's'.repeat(32) }).clock).toBe(
+      'system',
+    )
+  })
+
+  it('stops the Node host at start with that line and exit code 1', async () => {
+    const root = new URL('../../', import.meta.url).pathname
+    const failed = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'shared/host/node/main.ts'],
+      {
+        cwd: root,
+        timeout: 20_000,
+        killSignal: 'SIGKILL',
+        env: {
+          ...process.env,
+          CLOCK: 'manual',
+          NODE_ENV: 'production',
+          AUTH_SECRET: 's'.repeat(32),
+          PORT: '0',
+          DATA_DIR: '/nonexistent',
+        },
+      },
+    ).then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    )
+    expect(failed?.code).toBe(1)
+    expect(failed?.stdout).toBe('')
+    expect(failed?.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^CLOCK=manual is refused in production \(NODE_ENV=production\)/),
+    ])
   })
 })
 

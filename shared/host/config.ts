@@ -1,6 +1,14 @@
 import * as v from 'valibot'
 import type { Synchronous } from '../db/database.ts'
-import { CorsOrigins, LogLevel, Port, Positive, StreamPrefix } from '../environment.ts'
+import {
+  ClockMode,
+  CorsOrigins,
+  LogLevel,
+  Port,
+  Positive,
+  refuseManualClockInProduction,
+  StreamPrefix,
+} from '../environment.ts'
 import type { HttpSettings } from '../http/create-app.ts'
 import { serviceNames, services } from '../../workers/registry.ts'
 import type { TokenKeys } from '../auth/tokens.ts'
@@ -38,6 +46,7 @@ const Environment = v.object({
   LIBSQL_AUTH_TOKEN: v.optional(v.string()),
   DB_SYNCHRONOUS: v.optional(SynchronousMode, 'full'),
   ...AuthEnvironment,
+  CLOCK: ClockMode,
 })
 
 export interface HostConfig {
@@ -71,6 +80,8 @@ export interface HostConfig {
   authKeys: TokenKeys
   /** Whether `authKeys` were made up at start, which the host says. */
   authSecretGenerated: boolean
+  /** The clock of every service: the system's, or `manual` (refused in production). */
+  clock: ClockMode
 }
 
 /**
@@ -80,6 +91,7 @@ export interface HostConfig {
 export function parseConfig(env: Record<string, string | undefined>): HostConfig {
   const { host: e, settings } = parseWithServiceSettings(Environment, services, env)
   const { keys, generated } = tokenKeys(e)
+  refuseManualClockInProduction(e.CLOCK, env)
   const databaseUrls: HostConfig['databaseUrls'] = {}
   for (const name of serviceNames) {
     const url = env[`LIBSQL_URL_${name.toUpperCase()}`]
@@ -106,6 +118,7 @@ export function parseConfig(env: Record<string, string | undefined>): HostConfig
     production: e.NODE_ENV === 'production',
     authKeys: keys,
     authSecretGenerated: generated,
+    clock: e.CLOCK,
   }
 }
 

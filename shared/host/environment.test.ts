@@ -30,6 +30,16 @@ describe('the host environment with the services’ settings', () => {
     )
   })
 
+  it('takes a setting several services declare with one shared schema, and gives it to each', () => {
+    const limit = v.optional(Positive, '10')
+    const stock = service('stock', v.object({ PARTS_LIMIT: limit }))
+    const shop = service('shop', v.object({ PARTS_LIMIT: limit }))
+    expect(parseWithServiceSettings(host, [stock, shop], { PARTS_LIMIT: '4' }).settings).toEqual({
+      stock: { PARTS_LIMIT: 4 },
+      shop: { PARTS_LIMIT: 4 },
+    })
+  })
+
   it('refuses a setting a second service declares again, or one the host declares', () => {
     const again = service('stock', v.object({ PARTS_LIMIT: v.optional(Positive, '99') }))
     expect(() => parseWithServiceSettings(host, [parts, again], {})).toThrow(

@@ -21,7 +21,9 @@ export function parseWithServiceSettings<TSchema extends HostEnvironment>(
   const declaredBy = new Map(Object.keys(entries).map((key) => [key, 'the host']))
   for (const { name, settings } of definitions)
     for (const [key, schema] of Object.entries(settings?.entries ?? {})) {
-      // One variable, one meaning: a second schema for it would silently replace the first.
+      // One variable, one meaning: a second schema for it would silently replace the first. Services
+      // that share a variable (`WORKSHOP_TZ`) declare it with one schema from shared/environment.ts.
+      if (entries[key] === schema) continue
       if (declaredBy.has(key))
         throw new Error(
           `Service ${name} declares the setting ${key}, which ${declaredBy.get(key)} declares already`,

@@ -1,9 +1,10 @@
 import { serviceStream, type Bus } from '../bus/bus.ts'
-import type { Clock, NewId } from '../clock.ts'
+import { ManualClock, manualTimeKey, systemClock, type Clock, type NewId } from '../clock.ts'
 import { ConsumerGroup, type CatchUp } from '../consumer/consumer-group.ts'
 import { deadLetterDesk } from '../consumer/dead-letters.ts'
 import type { Db } from '../db/database.ts'
 import type { Tokens } from '../auth/tokens.ts'
+import type { ClockMode } from '../environment.ts'
 import type { HttpSettings } from '../http/create-app.ts'
 import type { Logger } from '../logger.ts'
 import { createOutbox } from '../outbox/outbox.ts'
@@ -47,8 +48,12 @@ export interface WiringOptions {
 export interface WiredService {
   name: string
   app: Service['app']
+  /** Serves a request with the app; a manual clock first takes the time shared by the clock service. */
+  fetch(request: Request): Response | Promise<Response>
   relay: OutboxRelay
   consumers: ConsumerGroup[]
+  /** The service's background work, a manual clock synced first (see `Service.tick`); none, undefined. */
+  tick?(): Promise<Date | void>
   /** Its endpoints, for the index page. */
   endpoints(): Promise<string[]>
   /** What `/health` says of it, given whether Redis answers (`redis`). */
@@ -83,6 +88,15 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
   let consumers: ConsumerGroup[] = []
   const deadLetters = deadLetterDesk(() => consumers)
   const service = definition.create({ db, outbox, clock, newId, logger, http, tokens, deadLetters, settings })
+  // Only a manual clock is synced: one Redis read before each request. The system's costs nothing here.
+  const manual = clock instanceof ManualClock ? clock : undefined
+  const syncClock = () =>
+    manual
+      ?.sync()
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, 'the manual clock cannot read the shared time; it keeps its own'),
+      )
+  const { tick } = service
   consumers = service.consumers.map(
     (spec) =>
       new ConsumerGroup({
@@ -103,9 +117,33 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
   return {
     name: definition.name,
     app: service.app,
+    fetch: manual
+      ? async (request) => {
+          await syncClock()
+          return service.app.fetch(request)
+        }
+      : service.app.fetch,
     relay,
     consumers,
+    tick:
+      tick &&
+      (async () => {
+        await syncClock()
+        return tick.call(service)
+      }),
     endpoints: async () => Object.keys(definition.access),
     health: (redis) => checkService(db, relay, consumers, redis, bus),
   }
+}
+
+/**
+ * The one clock of a host's services (`CLOCK`): the system's, or a manual clock standing at the system's
+ * time until the clock service moves it, shared with other processes at `<prefix>.clock.manual` on `bus`.
+ *
+ * @example
+ * const clock = hostClock(config.clock, bus, config.streamPrefix)
+ */
+export function hostClock(mode: ClockMode, bus: Bus, streamPrefix: string): Clock {
+  if (mode === 'system') return systemClock
+  return new ManualClock(systemClock.now(), { bus, key: manualTimeKey(streamPrefix) })
 }

@@ -44,6 +44,7 @@ const vars: Record<string, string> = {
   MAX_BODY_BYTES: String(config.http.maxBodyBytes),
   CORS_ORIGINS: config.corsOrigins.join(','),
   STREAM_KEEP: String(config.streamKeep),
+  CLOCK: config.clock,
   ...Object.fromEntries(
     serviceNames.map((name) => [`LIBSQL_URL_${name.toUpperCase()}`, libsql.databaseUrl(name)]),
   ),

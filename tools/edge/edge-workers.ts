@@ -34,6 +34,12 @@ export interface BuiltWorker {
  */
 export async function writeWorkerConfigs(dir: string, vars: Record<string, string> = {}): Promise<string[]> {
   await mkdir(dir, { recursive: true })
+  const bindings = services.map((s) => ({ binding: bindingName(s.name), service: workerName(s.name) }))
+  // The services' variables, less those named like one of the gateway's bindings: `CLOCK` is the
+  // services' clock mode and the gateway's binding to the clock service, and a worker's names are unique.
+  const gatewayVars = Object.fromEntries(
+    Object.entries(vars).filter(([key]) => !bindings.some(({ binding }) => binding === key)),
+  )
   return Promise.all(
     edgeWorkers.map(async ({ name, config }) => {
       const path = resolve(root, config)
@@ -44,12 +50,10 @@ export async function writeWorkerConfigs(dir: string, vars: Record<string, strin
         main: resolve(dirname(path), parsed.main),
         vars: {
           ...parsed.vars,
-          ...vars,
+          ...(gateway ? gatewayVars : vars),
           ...(gateway && { SERVICES: services.map((s) => s.name).join(',') }),
         },
-        ...(gateway && {
-          services: services.map((s) => ({ binding: bindingName(s.name), service: workerName(s.name) })),
-        }),
+        ...(gateway && { services: bindings }),
       }
       const writtenPath = join(dir, `${name}.json`)
       await writeFile(writtenPath, JSON.stringify(written, null, 2))

@@ -73,7 +73,7 @@ async function shutdown(signal: string) {
   if (stopping) return
   stopping = true
   logger.info({ signal }, 'shutting down')
-  const startedAt = Date.now()
+  const startedAt = performance.now()
   // Exiting kills a redis-server this host started (see ensureRedis), also when the deadline fires.
   const deadline = setTimeout(() => {
     logger.error('shutdown took too long; exiting')
@@ -83,7 +83,7 @@ async function shutdown(signal: string) {
   await closeServer()
   await running.stop()
   // Whatever time is left is the redis-server's to write its append-only file and exit.
-  await stopRedis(Math.max(0, config.shutdownTimeoutMs - (Date.now() - startedAt) - 200))
+  await stopRedis(Math.max(0, config.shutdownTimeoutMs - (performance.now() - startedAt) - 200))
   clearTimeout(deadline)
   logger.info('stopped')
   process.exit(0)

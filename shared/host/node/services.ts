@@ -14,9 +14,10 @@ import type { Logger } from '../../logger.ts'
 import type { HostConfig } from '../config.ts'
 import { callerOf } from '../../auth/access.ts'
 import { checkRedis, seesHealthDetails, type HostHealth, type ServiceHealth } from '../health.ts'
-import { wireService, type WiredService } from '../wiring.ts'
+import { hostClock, wireService, type WiredService } from '../wiring.ts'
 import { holdConsumerName } from './consumer-name.ts'
 import { ProducerDatabases } from './producer-databases.ts'
+import { startTicking, type Ticking } from './ticks.ts'
 
 export { ProducerDatabases } from './producer-databases.ts'
 
@@ -24,7 +25,6 @@ export { ProducerDatabases } from './producer-databases.ts'
 const definitionOf = (name: string) => definitions.find((d) => d.name === name)!
 
 export interface RunningService extends WiredService {
-  fetch: (request: Request) => Response | Promise<Response>
   database: Database
 }
 
@@ -33,6 +33,8 @@ export interface RunningServices {
   bus: Bus
   /** What every service here verifies tokens with (and the auth service issues them with). */
   tokens: Tokens
+  /** The one clock of every service in this process. */
+  clock: Clock
   /** Everything, or for a `request`, what its caller may see (`seesHealthDetails`). */
   health(request?: Request): Promise<HostHealth>
   /** Stops consumers (acknowledging work in hand), flushes relays, closes connections. */
@@ -163,18 +165,26 @@ export async function buildService(
     },
   })
   producers.add(name, database)
-  return { ...wired, fetch: wired.app.fetch, database }
+  return { ...wired, database }
+}
+
+export interface StartOptions {
+  /** The services' clock; by default the one `CLOCK` names (see `hostClock`). */
+  clock?: Clock
+  /** The longest wait between two ticks of a service's background work (see `startTicking`). */
+  maxTickDelayMs?: number
 }
 
 /**
- * Builds and starts the configured services in this process: relays publishing, consumers reading.
- * Every database is opened first; one that cannot be (see `DatabaseUnavailable`) stops the process with
- * one fatal line naming its variable and service, and exit code 1, before any consumer group joins.
+ * Builds and starts the configured services in this process: relays publishing, consumers reading,
+ * background work ticking. Every database is opened first; one that cannot be (see
+ * `DatabaseUnavailable`) stops the process with one fatal line naming its variable and service, and
+ * exit code 1, before any consumer group joins.
  */
 export async function startServices(
   config: HostConfig,
   logger: Logger,
-  clock: Clock = systemClock,
+  options: StartOptions = {},
 ): Promise<RunningServices> {
   await mkdir(config.dataDir, { recursive: true })
   const databases = new Map<string, Database>()
@@ -188,11 +198,13 @@ export async function startServices(
     process.exit(1)
   }
   const bus = createRedisBus(config.redisUrl, 'pitstop-host', { commandTimeoutMs: 2_000 })
+  const clock = options.clock ?? hostClock(config.clock, bus, config.streamPrefix)
   const consumerName = await holdConsumerName(config.redisUrl, config.streamPrefix)
   const producers = new ProducerDatabases(config)
   const tokens = hostTokens(config, bus, clock, logger)
   const services: RunningService[] = []
   const checkpointers: Checkpointer[] = []
+  const tickers: Ticking[] = []
 
   for (const name of config.services) {
     const log = logger.child({ service: name })
@@ -216,6 +228,10 @@ export async function startServices(
     }
     service.relay.start()
     for (const consumer of service.consumers) await consumer.start()
+    if (service.tick)
+      tickers.push(
+        await startTicking(service.tick, { clock, logger: log, maxDelayMs: options.maxTickDelayMs }),
+      )
     services.push(service)
     // Only the scheme and host: a libSQL URL may carry an auth token.
     const { protocol, host } = new URL(url)
@@ -226,6 +242,7 @@ export async function startServices(
     services,
     bus,
     tokens,
+    clock,
     async health(request) {
       const redis = await checkRedis(bus)
       const report: Record<string, ServiceHealth> = {}
@@ -235,6 +252,7 @@ export async function startServices(
       return { ok, redis, services: report }
     },
     async stop() {
+      await Promise.all(tickers.map((t) => t.stop()))
       // Consumers finish and acknowledge what they hold while relays publish what is committed.
       await Promise.all([
         ...services.flatMap((s) => s.consumers.map((c) => c.stop())),

@@ -8,7 +8,7 @@ import { newUuidV7 } from '../../clock.ts'
 import { createLogger } from '../../logger.ts'
 import { parseConfig, type HostConfig } from '../config.ts'
 import { createGateway } from '../gateway.ts'
-import { startServices } from './services.ts'
+import { startServices, type StartOptions } from './services.ts'
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
 
 /**
@@ -22,7 +22,7 @@ import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts
  * const res = await host.post('/api/customers', body)
  * await host.cleanup()
  */
-export async function startTestHost(overrides: Partial<HostConfig> = {}) {
+export async function startTestHost(overrides: Partial<HostConfig> = {}, options: StartOptions = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'pitstop-test-'))
   const config: HostConfig = {
     ...parseConfig({ REDIS_URL: TEST_REDIS_URL }),
@@ -32,7 +32,7 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}) {
     claimIdleMs: 1000,
     ...overrides,
   }
-  const running = await startServices(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'))
+  const running = await startServices(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), options)
   const server = serve({ fetch: createGateway(running).fetch, port: 0, hostname: '127.0.0.1' })
   await new Promise<void>((resolve) => server.once('listening', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -40,10 +40,15 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}) {
 
   const tokenFor = async (identity: Identity, lifetimeMs = 3_600_000) =>
     (await running.tokens.issue(identity, lifetimeMs, newUuidV7())).token
-  const manager = `Bearer ${await tokenFor({ role: 'manager', email: 'manager@pitstop.local' })}`
-  const request = (path: string, init: RequestInit = {}) => {
+  // Signed anew for each request, by the host's clock: a test that moves a manual clock on by days
+  // would find a token signed once expired.
+  const request = async (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers)
-    if (!headers.has('authorization')) headers.set('authorization', manager)
+    if (!headers.has('authorization'))
+      headers.set(
+        'authorization',
+        `Bearer ${await tokenFor({ role: 'manager', email: 'manager@pitstop.local' })}`,
+      )
     return fetch(`${url}${path}`, { ...init, headers })
   }
   const send =

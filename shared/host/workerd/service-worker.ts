@@ -5,12 +5,12 @@ import { callerOf } from '../../auth/access.ts'
 import { RevocationList, revokedSessionsKey } from '../../auth/revocations.ts'
 import { createTokens, type Tokens } from '../../auth/tokens.ts'
 import type { Bus } from '../../bus/bus.ts'
-import { newUuidV7, systemClock } from '../../clock.ts'
+import { newUuidV7, systemClock, type Clock } from '../../clock.ts'
 import type { Db } from '../../db/database.ts'
 import { createLogger, type Logger } from '../../logger.ts'
 import type { ServiceDefinition } from '../../service.ts'
 import { checkRedis, seesHealthDetails } from '../health.ts'
-import { wireService, type WiredService } from '../wiring.ts'
+import { hostClock, wireService, type WiredService } from '../wiring.ts'
 import type { DurableObjectNamespace, DurableObjectState, ExecutionContext } from './runtime.ts'
 import { ENDPOINTS_PATH } from './gateway-env.ts'
 import { invocationBus } from './invocation-bus.ts'
@@ -30,6 +30,8 @@ interface Isolate {
   db: Db
   logger: Logger
   tokens: Tokens
+  /** With `CLOCK=manual`, synced from Redis before each request over the invocation's bus. */
+  clock: Clock
   /** The service serving requests; its Redis commands go over the bus of the invocation they run in. */
   service: WiredService
   invocation: AsyncLocalStorage<Invocation>
@@ -61,27 +63,28 @@ function buildIsolate(definition: ServiceDefinition, env: Env): Isolate {
     if (current) current.bus ??= config.openBus(`pitstop-${definition.name}-relay`)
     return current?.bus
   })
+  const clock = hostClock(config.CLOCK, bus, config.STREAM_PREFIX)
   // The isolate's copy of the revoked sessions is refreshed over the bus of the request that finds it stale.
   const revocations = new RevocationList({
     bus,
     key: revokedSessionsKey(config.STREAM_PREFIX),
-    clock: systemClock,
+    clock,
     logger,
   })
-  const tokens = createTokens({ keys: config.authKeys, clock: systemClock, revocations })
-  const service = wire(definition, { config, db, logger, tokens }, bus, () => {
+  const tokens = createTokens({ keys: config.authKeys, clock, revocations })
+  const service = wire(definition, { config, db, logger, clock, tokens }, bus, () => {
     // A commit during another invocation's pass is published by that pass.
     const pass = service.relay.kick()
     const current = invocation.getStore()
     if (pass && current) current.publishing = pass
   })
-  return { config, db, logger, tokens, service, invocation }
+  return { config, db, logger, clock, tokens, service, invocation }
 }
 
 /** The service put together on `bus`; its consumer groups share it. Each commit is its own transaction. */
 function wire(
   definition: ServiceDefinition,
-  { config, db, logger, tokens }: Pick<Isolate, 'config' | 'db' | 'logger' | 'tokens'>,
+  { config, db, logger, clock, tokens }: Pick<Isolate, 'config' | 'db' | 'logger' | 'clock' | 'tokens'>,
   bus: Bus,
   onCommitted?: () => void,
 ) {
@@ -91,7 +94,7 @@ function wire(
     streamPrefix: config.STREAM_PREFIX,
     streamKeep: config.STREAM_KEEP,
     logger,
-    clock: systemClock,
+    clock,
     newId: newUuidV7,
     http: { maxBodyBytes: config.MAX_BODY_BYTES },
     tokens,
@@ -112,17 +115,28 @@ function wire(
   })
 }
 
-/** Publishes what was committed, then runs each consumer group for at most the poll budget. */
-async function backgroundPass(definition: ServiceDefinition, isolate: Isolate): Promise<number> {
+/**
+ * Runs the service's background work when asked (`tick`, from cron), publishes what was committed, then
+ * runs each consumer group for at most the poll budget. Its Redis commands, the isolate's clock's too, go
+ * over a bus of its own.
+ */
+async function backgroundPass(
+  definition: ServiceDefinition,
+  isolate: Isolate,
+  { tick = false } = {},
+): Promise<number> {
   const { config } = isolate
   const bus = config.openBus(`pitstop-${definition.name}-background`)
   try {
-    const { relay, consumers } = wire(definition, isolate, bus)
-    await relay.flush()
-    await relay.trim()
-    let applied = 0
-    for (const group of consumers) applied += await group.poll(config.POLL_BUDGET_MS)
-    return applied
+    return await isolate.invocation.run({ bus }, async () => {
+      const service = wire(definition, isolate, bus)
+      if (tick) await service.tick?.()
+      await service.relay.flush()
+      await service.relay.trim()
+      let applied = 0
+      for (const group of service.consumers) applied += await group.poll(config.POLL_BUDGET_MS)
+      return applied
+    })
   } finally {
     await bus.close()
   }
@@ -140,9 +154,10 @@ function armPoller(env: Env): Promise<unknown> {
 
 /**
  * A service as a workerd module worker: `fetch` serves its API (and `/health`) and publishes right
- * after a commit (`waitUntil`, so the answer does not wait on Redis); `scheduled` is the relay backstop
- * and a bounded consumer pass. Services with consumers also export `ConsumerPoller`, a Durable Object
- * whose alarm polls every `POLL_INTERVAL_MS`, since cron fires at most once a minute.
+ * after a commit (`waitUntil`, so the answer does not wait on Redis); `scheduled` runs the service's
+ * background work (`tick`), the relay backstop and a bounded consumer pass. Services with consumers
+ * also export `ConsumerPoller`, a Durable Object whose alarm polls every `POLL_INTERVAL_MS`, since cron
+ * fires at most once a minute.
  *
  * @example
  * const { worker, ConsumerPoller } = serviceWorker(workshopService)
@@ -177,10 +192,13 @@ export function serviceWorker(definition: ServiceDefinition) {
         armed = true
         ctx.waitUntil(armPoller(env).catch((error) => isolate.logger.warn({ err: error }, 'arming failed')))
       }
-      if (pathname === '/health') return own.fetch(request, { isolate })
+      // `/health` too: who asks is checked against the revoked sessions, read over the invocation's bus.
       const current: Invocation = {}
       return isolate.invocation.run(current, async () => {
-        const response = await isolate.service.app.fetch(request)
+        const response =
+          pathname === '/health'
+            ? await own.fetch(request, { isolate })
+            : await isolate.service.fetch(request)
         ctx.waitUntil((current.publishing ?? Promise.resolve()).finally(() => current.bus?.close()))
         return response
       })
@@ -189,7 +207,7 @@ export function serviceWorker(definition: ServiceDefinition) {
     async scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): Promise<void> {
       const isolate = isolateOf(env)
       ctx.waitUntil(armPoller(env))
-      await backgroundPass(definition, isolate)
+      await backgroundPass(definition, isolate, { tick: true })
     },
   }
 
@@ -200,7 +218,9 @@ export function serviceWorker(definition: ServiceDefinition) {
     ) {}
 
     async fetch(): Promise<Response> {
-      if ((await this.state.storage.getAlarm()) === null) await this.state.storage.setAlarm(Date.now())
+      // Alarms are set in wall-clock time: the system's, whatever the services' clock says.
+      const now = systemClock.now().getTime()
+      if ((await this.state.storage.getAlarm()) === null) await this.state.storage.setAlarm(now)
       return new Response(null, { status: 204 })
     }
 
@@ -211,7 +231,7 @@ export function serviceWorker(definition: ServiceDefinition) {
       } catch (error) {
         isolate.logger.warn({ err: error }, 'consumer pass failed; polling again')
       }
-      await this.state.storage.setAlarm(Date.now() + isolate.config.POLL_INTERVAL_MS)
+      await this.state.storage.setAlarm(systemClock.now().getTime() + isolate.config.POLL_INTERVAL_MS)
     }
   }
 

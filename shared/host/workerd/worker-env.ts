@@ -3,7 +3,13 @@ import type { Bus } from '../../bus/bus.ts'
 import { createRedisBus } from '../../bus/redis-bus.ts'
 import { createUpstashBus } from '../../bus/upstash-bus.ts'
 import { databaseUrlProblem } from '../../db/database.ts'
-import { LogLevel, Positive, StreamPrefix } from '../../environment.ts'
+import {
+  ClockMode,
+  LogLevel,
+  Positive,
+  refuseManualClockInProduction,
+  StreamPrefix,
+} from '../../environment.ts'
 import type { ServiceDefinition } from '../../service.ts'
 import type { TokenKeys } from '../../auth/tokens.ts'
 import { AuthEnvironment, tokenKeys } from '../auth-keys.ts'
@@ -27,6 +33,8 @@ const WorkerEnvironment = v.object({
   /** How soon the consumer alarm fires again after a pass. */
   POLL_INTERVAL_MS: v.optional(Positive, '1000'),
   ...AuthEnvironment,
+  /** `manual`: time stands still until the clock worker moves it (refused with NODE_ENV=production). */
+  CLOCK: ClockMode,
 })
 
 export type WorkerConfig = v.InferOutput<typeof WorkerEnvironment> & {
@@ -59,6 +67,7 @@ export function parseWorkerEnv(definition: ServiceDefinition, env: Record<string
   })
   const { host, settings } = parseWithServiceSettings(workerEnvironment, [definition], env)
   const e = host as v.InferOutput<typeof WorkerEnvironment> & Record<string, string>
+  refuseManualClockInProduction(e.CLOCK, env)
   const upstash = e.UPSTASH_REDIS_REST_URL
   const redisUrl = e.REDIS_URL
   if (!upstash && !redisUrl)

@@ -28,8 +28,9 @@ let libsql: LibsqlDevServer
 let mf: Miniflare
 // Signed as a host would, with the secret the workers verify with; revoked through their list in Redis.
 const tokens = testTokens({ prefix })
+// Long-lived, so the manual clock some tests move on by days leaves them valid.
 const signIn = async (identity: Identity) =>
-  `Bearer ${(await tokens.issue(identity, 3_600_000, crypto.randomUUID())).token}`
+  `Bearer ${(await tokens.issue(identity, 100 * 365 * 24 * 3_600_000, crypto.randomUUID())).token}`
 const manager = await signIn({ role: 'manager', email: 'manager@pitstop.local' })
 /** The request as the manager sends it, unless it carries credentials of its own. */
 function asManager(init: RequestInit = {}): RequestInit {
@@ -410,6 +411,115 @@ describe('the workshop worker', () => {
       (await send('POST', '/api/workshop/planning/2026-12-02/jobs', { ...job, startTime: 'soon' })).status,
     ).toBe(400)
     expect(await (await get('/api/workshop/planning/2026-12-02')).json()).toMatchObject({ jobs: [] })
+  })
+})
+
+describe('the clock worker', () => {
+  it('tells the time through the gateway, refuses to be advanced on the system clock, and runs from cron', async () => {
+    const before = Date.now()
+    const clock = await get('/api/clock')
+    expect(clock.status).toBe(200)
+    const view = (await clock.json()) as { now: string; mode: string; timeZone: string }
+    expect(view).toMatchObject({ mode: 'system', timeZone: 'UTC' })
+    expect(Date.parse(view.now)).toBeGreaterThanOrEqual(before)
+
+    const advance = await send('POST', '/api/clock/advance', { to: '2040-01-01T00:00:00Z' })
+    expect(advance.status).toBe(409)
+    expect(await advance.json()).toMatchObject({ type: 'urn:pitstop:rule:clock-not-manual' })
+
+    const worker = (await mf.getWorker('pitstop-clock')) as unknown as {
+      scheduled(options: { cron: string }): Promise<{ outcome: string }>
+    }
+    expect(await worker.scheduled({ cron: '* * * * *' })).toMatchObject({ outcome: 'ok' })
+    // A fresh database: nothing passes before the clock's first midnight.
+    expect(await streamTypes('clock')).toEqual([])
+  })
+})
+
+describe('workers on a manual clock (CLOCK=manual)', () => {
+  it('move together: an advance of the clock worker reaches the customers worker, each its own isolate', async () => {
+    const manualPrefix = uniquePrefix('workerd-manual')
+    const manualLibsql = await startLibsqlDevServer({ dataDir: join(dir, 'manual'), port: 0 })
+    for (const name of ['clock', 'customers'])
+      (await openDatabase(name, manualLibsql.databaseUrl(name))).client.close()
+    const manual = new Miniflare({
+      workers: workerOptions({
+        STREAM_PREFIX: manualPrefix,
+        REDIS_URL: TEST_REDIS_URL,
+        LOG_LEVEL: 'warn',
+        CLOCK: 'manual',
+        LIBSQL_URL_CLOCK: manualLibsql.databaseUrl('clock'),
+        LIBSQL_URL_CUSTOMERS: manualLibsql.databaseUrl('customers'),
+      }).filter((w) => w.name === 'pitstop-clock' || w.name === 'pitstop-customers'),
+    })
+    try {
+      const workerOf = async (name: string) => {
+        const handle = (await manual.getWorker(name)) as unknown as {
+          fetch(url: string, init?: RequestInit): Promise<Response>
+        }
+        return { fetch: (url: string, init?: RequestInit) => handle.fetch(url, asManager(init)) }
+      }
+      const clock = await workerOf('pitstop-clock')
+      const customers = await workerOf('pitstop-customers')
+      const { now, mode } = (await (await clock.fetch('http://service/api/clock')).json()) as {
+        now: string
+        mode: string
+      }
+      expect(mode).toBe('manual')
+      const to = new Date(Date.parse(now) + 2 * 24 * 60 * 60 * 1000).toISOString()
+
+      const advanced = await clock.fetch('http://service/api/clock/advance', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ to }),
+      })
+      expect(advanced.status).toBe(200)
+      expect(((await advanced.json()) as { daysPassed: string[] }).daysPassed).toHaveLength(2)
+      const registered = await customers.fetch('http://service/api/customers', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(sampleCustomer('cf-manual')),
+      })
+      expect(registered.status).toBe(201)
+
+      await vi.waitFor(async () => {
+        const entries = (await redis.xrange(serviceStream(manualPrefix, 'customers'), '-', '+')) as [
+          string,
+          string[],
+        ][]
+        expect(entries.map(([, f]) => JSON.parse(f[3]!).occurredAt)).toEqual([to])
+      }, waitLong)
+      await vi.waitFor(
+        async () => expect(await redis.xlen(serviceStream(manualPrefix, 'clock'))).toBe(2),
+        waitLong,
+      )
+    } finally {
+      await manual.dispose()
+      await manualLibsql.close()
+      await deleteKeys(manualPrefix)
+    }
+  })
+
+  it('is refused with NODE_ENV=production: 500 problem+json naming CLOCK', async () => {
+    const refused = new Miniflare({
+      workers: workerOptions({
+        STREAM_PREFIX: prefix,
+        REDIS_URL: TEST_REDIS_URL,
+        CLOCK: 'manual',
+        NODE_ENV: 'production',
+        LIBSQL_URL_CLOCK: libsql.databaseUrl('clock'),
+      }).filter((w) => w.name === 'pitstop-clock'),
+    })
+    try {
+      const response = await refused.dispatchFetch('http://pitstop.test/api/clock')
+      expect(response.status).toBe(500)
+      expect(response.headers.get('content-type')).toBe('application/problem+json')
+      expect(((await response.json()) as { detail: string }).detail).toContain(
+        'CLOCK=manual is refused in production (NODE_ENV=production)',
+      )
+    } finally {
+      await refused.dispose()
+    }
   })
 })
 

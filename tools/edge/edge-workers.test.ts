@@ -1,0 +1,33 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { serviceNames } from '../../workers/registry.ts'
+import { writeWorkerConfigs } from './edge-workers.ts'
+
+type WrittenConfig = {
+  name: string
+  vars: Record<string, string>
+  services?: { binding: string; service: string }[]
+  triggers?: { crons: string[] }
+}
+
+describe('the worker configs npm run dev:edge and deploy:edge write', () => {
+  it('give every service worker the variables, and the gateway those not named like its bindings (CLOCK)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pitstop-edge-configs-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+
+    const paths = await writeWorkerConfigs(dir, { CLOCK: 'manual', STREAM_PREFIX: 'edge-test' })
+    const [gateway, ...workers] = await Promise.all(
+      paths.map(async (path) => JSON.parse(await readFile(path, 'utf8')) as WrittenConfig),
+    )
+
+    expect(gateway!.services?.map((s) => s.binding)).toEqual(serviceNames.map((n) => n.toUpperCase()))
+    expect(gateway!.vars).toMatchObject({ STREAM_PREFIX: 'edge-test', SERVICES: serviceNames.join(',') })
+    expect(gateway!.vars).not.toHaveProperty('CLOCK')
+    for (const worker of workers) {
+      expect(worker.vars, worker.name).toMatchObject({ CLOCK: 'manual', STREAM_PREFIX: 'edge-test' })
+      expect(worker.triggers?.crons, worker.name).toEqual(['* * * * *'])
+    }
+  })
+})
