@@ -28,6 +28,7 @@ async function build(service: ServiceDefinition) {
     http: { maxBodyBytes: 1024 },
     tokens: testTokens(),
     settings: v.parse(service.settings ?? v.object({}), {}),
+    production: false,
   })
 }
 

@@ -24,6 +24,8 @@ export interface WiringOptions {
   tokens: Tokens
   /** The service's own settings, as its schema parsed them. */
   settings: Record<string, unknown>
+  /** Whether the host runs in production (`NODE_ENV=production`). */
+  production: boolean
   consumers: {
     /** This process's name in every group it joins. */
     name: string
@@ -77,8 +79,8 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
   const outbox = createOutbox(db, options.onCommitted ?? (() => relay.kick()), {
     groupCommit: options.groupCommit,
   })
-  const { clock, newId, http, tokens, settings } = options
-  const service = definition.create({ db, outbox, clock, newId, logger, http, tokens, settings })
+  const { clock, newId, http, tokens, settings, production } = options
+  const service = definition.create({ db, outbox, clock, newId, logger, http, tokens, settings, production })
   const consumers = service.consumers.map(
     (spec) =>
       new ConsumerGroup({
