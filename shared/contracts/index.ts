@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import { CustomerLinkBody, LoginBody, SessionEnded, SessionStarted } from './auth.ts'
 import { CustomerRegistered, RegisterCustomerBody } from './customers.ts'
 import { RegisterVehicleBody, VehicleRegistered } from './vehicles.ts'
 import {
@@ -14,6 +15,7 @@ export * from './timestamp.ts'
 export * from './customers.ts'
 export * from './vehicles.ts'
 export * from './workshop.ts'
+export * from './auth.ts'
 
 /** Every event on the bus, keyed by its `type`. */
 export const events = {
@@ -22,6 +24,8 @@ export const events = {
   WorkshopPlanningCreated,
   MaintenanceJobPlanned,
   MaintenanceJobFinished,
+  SessionStarted,
+  SessionEnded,
 }
 
 /** Every request body a service accepts, keyed by its name. */
@@ -30,6 +34,8 @@ export const requestBodies = {
   RegisterVehicleBody,
   PlanMaintenanceJobBody,
   FinishMaintenanceJobBody,
+  LoginBody,
+  CustomerLinkBody,
 }
 
 /** Any event this system publishes, checked against its own contract. */
