@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../shared/service.ts'
+import { authService } from './auth/service.ts'
 import { customersService } from './customers/service.ts'
 import { vehiclesService } from './vehicles/service.ts'
 import { workshopService } from './workshop/service.ts'
@@ -8,6 +9,6 @@ import { workshopService } from './workshop/service.ts'
  * line here: the hosts, the gateway's routes and index, the edge workers and their configs, the
  * migrations and `/health` all follow this list.
  */
-export const services: ServiceDefinition[] = [customersService, vehiclesService, workshopService]
+export const services: ServiceDefinition[] = [customersService, vehiclesService, workshopService, authService]
 
 export const serviceNames = services.map((service) => service.name)
