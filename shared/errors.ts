@@ -25,6 +25,31 @@ export class Forbidden extends Error {
   override name = 'Forbidden'
 }
 
+/**
+ * The caller could not be told apart from a stranger: credentials that do not match, say. `problem`
+ * becomes the type (`urn:pitstop:problem:<problem>`).
+ */
+export class Unauthenticated extends Error {
+  override name = 'Unauthenticated'
+  constructor(
+    message: string,
+    readonly problem = 'unauthenticated',
+  ) {
+    super(message)
+  }
+}
+
+/** Too many attempts in a while: refused unheard until `retryAfterSeconds` have passed (a 429). */
+export class TooManyRequests extends Error {
+  override name = 'TooManyRequests'
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message)
+  }
+}
+
 /** Request input failed its schema; each issue names the field (a JSON pointer) and what is wrong. */
 export class InvalidInput extends Error {
   override name = 'InvalidInput'

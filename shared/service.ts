@@ -32,6 +32,8 @@ export interface ServiceDeps<TSettings = Record<string, unknown>> {
   deadLetters: DeadLetterDesk
   /** The service's own settings, parsed from the environment by its `settings` schema. */
   settings: TSettings
+  /** `NODE_ENV=production` (the host parses it): no demo accounts, nothing made up for convenience. */
+  production: boolean
 }
 
 /** A consumer group the service runs: which services' streams it reads and what it does with each event. */

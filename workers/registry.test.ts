@@ -30,6 +30,7 @@ async function build(service: ServiceDefinition) {
     tokens: testTokens(),
     deadLetters: deadLetterDesk(() => []),
     settings: v.parse(service.settings ?? v.object({}), {}),
+    production: false,
   })
 }
 

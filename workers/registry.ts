@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from '../shared/service.ts'
+import { authService } from './auth/service.ts'
 import { clockService } from './clock/service.ts'
 import { customersService } from './customers/service.ts'
 import { vehiclesService } from './vehicles/service.ts'
@@ -11,6 +12,7 @@ import { workshopService } from './workshop/service.ts'
  */
 export const services: ServiceDefinition[] = [
   clockService,
+  authService,
   customersService,
   vehiclesService,
   workshopService,

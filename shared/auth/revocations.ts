@@ -46,6 +46,28 @@ export class RevocationList {
     await this.options.bus.addExpiring(this.options.key, session, expiresAt.getTime())
   }
 
+  /**
+   * Lists again, in Redis and here, those of `ended` (the auth service's own record of ended sessions)
+   * that have not expired and that Redis no longer lists: lost in a flush, or a restart without
+   * persistence. Returns how many were missing.
+   */
+  async restore(ended: readonly { session: string; expiresAt: Date }[]): Promise<number> {
+    const now = this.options.clock.now().getTime()
+    const listed = new Set(
+      (await this.options.bus.unexpired(this.options.key, now)).map(([session]) => session),
+    )
+    const missing = ended.filter(
+      ({ session, expiresAt }) => expiresAt.getTime() > now && !listed.has(session),
+    )
+    for (const { session, expiresAt } of missing) this.revoked.set(session, expiresAt.getTime())
+    await Promise.all(
+      missing.map(({ session, expiresAt }) =>
+        this.options.bus.addExpiring(this.options.key, session, expiresAt.getTime()),
+      ),
+    )
+    return missing.length
+  }
+
   private async refresh(): Promise<void> {
     this.refreshing = true
     const now = this.options.clock.now().getTime()

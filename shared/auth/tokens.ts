@@ -20,6 +20,11 @@ export interface Tokens {
   verify(token: string): Promise<Verified>
   /** Ends the principal's session for good, everywhere (see `RevocationList`). */
   revoke(principal: Principal): Promise<void>
+  /**
+   * Lists again the ended sessions Redis has lost, from the auth service's record of them; returns how
+   * many were missing (see `RevocationList.restore`).
+   */
+  restoreRevocations(ended: readonly { session: string; expiresAt: Date }[]): Promise<number>
 }
 
 const encoder = new TextEncoder()
@@ -112,5 +117,6 @@ export function createTokens({
     },
 
     revoke: (principal) => revocations.add(principal.session, principal.expiresAt),
+    restoreRevocations: (ended) => revocations.restore(ended),
   }
 }

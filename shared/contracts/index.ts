@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { AdvanceClockBody, DayHasPassed } from './clock.ts'
+import { CustomerLinkBody, LoginBody, SessionEnded, SessionStarted } from './auth.ts'
 import { CustomerRegistered, RegisterCustomerBody } from './customers.ts'
 import { RegisterVehicleBody, VehicleRegistered } from './vehicles.ts'
 import {
@@ -16,6 +17,7 @@ export * from './customers.ts'
 export * from './vehicles.ts'
 export * from './workshop.ts'
 export * from './clock.ts'
+export * from './auth.ts'
 
 /** Every event on the bus, keyed by its `type`. */
 export const events = {
@@ -25,6 +27,8 @@ export const events = {
   MaintenanceJobPlanned,
   MaintenanceJobFinished,
   DayHasPassed,
+  SessionStarted,
+  SessionEnded,
 }
 
 /** Every request body a service accepts, keyed by its name. */
@@ -34,6 +38,8 @@ export const requestBodies = {
   PlanMaintenanceJobBody,
   FinishMaintenanceJobBody,
   AdvanceClockBody,
+  LoginBody,
+  CustomerLinkBody,
 }
 
 /** Any event this system publishes, checked against its own contract. */

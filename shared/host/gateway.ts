@@ -11,7 +11,8 @@ import type { HostHealth } from './health.ts'
 export interface GatewayTargets {
   services: {
     name: string
-    fetch(request: Request): Response | Promise<Response>
+    /** `bindings`: the host's own for the request (`@hono/node-server`'s connection), handed on. */
+    fetch(request: Request, bindings?: unknown): Response | Promise<Response>
     /** The service's endpoints (its definition's `api`), for the index page. */
     endpoints(): Promise<string[]>
   }[]
@@ -54,9 +55,12 @@ export function createGateway(running: GatewayTargets, options: GatewayOptions =
       // Also matches `/api/<service>` itself.
       .all('/api/:service/*', async (c) => {
         const service = byName.get(c.req.param('service'))
-        // The service keeps the gateway's request id, so both log and answer the same one.
+        // The service keeps the gateway's request id, so both log and answer the same one, and the
+        // host's bindings: on Node the connection, the one client address nobody can forge.
         if (service)
-          return mutable(await service.fetch(withHeader(c.req.raw, 'x-request-id', c.get('requestId'))))
+          return mutable(
+            await service.fetch(withHeader(c.req.raw, 'x-request-id', c.get('requestId')), c.env),
+          )
         return problem(c, {
           type: 'about:blank',
           title: `Service ${c.req.param('service')} does not run here`,

@@ -26,6 +26,8 @@ export interface WiringOptions {
   tokens: Tokens
   /** The service's own settings, as its schema parsed them. */
   settings: Record<string, unknown>
+  /** Whether the host runs in production (`NODE_ENV=production`). */
+  production: boolean
   consumers: {
     /** This process's name in every group it joins. */
     name: string
@@ -48,8 +50,11 @@ export interface WiringOptions {
 export interface WiredService {
   name: string
   app: Service['app']
-  /** Serves a request with the app; a manual clock first takes the time shared by the clock service. */
-  fetch(request: Request): Response | Promise<Response>
+  /**
+   * Serves a request with the app, with the host's `bindings` (on Node, the connection the client
+   * address comes from); a manual clock first takes the time shared by the clock service.
+   */
+  fetch(request: Request, bindings?: unknown): Response | Promise<Response>
   relay: OutboxRelay
   consumers: ConsumerGroup[]
   /** The service's background work, a manual clock synced first (see `Service.tick`); none, undefined. */
@@ -83,11 +88,22 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
   const outbox = createOutbox(db, options.onCommitted ?? (() => relay.kick()), {
     groupCommit: options.groupCommit,
   })
-  const { clock, newId, http, tokens, settings } = options
+  const { clock, newId, http, tokens, settings, production } = options
   // The groups come from what the service declares, so its desk finds them only once they are made.
   let consumers: ConsumerGroup[] = []
   const deadLetters = deadLetterDesk(() => consumers)
-  const service = definition.create({ db, outbox, clock, newId, logger, http, tokens, deadLetters, settings })
+  const service = definition.create({
+    db,
+    outbox,
+    clock,
+    newId,
+    logger,
+    http,
+    tokens,
+    deadLetters,
+    settings,
+    production,
+  })
   // Only a manual clock is synced: one Redis read before each request. The system's costs nothing here.
   const manual = clock instanceof ManualClock ? clock : undefined
   const syncClock = () =>
@@ -118,9 +134,9 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
     name: definition.name,
     app: service.app,
     fetch: manual
-      ? async (request) => {
+      ? async (request, bindings) => {
           await syncClock()
-          return service.app.fetch(request)
+          return service.app.fetch(request, bindings)
         }
       : service.app.fetch,
     relay,

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { describe, expect, it, vi } from 'vitest'
-import { InvalidInput, NotFound, RuleViolation } from '../errors.ts'
+import { InvalidInput, NotFound, RuleViolation, TooManyRequests, Unauthenticated } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { onError, problem } from './problem.ts'
 
@@ -90,6 +90,34 @@ describe('onError', () => {
       type: 'about:blank',
       title: 'No job j-1',
       status: 404,
+      instance: '/jobs/j-1',
+    })
+  })
+
+  it('answers a caller it cannot tell from a stranger with 401, the problem in type, and WWW-Authenticate', async () => {
+    const response = await throwing(
+      new Unauthenticated('Wrong e-mail or password', 'invalid-credentials'),
+    ).request()
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toBe('Bearer')
+    expect(await response.json()).toEqual({
+      type: 'urn:pitstop:problem:invalid-credentials',
+      title: 'Wrong e-mail or password',
+      status: 401,
+      instance: '/jobs/j-1',
+    })
+    const plain = await throwing(new Unauthenticated('Sign in first')).request()
+    expect(await plain.json()).toMatchObject({ type: 'urn:pitstop:problem:unauthenticated' })
+  })
+
+  it('answers too many requests with 429 and Retry-After in seconds', async () => {
+    const response = await throwing(new TooManyRequests('Too many failed sign-ins', 61)).request()
+    expect(response.status).toBe(429)
+    expect(response.headers.get('retry-after')).toBe('61')
+    expect(await response.json()).toEqual({
+      type: 'urn:pitstop:problem:too-many-requests',
+      title: 'Too many failed sign-ins',
+      status: 429,
       instance: '/jobs/j-1',
     })
   })

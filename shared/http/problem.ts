@@ -2,7 +2,14 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { Logger } from '../logger.ts'
-import { Forbidden, InvalidInput, NotFound, RuleViolation } from '../errors.ts'
+import {
+  Forbidden,
+  InvalidInput,
+  NotFound,
+  RuleViolation,
+  TooManyRequests,
+  Unauthenticated,
+} from '../errors.ts'
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -44,6 +51,18 @@ export const onError: ErrorHandler = (error, c) => {
   if (error instanceof NotFound) return problem(c, { type: 'about:blank', title: error.message, status: 404 })
   if (error instanceof Forbidden)
     return problem(c, { type: 'urn:pitstop:problem:forbidden', title: error.message, status: 403 })
+  if (error instanceof Unauthenticated)
+    return problem(
+      c,
+      { type: `urn:pitstop:problem:${error.problem}`, title: error.message, status: 401 },
+      { 'www-authenticate': 'Bearer' },
+    )
+  if (error instanceof TooManyRequests)
+    return problem(
+      c,
+      { type: 'urn:pitstop:problem:too-many-requests', title: error.message, status: 429 },
+      { 'retry-after': String(error.retryAfterSeconds) },
+    )
   if (error instanceof HTTPException && error.status < 500) {
     return problem(c, { type: 'about:blank', title: error.message || 'Bad request', status: error.status })
   }

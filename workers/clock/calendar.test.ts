@@ -40,6 +40,7 @@ async function clockServiceOn(url: string, clock: Clock, timeZone = 'Europe/Amst
     http: { maxBodyBytes: 1024 },
     tokens,
     deadLetters: deadLetterDesk(() => []),
+    production: false,
     settings: { WORKSHOP_TZ: timeZone },
   })
   /** The manager's credentials, signed at the clock's time of asking. */

@@ -156,6 +156,7 @@ export async function buildService(
     http: config.http,
     tokens,
     settings: config.settings[name] ?? {},
+    production: config.production,
     consumers: {
       name: consumerName,
       bus: (group) => createRedisBus(config.redisUrl, `pitstop-${group}`),

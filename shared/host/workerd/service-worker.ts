@@ -99,6 +99,7 @@ function wire(
     http: { maxBodyBytes: config.MAX_BODY_BYTES },
     tokens,
     settings: config.settings,
+    production: config.NODE_ENV === 'production',
     consumers: {
       // A stable name: the next invocation drains what this one left pending.
       name: `${definition.name}-edge`,
