@@ -31,7 +31,7 @@ describe.each<Runtime>(['node', 'deno'])('the host under %s', (runtime) => {
   it('cuts off a client that sends its headers but not the whole body, with 408, after REQUEST_TIMEOUT_MS', async () => {
     const { answer, openMs } = await stallAfter(
       host.url,
-      'POST /api/customers HTTP/1.1\r\nhost: pitstop\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"name":',
+      `POST /api/customers HTTP/1.1\r\nhost: pitstop\r\nauthorization: ${host.authorization()}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"name":`,
     )
     expect(answer).toMatch(/^HTTP\/1\.1 408 /)
     expect(openMs).toBeGreaterThanOrEqual(900)

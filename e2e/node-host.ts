@@ -96,10 +96,12 @@ export async function startNodeHost(
 
   const start = async () => {
     const [binary, args] = hostCommand(runtime)
+    // As a user's shell starts it: without the test runner's NODE_ENV=test.
+    const { NODE_ENV: _, ...inherited } = process.env
     child = spawn(binary, args, {
       cwd: root,
       env: {
-        ...process.env,
+        ...inherited,
         PORT: String(port),
         DATA_DIR: dataDir,
         STREAM_PREFIX: streamPrefix,

@@ -47,10 +47,13 @@ async function settles(promise: Promise<unknown>, ms: number) {
   return { outcome, ms: Date.now() - startedAt }
 }
 
-/** `/health` once, with how long it took to answer. */
-async function timedHealth(url: string) {
+/** `/health` once, as the manager (who learns what fails), with how long it took to answer. */
+async function timedHealth(host: { url: string; authorization(): string }) {
   const startedAt = Date.now()
-  const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) })
+  const res = await fetch(`${host.url}/health`, {
+    headers: { authorization: host.authorization() },
+    signal: AbortSignal.timeout(5_000),
+  })
   const body = (await res.json()) as { status: string; redis: string }
   return { status: res.status, body, ms: Date.now() - startedAt }
 }
@@ -67,7 +70,7 @@ describe('the Node host while Redis is down', () => {
       await redis.stop() // SIGKILL: nothing answers on its port any more
       // Asked again and again for a while: at any point of the client's reconnection attempts.
       for (const until = Date.now() + 8_000; Date.now() < until; await sleep(250)) {
-        const health = await timedHealth(host.url)
+        const health = await timedHealth(host)
         expect(health.status).toBe(503)
         expect(health.body.redis).toMatch(/^unreachable/)
         expect(health.ms).toBeLessThanOrEqual(1_000)
@@ -109,7 +112,7 @@ describe('the Node host while Redis is down', () => {
       expect(alive(pid)).toBe(true)
       process.kill(pid, 'SIGSTOP') // accepts connections, answers nothing
 
-      const health = await timedHealth(host.url)
+      const health = await timedHealth(host)
       expect(health.status).toBe(503)
       expect(health.body.redis).toMatch(/^unreachable/)
       expect(health.ms).toBeLessThanOrEqual(1_000)

@@ -13,29 +13,44 @@ export interface RevocationListOptions {
   logger: Logger
   /** How stale this process's copy may get before a request refreshes it; default 1 s. */
   refreshMs?: number
+  /** How long a request waits for a refresh before it goes on with the copy as it is; default 100 ms. */
+  waitMs?: number
 }
+
+/** A refresh started this long ago and not ended is taken for lost (an invocation ended under it). */
+const LOST_AFTER_MS = 10_000
 
 /**
  * The sessions ended before their expiry, shared by every process and worker through Redis and copied
  * into each, so checking a token costs no round trip: a revocation made here counts here at once, one
  * made elsewhere within `refreshMs`. The copy only grows until entries expire, so Redis losing the set
  * (a flush) loses nothing a running process knew; the auth service writes its revocations again then.
- * While Redis is unreachable the copy stays as it was, and the failure is logged.
+ * While Redis is slow or unreachable the copy answers as it stands, after `waitMs` at most, and the
+ * failure is logged: requests go on, rather than each waiting for Redis to time out.
  */
 export class RevocationList {
   private readonly revoked = new Map<string, number>()
   private refreshedAt = Number.NEGATIVE_INFINITY
-  private refreshing = false
+  private refreshStartedAt = Number.NEGATIVE_INFINITY
   private readonly refreshMs: number
+  private readonly waitMs: number
 
   constructor(private readonly options: RevocationListOptions) {
     this.refreshMs = options.refreshMs ?? 1_000
+    this.waitMs = options.waitMs ?? 100
   }
 
   async has(session: string): Promise<boolean> {
+    const now = performance.now()
     // Only the request that starts a refresh waits for it: on workerd one request may not wait on I/O
     // another request started.
-    if (!this.refreshing && performance.now() - this.refreshedAt >= this.refreshMs) await this.refresh()
+    if (now - this.refreshedAt >= this.refreshMs && now - this.refreshStartedAt >= LOST_AFTER_MS) {
+      this.refreshStartedAt = now
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const patience = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.waitMs)))
+      await Promise.race([this.refresh(), patience])
+      clearTimeout(timer)
+    }
     const until = this.revoked.get(session)
     return until !== undefined && until > this.options.clock.now().getTime()
   }
@@ -69,7 +84,6 @@ export class RevocationList {
   }
 
   private async refresh(): Promise<void> {
-    this.refreshing = true
     const now = this.options.clock.now().getTime()
     try {
       for (const [session, until] of await this.options.bus.unexpired(this.options.key, now))
@@ -82,7 +96,7 @@ export class RevocationList {
       )
     } finally {
       this.refreshedAt = performance.now()
-      this.refreshing = false
+      this.refreshStartedAt = Number.NEGATIVE_INFINITY
     }
   }
 }

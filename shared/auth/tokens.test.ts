@@ -1,6 +1,8 @@
 import { SignJWT } from 'jose'
+import { once } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createRedisBus } from '../bus/redis-bus.ts'
 import type { Clock } from '../clock.ts'
 import { createLogger } from '../logger.ts'
@@ -353,7 +355,7 @@ describe('a revoked session', () => {
 
 describe('the revoked sessions while Redis cannot be reached', () => {
   /** Tokens whose list lives in a Redis nobody listens for, logging errors into `lines`. */
-  function unreachable() {
+  function unreachable(url = 'redis://127.0.0.1:1') {
     const lines: string[] = []
     const sink = new Writable({
       write(chunk, _, done) {
@@ -361,7 +363,7 @@ describe('the revoked sessions while Redis cannot be reached', () => {
         done()
       },
     })
-    const bus = createRedisBus('redis://127.0.0.1:1', 'test-unreachable', { lazy: true })
+    const bus = createRedisBus(url, 'test-unreachable', { lazy: true })
     closers.push(() => bus.close())
     const revocations = new RevocationList({
       bus,
@@ -391,11 +393,28 @@ describe('the revoked sessions while Redis cannot be reached', () => {
     expect(await tokens.verify(other.token)).toMatchObject({ ok: true })
     expect(await tokens.verify(revoked.token)).toEqual({ ok: false, problem: 'revoked' })
 
-    const errors = lines.map((line) => JSON.parse(line) as { level: number; msg: string })
-    expect(errors.length).toBeGreaterThanOrEqual(1)
-    expect(errors[0]).toMatchObject({
-      level: 50,
-      msg: expect.stringContaining('cannot read the revoked sessions'),
+    // Logged when Redis's refusal arrives: verifying did not wait for it.
+    await vi.waitFor(() => {
+      const errors = lines.map((line) => JSON.parse(line) as { level: number; msg: string })
+      expect(errors.length).toBeGreaterThanOrEqual(1)
+      expect(errors[0]).toMatchObject({
+        level: 50,
+        msg: expect.stringContaining('cannot read the revoked sessions'),
+      })
     })
+  })
+
+  it('does not wait for a Redis that takes connections but answers nothing: the copy answers', async () => {
+    const silent = createServer(() => {}).listen(0, '127.0.0.1')
+    await once(silent, 'listening')
+    closers.push(async () => void silent.close())
+    const { tokens } = unreachable(`redis://127.0.0.1:${(silent.address() as AddressInfo).port}`)
+    const { token } = await tokens.issue(mechanic, HOUR, 'session-silent')
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now()
+      expect(await tokens.verify(token)).toMatchObject({ ok: true })
+      expect(performance.now() - started).toBeLessThan(1_000)
+      await sleep(60)
+    }
   })
 })

@@ -8,6 +8,7 @@ import { startLibsqlDevServer } from '../libsql-dev-server/server.ts'
 import { ensureRedis } from '../../shared/host/node/redis-server.ts'
 import { startUpstashBridge } from '../upstash-bridge/server.ts'
 import { root, writeWorkerConfigs } from './edge-workers.ts'
+import { demoAccountsNotice } from '../../workers/auth/staff-accounts.ts'
 
 // `npm run dev:edge`: the whole system under `wrangler dev`, configured like the Node host (PORT,
 // DATA_DIR, REDIS_URL, STREAM_PREFIX, ...): Redis (started under DATA_DIR when none answers), the
@@ -31,11 +32,14 @@ const bridge =
     : undefined
 
 if (config.authSecretGenerated) logger.warn(randomSecretNotice)
+// The auth worker seeds its accounts at the first sign-in, where nobody reads its log: said here.
+if (!config.production && !config.settings.auth?.STAFF_ACCOUNTS) logger.warn(demoAccountsNotice)
 const vars: Record<string, string> = {
   // Every worker verifies tokens itself, so all get the one secret (made up for this run when unset).
   AUTH_SECRET: config.authKeys.current,
   ...(config.authKeys.previous ? { AUTH_SECRET_PREVIOUS: config.authKeys.previous } : {}),
-  ...(process.env.NODE_ENV ? { NODE_ENV: process.env.NODE_ENV } : {}),
+  // Over the auth worker's own `production`, which keeps a deployment from seeding the demo accounts.
+  NODE_ENV: process.env.NODE_ENV ?? 'development',
   STREAM_PREFIX: config.streamPrefix,
   REDIS_URL: config.redisUrl,
   LOG_LEVEL: config.logLevel,

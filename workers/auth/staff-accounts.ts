@@ -15,6 +15,12 @@ export const demoAccounts: StaffAccount[] = staffRoles.map((role) => ({
   password: 'pitstop',
 }))
 
+/** What a host says when it lets the demo accounts sign in. */
+export const demoAccountsNotice =
+  'STAFF_ACCOUNTS is not set: signing in with the demo accounts ' +
+  `${demoAccounts.map(({ email, role }) => `${email} (${role})`).join(', ')}, password "pitstop". ` +
+  'Set STAFF_ACCOUNTS before anyone else can reach this host'
+
 const Email = v.pipe(v.string(), v.email())
 
 /**

@@ -4,7 +4,7 @@ import { syncStaffAccounts } from './accounts.ts'
 import { DEFAULT_ITERATIONS } from './passwords.ts'
 import type { SessionBook } from './sessions.ts'
 import type { AuthSettings } from './settings.ts'
-import { demoAccounts, parseStaffAccounts, type StaffAccount } from './staff-accounts.ts'
+import { demoAccounts, demoAccountsNotice, parseStaffAccounts, type StaffAccount } from './staff-accounts.ts'
 
 type Deps = ServiceDeps<AuthSettings>
 
@@ -28,12 +28,7 @@ function staffAccountsWanted({ settings, production, logger }: Deps): StaffAccou
     )
     return []
   }
-  logger.warn(
-    { accounts: demoAccounts.map(({ email, role }) => ({ email, role })) },
-    'STAFF_ACCOUNTS is not set: signing in with the demo accounts ' +
-      `${demoAccounts.map(({ email, role }) => `${email} (${role})`).join(', ')}, password "pitstop". ` +
-      'Set STAFF_ACCOUNTS before anyone else can reach this host',
-  )
+  logger.warn({ accounts: demoAccounts.map(({ email, role }) => ({ email, role })) }, demoAccountsNotice)
   return demoAccounts
 }
 
