@@ -1,5 +1,6 @@
 import { sampleCustomer } from '../shared/host/node/test-host.ts'
 import { load, type Request } from './load.ts'
+import type { Target } from './sign-in.ts'
 
 const plates = ['BA-01-AA', 'BA-02-AA', 'BA-03-AA']
 const days = 500
@@ -36,28 +37,31 @@ export function jobPlans(): () => Request {
   }
 }
 
-/** Registers the customer and vehicles the job plans refer to. */
-export async function seedWorkshop(url: string) {
-  const post = (path: string, body: unknown) =>
-    fetch(`${url}${path}`, {
+/** Registers the customer and vehicles the job plans refer to, with the target's credentials. */
+export async function seedWorkshop({ url, headers }: Target) {
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     })
+    if (response.status !== 201) throw new Error(`seeding: POST ${path} answered ${response.status}`)
+  }
   await post('/api/customers', sampleCustomer('bench-owner'))
   for (const licenseNumber of plates)
     await post('/api/vehicles', { licenseNumber, brand: 'Opel', type: 'Astra', ownerId: 'bench-owner' })
   for (;;) {
-    if ((await fetch(`${url}/api/workshop/refdata/vehicles/${plates[2]}`)).ok) return
+    if ((await fetch(`${url}/api/workshop/refdata/vehicles/${plates[2]}`, { headers })).ok) return
     await new Promise((r) => setTimeout(r, 20))
   }
 }
 
 /**
  * Registrations at 50 connections after a 2-second warm-up, the same for every server that registers
- * customers (the host, the naive app, the edge gateway): each 2xx is a committed customer.
+ * customers (the host, the naive app, the edge gateway), each signed in its own way: each 2xx is a
+ * committed customer.
  */
-export async function registrationThroughput(url: string, seconds: number) {
-  await load(url, 50, 2, registrations('warm'))
-  return load(url, 50, seconds, registrations('load'))
+export async function registrationThroughput(target: Target, seconds: number) {
+  await load(target, 50, 2, registrations('warm'))
+  return load(target, 50, seconds, registrations('load'))
 }

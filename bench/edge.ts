@@ -4,6 +4,7 @@ import { registrations, registrationThroughput } from './commands.ts'
 import { load, oneConnection, type LoadResult } from './load.ts'
 import type { BenchRun } from './node-host.ts'
 import { freePort, root, startScript, startServer } from './servers.ts'
+import { signIn } from './sign-in.ts'
 
 export interface EdgeFigures {
   /** At 50 connections, and at one. */
@@ -27,7 +28,7 @@ const startTimeoutMs = 120_000
 
 /**
  * `POST /api/customers` through the gateway of `npm run dev:edge` (libSQL dev server, wrangler with the
- * gateway and every service worker), at one connection, then at 50 after a warm-up.
+ * gateway and every service worker), at one connection, then at 50 after a warm-up, signed in.
  */
 export async function edgeUnderLoad(run: BenchRun): Promise<EdgeFigures> {
   const streamPrefix = `${run.prefix}-edge`
@@ -45,18 +46,23 @@ export async function edgeUnderLoad(run: BenchRun): Promise<EdgeFigures> {
     timeoutMs: startTimeoutMs,
   })
   try {
+    // As the demo mechanic, signed in through the gateway (the auth worker) once it is ready.
+    const mechanic = await signIn(edge.url)
     // One connection first (after a warm-up, as at 50): a server that falls behind at 50 connections
     // is still working off their requests seconds after the load has stopped.
-    await oneConnection(edge.url, 2, registrations('warm-one'))
-    const one = await oneConnection(edge.url, run.seconds, registrations('one'))
-    return { one, many: await registrationThroughput(edge.url, run.seconds) }
+    await oneConnection(mechanic, 2, registrations('warm-one'))
+    const one = await oneConnection(mechanic, run.seconds, registrations('one'))
+    return { one, many: await registrationThroughput(mechanic, run.seconds) }
   } finally {
     await edge.stop()
     await deleteKeys(streamPrefix, run.redisUrl)
   }
 }
 
-/** A hello-world worker (bench/hello-worker) under its own `wrangler dev`, loaded as the gateway is. */
+/**
+ * A hello-world worker (bench/hello-worker) under its own `wrangler dev`, loaded as the gateway is but
+ * without credentials: it measures the platform.
+ */
 export async function helloWorkerUnderLoad(run: BenchRun): Promise<EdgeFigures> {
   const port = await freePort()
   const hello = await startServer(
@@ -78,10 +84,10 @@ export async function helloWorkerUnderLoad(run: BenchRun): Promise<EdgeFigures> 
   )
   const get = () => ({ method: 'GET', path: '/' }) as const
   try {
-    await oneConnection(hello.url, 2, get)
-    const one = await oneConnection(hello.url, run.seconds, get)
-    await load(hello.url, 50, 2, get)
-    return { one, many: await load(hello.url, 50, run.seconds, get) }
+    await oneConnection(hello, 2, get)
+    const one = await oneConnection(hello, run.seconds, get)
+    await load(hello, 50, 2, get)
+    return { one, many: await load(hello, 50, run.seconds, get) }
   } finally {
     await hello.stop()
   }

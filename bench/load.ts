@@ -1,6 +1,7 @@
 import autocannon from 'autocannon'
 import { percentile } from './effect-latency.ts'
 import { httpClient } from './http-client.ts'
+import type { Target } from './sign-in.ts'
 
 export interface LoadResult {
   perSecond: number
@@ -16,15 +17,15 @@ export interface Request {
 }
 
 /**
- * `connections` clients sending `next()` back to back for `seconds`: 2xx answers per second and their
- * latency percentiles (whole milliseconds, as autocannon records them).
+ * `connections` clients sending `next()` to `target` (with its headers) back to back for `seconds`: 2xx
+ * answers per second and their latency percentiles (whole milliseconds, as autocannon records them).
  */
-export async function load(url: string, connections: number, seconds: number, next: () => Request) {
+export async function load(target: Target, connections: number, seconds: number, next: () => Request) {
   const result = await autocannon({
-    url,
+    url: target.url,
     connections,
     duration: seconds,
-    headers: { 'content-type': 'application/json' },
+    headers: { ...target.headers, 'content-type': 'application/json' },
     requests: [{ setupRequest: (request: object) => ({ ...request, ...next() }) }],
   })
   return {
@@ -40,8 +41,12 @@ export async function load(url: string, connections: number, seconds: number, ne
  * the latency is a millisecond or two, which autocannon's whole milliseconds would blur. Errors count
  * with the non-2xx answers, as autocannon counts them.
  */
-export async function oneConnection(url: string, seconds: number, next: () => Request): Promise<LoadResult> {
-  const send = httpClient(url)
+export async function oneConnection(
+  target: Target,
+  seconds: number,
+  next: () => Request,
+): Promise<LoadResult> {
+  const send = httpClient(target)
   const latencies: number[] = []
   let non2xx = 0
   const end = performance.now() + seconds * 1000
