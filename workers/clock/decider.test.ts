@@ -97,4 +97,15 @@ describe('a manual clock in Europe/Amsterdam standing at 2026-12-01T10:00:00.000
   it('refuses to go back, even by a millisecond, as bad input', () => {
     amsterdam.given([]).when(advance(now, '2026-12-01T09:59:59.999Z')).thenThrows(InvalidInput)
   })
+
+  it('moves on by 366 days at most in one advance, and refuses a millisecond more as bad input', () => {
+    const days = Array.from({ length: 366 }, (_, i) =>
+      new Date(Date.UTC(2026, 11, 1 + i)).toISOString().slice(0, 10),
+    )
+    amsterdam
+      .given([])
+      .when(advance(now, '2027-12-02T10:00:00.000Z'))
+      .then(passed(...days))
+    amsterdam.given([]).when(advance(now, '2027-12-02T10:00:00.001Z')).thenThrows(InvalidInput)
+  })
 })

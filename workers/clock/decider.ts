@@ -37,7 +37,22 @@ export function evolve(state: ClockState, { data }: DayHasPassed): ClockState {
 
 function advanceClock({ now, to }: AdvanceClock['data'], state: ClockState, timeZone: string) {
   notBackwards(now, to)
+  withinAYear(now, to)
   return daysEndedBy(to, state, timeZone)
+}
+
+/** The most one advance moves the clock on: a year of days is a year of events, written at once. */
+export const MAX_ADVANCE_DAYS = 366
+
+/** Bounded, so no request makes more events than a host can hold in memory and write in one batch. */
+function withinAYear(now: string, to: string): void {
+  if (Date.parse(to) - Date.parse(now) > MAX_ADVANCE_DAYS * 86_400_000)
+    throw new InvalidInput([
+      {
+        field: '/to',
+        message: `must be at most ${MAX_ADVANCE_DAYS} days after the clock's time, ${now}; move it on in steps`,
+      },
+    ])
 }
 
 /** Time moves forward only: an earlier time is bad input (400 naming `to`), and changes nothing. */
