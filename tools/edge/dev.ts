@@ -34,10 +34,15 @@ const bridge =
 if (config.authSecretGenerated) logger.warn(randomSecretNotice)
 // The auth worker seeds its accounts at the first sign-in, where nobody reads its log: said here.
 if (!config.production && !config.settings.auth?.STAFF_ACCOUNTS) logger.warn(demoAccountsNotice)
-const vars: Record<string, string> = {
-  // Every worker verifies tokens itself, so all get the one secret (made up for this run when unset).
+// Every worker verifies tokens itself, so all get the one secret (made up for this run when unset).
+const secrets: Record<string, string> = {
   AUTH_SECRET: config.authKeys.current,
   ...(config.authKeys.previous ? { AUTH_SECRET_PREVIOUS: config.authKeys.previous } : {}),
+  ...(config.settings.auth?.STAFF_ACCOUNTS
+    ? { STAFF_ACCOUNTS: String(config.settings.auth.STAFF_ACCOUNTS) }
+    : {}),
+}
+const vars: Record<string, string> = {
   // Over the auth worker's own `production`, which keeps a deployment from seeding the demo accounts.
   NODE_ENV: process.env.NODE_ENV ?? 'development',
   STREAM_PREFIX: config.streamPrefix,
@@ -55,7 +60,7 @@ const vars: Record<string, string> = {
   // Each service's own settings, as this environment gave them (or their defaults).
   ...Object.fromEntries(
     Object.values(config.settings).flatMap((settings) =>
-      Object.entries(settings).map(([name, value]) => [name, String(value)]),
+      Object.entries(settings).flatMap(([name, value]) => (name in secrets ? [] : [[name, String(value)]])),
     ),
   ),
   // Poll pacing on workerd has no Node host equivalent; passed on when set.
@@ -66,7 +71,7 @@ const vars: Record<string, string> = {
   ),
   ...(bridge ? { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: 'dev-token' } : {}),
 }
-const configs = await writeWorkerConfigs(join(dataDir, 'wrangler'), vars)
+const configs = await writeWorkerConfigs(join(dataDir, 'wrangler'), vars, secrets)
 // wrangler's and Miniflare's own chatter, off: no telemetry (nor its notice), no banner and with it no
 // update check against the npm registry, no fetch of `Request.cf` from Cloudflare (which fails offline
 // with a stack trace; a placeholder serves locally).

@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { serviceNames } from '../../workers/registry.ts'
 import { writeWorkerConfigs } from './edge-workers.ts'
@@ -28,6 +28,28 @@ describe('the worker configs npm run dev:edge and deploy:edge write', () => {
     for (const worker of workers) {
       expect(worker.vars, worker.name).toMatchObject({ CLOCK: 'manual', STREAM_PREFIX: 'edge-test' })
       expect(worker.triggers?.crons, worker.name).toEqual(['* * * * *'])
+    }
+  })
+
+  it("keep secrets out of the configs wrangler prints: each service worker's .dev.vars, for its owner only", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pitstop-edge-configs-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    const secrets = {
+      AUTH_SECRET: 'a secret of the run, with = and +/',
+      STAFF_ACCOUNTS: "manager:o'neil@x.example:p#w",
+    }
+
+    const [gateway, ...workers] = await writeWorkerConfigs(dir, { STREAM_PREFIX: 'edge-test' }, secrets)
+
+    for (const path of [gateway!, ...workers])
+      expect(await readFile(path, 'utf8'), path).not.toContain('a secret of the run')
+    await expect(stat(join(dirname(gateway!), '.dev.vars'))).rejects.toThrow()
+    for (const path of workers) {
+      const devVars = join(dirname(path), '.dev.vars')
+      expect((await stat(devVars)).mode & 0o777).toBe(0o600)
+      expect(await readFile(devVars, 'utf8')).toBe(
+        `AUTH_SECRET='a secret of the run, with = and +/'\nSTAFF_ACCOUNTS="manager:o'neil@x.example:p#w"\n`,
+      )
     }
   })
 })

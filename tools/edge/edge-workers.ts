@@ -26,14 +26,19 @@ export interface BuiltWorker {
 }
 
 /**
- * Writes each worker's configuration as it is deployed, as JSON under `dir`: its wrangler.toml with
- * `main` made absolute and `vars` merged in, and the gateway bound to every service's worker (`CUSTOMERS`
- * → `pitstop-customers`, …) and told their names (`SERVICES`), so a service added to the registry is
- * routed without editing the gateway's.
+ * Writes each worker's configuration as it is deployed, as `dir/<worker>/wrangler.json`: its
+ * wrangler.toml with `main` made absolute and `vars` merged in, and the gateway bound to every service's
+ * worker (`CUSTOMERS` → `pitstop-customers`, …) and told their names (`SERVICES`), so a service added to
+ * the registry is routed without editing the gateway's. `secrets` go to each service worker's
+ * `.dev.vars` beside it, readable by the owner alone: wrangler shows a secret as "(hidden)" where it
+ * prints every variable.
  * @returns the config paths, gateway first.
  */
-export async function writeWorkerConfigs(dir: string, vars: Record<string, string> = {}): Promise<string[]> {
-  await mkdir(dir, { recursive: true })
+export async function writeWorkerConfigs(
+  dir: string,
+  vars: Record<string, string> = {},
+  secrets: Record<string, string> = {},
+): Promise<string[]> {
   const bindings = services.map((s) => ({ binding: bindingName(s.name), service: workerName(s.name) }))
   // The services' variables, less those named like one of the gateway's bindings: `CLOCK` is the
   // services' clock mode and the gateway's binding to the clock service, and a worker's names are unique.
@@ -55,12 +60,22 @@ export async function writeWorkerConfigs(dir: string, vars: Record<string, strin
         },
         ...(gateway && { services: bindings }),
       }
-      const writtenPath = join(dir, `${name}.json`)
+      const workerDir = join(dir, name)
+      await mkdir(workerDir, { recursive: true })
+      const writtenPath = join(workerDir, 'wrangler.json')
       await writeFile(writtenPath, JSON.stringify(written, null, 2))
+      if (!gateway && Object.keys(secrets).length > 0)
+        await writeFile(join(workerDir, '.dev.vars'), devVars(secrets), { mode: 0o600 })
       return writtenPath
     }),
   )
 }
+
+/** `KEY='value'` lines as wrangler reads `.dev.vars` (dotenv): single quotes keep a value as it is. */
+const devVars = (secrets: Record<string, string>) =>
+  Object.entries(secrets)
+    .map(([key, value]) => `${key}=${value.includes("'") ? JSON.stringify(value) : `'${value}'`}\n`)
+    .join('')
 
 /**
  * Bundles every worker as `wrangler deploy --dry-run` would upload it, into `outDir/<name>/`.
