@@ -1,5 +1,4 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { NotFound } from '../errors.ts'
 import { createApp } from '../http/create-app.ts'
 import { eventMetadata } from '../http/request-context.ts'
 import { createLogger } from '../logger.ts'
@@ -7,7 +6,7 @@ import { deleteKeys, uniquePrefix } from '../testing/redis.ts'
 import { testTokens } from '../testing/tokens.ts'
 import {
   anyStaff,
-  checkOwner,
+  ownedItem,
   customerScope,
   managerOnly,
   routeOf,
@@ -99,9 +98,7 @@ const app = createApp(
   .get('/things/:thingId', (c) => {
     reached.push('GET /things/{thingId}')
     const thing = things.find((t) => t.thingId === c.req.param('thingId'))
-    if (!thing) throw new NotFound(`No thing ${c.req.param('thingId')}`)
-    checkOwner(c, thing.ownerId)
-    return c.json(thing)
+    return c.json(ownedItem(c, thing, (t) => t.ownerId, `No thing ${c.req.param('thingId')}`))
   })
   .delete('/things/:thingId', (c) => {
     reached.push('DELETE /things/{thingId}')
@@ -344,10 +341,15 @@ describe('handlers narrowing to a customer', () => {
     expect(await (await get('/things', await bearer(support))).json()).toEqual(things)
   })
 
-  it("answer a customer asking for another customer's item 403 (checkOwner), and their own 200", async () => {
+  it("answer a customer asking for another customer's item 403 (ownedItem), and their own 200", async () => {
     await expectForbidden(await get('/things/t-bob', await bearer(ann)))
     expect(await (await get('/things/t-ann', await bearer(ann))).json()).toEqual(things[0])
     expect((await get('/things/t-bob', await bearer(mechanic))).status).toBe(200)
+  })
+
+  it('answer a customer asking for an item that does not exist 403 too, so they learn nothing of others; staff 404', async () => {
+    await expectForbidden(await get('/things/t-none', await bearer(ann)))
+    expect((await get('/things/t-none', await bearer(mechanic))).status).toBe(404)
   })
 })
 

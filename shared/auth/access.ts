@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { TrieRouter } from 'hono/router/trie-router'
 import { parse } from 'hono/utils/cookie'
-import { Forbidden } from '../errors.ts'
+import { Forbidden, NotFound } from '../errors.ts'
 import type { AppEnv } from '../http/app-env.ts'
 import { methodNotAllowedProblem, notFound, problem } from '../http/problem.ts'
 import { actorOf, staffRoles, type Principal, type Role } from './principal.ts'
@@ -140,8 +140,22 @@ export const customerScope = (c: Context<AppEnv>): string | undefined => {
   return principal?.role === 'customer' ? principal.customerId : undefined
 }
 
-/** Refuses (403) a customer asking for something owned by another customer. */
-export function checkOwner(c: Context<AppEnv>, ownerId: string): void {
+/**
+ * The item a request asked for, or its refusal: 404 when there is none; to a customer, 403 when another
+ * customer owns it, and 403 too when there is none, so a customer cannot learn what others have.
+ *
+ * @example
+ * return c.json(ownedItem(c, await find(licenseNumber), (v) => v.ownerId, `No vehicle ${licenseNumber}`))
+ */
+export function ownedItem<T>(
+  c: Context<AppEnv>,
+  item: T | undefined,
+  ownerOf: (item: T) => string,
+  missing: string,
+): T {
   const scope = customerScope(c)
-  if (scope !== undefined && scope !== ownerId) throw new Forbidden('A customer may only see their own data')
+  if (scope !== undefined && (item === undefined || ownerOf(item) !== scope))
+    throw new Forbidden('A customer may only see their own data')
+  if (item === undefined) throw new NotFound(missing)
+  return item
 }

@@ -3,8 +3,8 @@ import * as v from 'valibot'
 import { LicenseNumber, RegisterVehicleBody } from '../../shared/contracts/index.ts'
 import { isUniqueViolation } from '../../shared/db/database.ts'
 import { toEnvelopes } from '../../shared/envelope.ts'
-import { NotFound, ruleBook } from '../../shared/errors.ts'
-import { checkOwner, customerScope } from '../../shared/auth/access.ts'
+import { ruleBook } from '../../shared/errors.ts'
+import { customerScope, ownedItem } from '../../shared/auth/access.ts'
 import { createApp } from '../../shared/http/create-app.ts'
 import { answerOnce } from '../../shared/http/idempotency.ts'
 import { Pagination } from '../../shared/http/pagination.ts'
@@ -73,9 +73,7 @@ export function createVehiclesApp(deps: ServiceDeps) {
       async (c) => {
         const { licenseNumber } = c.req.valid('param')
         const vehicle = await find(licenseNumber)
-        if (!vehicle) throw new NotFound(`No vehicle ${licenseNumber}`)
-        checkOwner(c, vehicle.ownerId)
-        return c.json(vehicle)
+        return c.json(ownedItem(c, vehicle, (v) => v.ownerId, `No vehicle ${licenseNumber}`))
       },
     )
 }

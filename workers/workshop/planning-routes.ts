@@ -6,9 +6,8 @@ import {
   PlanMaintenanceJobBody,
   PlanningDate,
 } from '../../shared/contracts/index.ts'
-import { checkOwner } from '../../shared/auth/access.ts'
+import { ownedItem } from '../../shared/auth/access.ts'
 import type { Write } from '../../shared/db/statements.ts'
-import { NotFound } from '../../shared/errors.ts'
 import { EventStore } from '../../shared/event-store/event-store.ts'
 import { handleCommand } from '../../shared/event-store/handle-command.ts'
 import type { AppEnv } from '../../shared/http/app-env.ts'
@@ -100,8 +99,6 @@ export function planningRoutes({ db, outbox, clock, newId }: ServiceDeps<unknown
     .get('/api/workshop/planning/:date/jobs/:jobId', validate('param', JobParam), async (c) => {
       const { date, jobId } = c.req.valid('param')
       const job = findJob((await store.load(date, workshopPlanning)).state, jobId)
-      if (!job) throw new NotFound(`No job ${jobId} on ${date}`)
-      checkOwner(c, job.customer.customerId)
-      return c.json(job)
+      return c.json(ownedItem(c, job, (j) => j.customer.customerId, `No job ${jobId} on ${date}`))
     })
 }
