@@ -9,13 +9,9 @@ export type Identity = { role: StaffRole; email: string } | { role: 'customer'; 
 /** Who sent a request, as its verified token says; `session` is what logging out revokes. */
 export type Principal = Identity & { session: string; expiresAt: Date }
 
-/** A principal as the event envelope's `actor`: `staff:<email>` or `customer:<id>`. */
-export const actorOf = (principal: Principal | undefined): string =>
-  principal === undefined
-    ? 'anonymous'
-    : principal.role === 'customer'
-      ? `customer:${principal.customerId}`
-      : `staff:${principal.email}`
+/** Someone as the event envelope's `actor`: `staff:<email>` or `customer:<id>`. */
+export const actorOf = (who: Identity | undefined): string =>
+  who === undefined ? 'anonymous' : who.role === 'customer' ? `customer:${who.customerId}` : `staff:${who.email}`
 
 /** What follows `prefix` in `subject`, when it starts with it and names somebody (is not empty). */
 const after = (prefix: string, subject: string) =>

@@ -65,7 +65,7 @@ export function createAuthApp(deps: ServiceDeps<AuthSettings>) {
         )
       }
       const who = { role: account.role, email }
-      const actor = `staff:${email}`
+      const actor = actorOf(who)
       const { token, principal } = await sessions.start(who, settings.STAFF_SESSION_HOURS * HOUR_MS, {
         issuedBy: actor,
         // Whoever the request's own token (if any) named, this session is the one who signed in.
