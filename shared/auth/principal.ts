@@ -11,7 +11,11 @@ export type Principal = Identity & { session: string; expiresAt: Date }
 
 /** Someone as the event envelope's `actor`: `staff:<email>` or `customer:<id>`. */
 export const actorOf = (who: Identity | undefined): string =>
-  who === undefined ? 'anonymous' : who.role === 'customer' ? `customer:${who.customerId}` : `staff:${who.email}`
+  who === undefined
+    ? 'anonymous'
+    : who.role === 'customer'
+      ? `customer:${who.customerId}`
+      : `staff:${who.email}`
 
 /** What follows `prefix` in `subject`, when it starts with it and names somebody (is not empty). */
 const after = (prefix: string, subject: string) =>

@@ -58,7 +58,7 @@ export const SessionEnded = eventContract(
   v.object({
     session: SessionId,
     actor: Actor,
-    reason: v.picklist(['signed-out', 'account-removed', 'account-changed']),
+    reason: v.picklist(['signed-out', 'account-removed', 'account-changed', 'ended-by-staff']),
   }),
 )
 export type SessionEnded = DomainEvent<typeof SessionEnded>

@@ -60,8 +60,10 @@ export async function syncStaffAccounts(
   await commitWrites(db, writes)
 
   const metadata: EventMetadata = { correlationId: newId(), causationId: newId(), actor: 'system:auth' }
-  for (const email of changed) await sessions.endSessionsOf(email, 'account-changed', metadata)
-  for (const email of removed) await sessions.endSessionsOf(email, 'account-removed', metadata)
+  // Both were stored before: their sessions carry the role they had then.
+  const staff = (email: string) => ({ role: stored.get(email)!.role, email })
+  for (const email of changed) await sessions.endSessionsOf(staff(email), 'account-changed', metadata)
+  for (const email of removed) await sessions.endSessionsOf(staff(email), 'account-removed', metadata)
   return { added, changed, removed }
 }
 

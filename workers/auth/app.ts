@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { actorOf, type Principal } from '../../shared/auth/principal.ts'
-import { CustomerLinkBody, LoginBody } from '../../shared/contracts/index.ts'
+import * as v from 'valibot'
+import { CustomerId, CustomerLinkBody, LoginBody } from '../../shared/contracts/index.ts'
 import type { Write } from '../../shared/db/statements.ts'
 import { TooManyRequests, Unauthenticated } from '../../shared/errors.ts'
 import type { AppEnv } from '../../shared/http/app-env.ts'
@@ -100,7 +101,17 @@ export function createAuthApp(deps: ServiceDeps<AuthSettings>) {
         { issuedBy: actorOf(principalOf(c)), metadata: eventMetadata(c) },
       )
       c.header('cache-control', 'no-store')
-      const url = `${requestOrigin(c)}/?token=${encodeURIComponent(token)}`
+      const url = `${settings.PUBLIC_URL ?? requestOrigin(c)}/?token=${encodeURIComponent(token)}`
       return c.json({ url, token, expiresAt: principal.expiresAt.toISOString() }, 201)
     })
+    .delete(
+      '/api/auth/customer-link/:customerId',
+      validate('param', v.object({ customerId: CustomerId })),
+      async (c) => {
+        const { customerId } = c.req.valid('param')
+        const who = { role: 'customer' as const, customerId }
+        const ended = await sessions.endSessionsOf(who, 'ended-by-staff', eventMetadata(c))
+        return c.json({ ended })
+      },
+    )
 }

@@ -131,6 +131,32 @@ describe("a customer's link", () => {
     expect((await host.get('/api/customers/ann', { headers })).status).toBe(401)
   })
 
+  it("is ended by staff with every other link of that customer, and no other customer's", async () => {
+    const first = host.bearer((await linkFor('ann')).link.token)
+    const second = host.bearer((await linkFor('ann')).link.token)
+    const other = host.bearer((await linkFor('bo')).link.token)
+
+    const res = await host.request('/api/auth/customer-link/ann', { method: 'DELETE', headers: support })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { ended: number }).ended).toBeGreaterThanOrEqual(2)
+    for (const headers of [first, second]) {
+      const refused = await host.get('/api/customers/ann', { headers })
+      expect(refused.status).toBe(401)
+      expect(((await refused.json()) as { title: string }).title).toContain('ended')
+    }
+    expect((await host.get('/api/customers/bo', { headers: other })).status).toBe(200)
+    const again = await host.request('/api/auth/customer-link/ann', { method: 'DELETE', headers: support })
+    expect(await again.json()).toEqual({ ended: 0 })
+  })
+
+  it('is not for a customer to end for another (403), nor for anyone without a session (401)', async () => {
+    const headers = host.bearer((await linkFor('ann')).link.token)
+    const bob = host.bearer((await linkFor('bo')).link.token)
+    expect((await host.request('/api/auth/customer-link/bo', { method: 'DELETE', headers })).status).toBe(403)
+    expect((await host.request('/api/auth/customer-link/bo', { method: 'DELETE' })).status).toBe(401)
+    expect((await host.get('/api/customers/bo', { headers: bob })).status).toBe(200)
+  })
+
   it('expires after CUSTOMER_LINK_DAYS', async () => {
     const { link } = await linkFor('bo')
     const headers = host.bearer(link.token)
@@ -138,5 +164,25 @@ describe("a customer's link", () => {
     expect((await host.get('/api/customers/bo', { headers })).status).toBe(200)
     host.clock.advance(1000)
     expect((await host.get('/api/customers/bo', { headers })).status).toBe(401)
+  })
+})
+
+describe('a customer link with PUBLIC_URL set', () => {
+  it('points at PUBLIC_URL, whatever Host the request that made it named', async () => {
+    const publicHost = await startAuthHost({ env: { PUBLIC_URL: 'https://garage.example/' } })
+    try {
+      const mechanic = publicHost.bearer(
+        (await login(publicHost, 'mechanic@pitstop.local', 'pitstop')).body.token,
+      )
+      const res = await publicHost.post(
+        '/api/auth/customer-link',
+        { customerId: 'ann' },
+        { headers: { ...mechanic, host: 'evil.example', 'x-forwarded-proto': 'https' } },
+      )
+      const { url, token } = (await res.json()) as Link
+      expect(url).toBe(`https://garage.example/?token=${token}`)
+    } finally {
+      await publicHost.cleanup()
+    }
   })
 })

@@ -83,16 +83,17 @@ export function sessionBook({ db, outbox, clock, newId, tokens, logger }: Servic
 
     end,
 
-    /** Ends every open session of a member of staff (their account removed or changed). */
-    async endSessionsOf(email: string, reason: EndReason, metadata: EventMetadata): Promise<number> {
+    /**
+     * Ends every open session of someone: a member of staff whose account was removed or changed, a
+     * customer whose links staff end.
+     */
+    async endSessionsOf(who: Identity, reason: EndReason, metadata: EventMetadata): Promise<number> {
       const open = await db
         .select()
         .from(sessions)
-        .where(and(eq(sessions.actor, `staff:${email}`), isNull(sessions.revokedAt), unexpired()))
-      for (const row of open) {
-        const principal = { role: row.role, email, session: row.session, expiresAt: new Date(row.expiresAt) }
-        await end(principal as Principal, reason, metadata)
-      }
+        .where(and(eq(sessions.actor, actorOf(who)), isNull(sessions.revokedAt), unexpired()))
+      for (const row of open)
+        await end({ ...who, session: row.session, expiresAt: new Date(row.expiresAt) }, reason, metadata)
       return open.length
     },
 

@@ -3,6 +3,16 @@ import { DecimalInteger, Positive } from '../../shared/environment.ts'
 import { DEFAULT_ITERATIONS, MAX_ITERATIONS } from './passwords.ts'
 import { StaffAccounts } from './staff-accounts.ts'
 
+/** An http(s) address without a trailing slash, such as `https://garage.example`. */
+const PublicUrl = v.pipe(
+  v.string(),
+  v.check(
+    (text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol),
+    'must be an http or https URL such as https://garage.example',
+  ),
+  v.transform((text) => text.replace(/\/+$/, '')),
+)
+
 /** How signing in works, from the environment. */
 export const AuthSettings = v.object({
   /**
@@ -38,5 +48,10 @@ export const AuthSettings = v.object({
   LOGIN_MAX_FAILURES_PER_CLIENT: v.optional(Positive, '20'),
   /** How far back failed sign-ins count. */
   LOGIN_FAILURE_WINDOW_MINUTES: v.optional(Positive, '15'),
+  /**
+   * Where people reach the system (`https://garage.example`): customers' links point there. Unset, a
+   * link takes the address the request that made it came to, which its Host header names.
+   */
+  PUBLIC_URL: v.optional(PublicUrl),
 })
 export type AuthSettings = v.InferOutput<typeof AuthSettings>
