@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
@@ -111,6 +112,8 @@ export async function startNodeHost(
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A group of its own, so what it started (wrangler and workerd, under dev:edge) goes with it.
+      detached: true,
     })
     child.stdout!.on('data', (chunk) => (output += chunk))
     child.stderr!.on('data', (chunk) => (output += chunk))
@@ -136,9 +139,20 @@ export async function startNodeHost(
       child.kill(name)
     })
 
+  /** Kills the host and whatever it started that is still running, at once. */
+  const kill = async () => {
+    const exited = child.exitCode !== null || child.signalCode !== null ? undefined : once(child, 'exit')
+    try {
+      process.kill(-child.pid!, 'SIGKILL')
+    } catch {
+      // Nothing of the group is left.
+    }
+    await exited
+  }
+
   // A host that fails to start (some tests expect it to) leaves neither a process nor its data behind.
   await start().catch(async (error: unknown) => {
-    if (child.exitCode === null) await signal('SIGKILL')
+    await kill()
     await rm(dataDir, { recursive: true, force: true })
     throw error
   })
@@ -161,7 +175,7 @@ export async function startNodeHost(
     signal,
     restart: start,
     async cleanup() {
-      await signal('SIGKILL')
+      await kill()
       await deleteKeys(streamPrefix, redisUrl).catch(() => {})
       await rm(dataDir, { recursive: true, force: true })
     },

@@ -57,10 +57,12 @@ const vars: Record<string, string> = {
   ...Object.fromEntries(
     serviceNames.map((name) => [`LIBSQL_URL_${name.toUpperCase()}`, libsql.databaseUrl(name)]),
   ),
-  // Each service's own settings, as this environment gave them (or their defaults).
+  // Each service's own settings, as this environment gave them (or their defaults); one left unset stays so.
   ...Object.fromEntries(
     Object.values(config.settings).flatMap((settings) =>
-      Object.entries(settings).flatMap(([name, value]) => (name in secrets ? [] : [[name, String(value)]])),
+      Object.entries(settings).flatMap(([name, value]) =>
+        value === undefined || name in secrets ? [] : [[name, String(value)]],
+      ),
     ),
   ),
   // Poll pacing on workerd has no Node host equivalent; passed on when set.
