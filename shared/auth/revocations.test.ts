@@ -52,3 +52,32 @@ describe('RevocationList.restore', () => {
     expect(await list(key).has('s2')).toBe(true)
   })
 })
+
+describe('RevocationList refreshing its copy', () => {
+  it('reads the list again only when a session was added since its last read, and then sees all', async () => {
+    const key = revokedSessionsKey(`${prefix}.c`)
+    const here = list(key)
+    const elsewhere = list(key)
+    await elsewhere.add('first', at('2026-12-01T13:00:00.000Z'))
+    expect(await here.has('first')).toBe(true)
+
+    // Written behind the list's back: the version is unchanged, so the copy is not read again.
+    await redis.zadd(key, Date.parse('2026-12-01T13:00:00.000Z'), 'unannounced')
+    expect(await here.has('unannounced')).toBe(false)
+
+    await elsewhere.add('second', at('2026-12-01T13:00:00.000Z'))
+    expect(await here.has('second')).toBe(true)
+    expect(await here.has('unannounced')).toBe(true)
+  })
+
+  it('reads the list again after Redis lost its version, and keeps what it knew', async () => {
+    const key = revokedSessionsKey(`${prefix}.d`)
+    const here = list(key)
+    await list(key).add('known', at('2026-12-01T13:00:00.000Z'))
+    expect(await here.has('known')).toBe(true)
+    await redis.del(key, `${key}.version`)
+    expect(await here.has('known')).toBe(true)
+    await redis.zadd(key, Date.parse('2026-12-01T13:00:00.000Z'), 'after-the-loss')
+    expect(await here.has('after-the-loss')).toBe(true)
+  })
+})

@@ -23,13 +23,17 @@ const LOST_AFTER_MS = 10_000
 /**
  * The sessions ended before their expiry, shared by every process and worker through Redis and copied
  * into each, so checking a token costs no round trip: a revocation made here counts here at once, one
- * made elsewhere within `refreshMs`. The copy only grows until entries expire, so Redis losing the set
+ * made elsewhere within `refreshMs`. Every addition writes a new version beside the list, and a refresh
+ * reads the list only when the version changed: one small read a second, however long the list. The copy only grows until entries expire, so Redis losing the set
  * (a flush) loses nothing a running process knew; the auth service writes its revocations again then.
  * While Redis is slow or unreachable the copy answers as it stands, after `waitMs` at most, and the
  * failure is logged: requests go on, rather than each waiting for Redis to time out.
  */
 export class RevocationList {
   private readonly revoked = new Map<string, number>()
+  /** The list's version this copy last read: a new one each time a session is added. */
+  private version: string | undefined
+  private readonly versionKey: string
   private refreshedAt = Number.NEGATIVE_INFINITY
   private refreshStartedAt = Number.NEGATIVE_INFINITY
   private readonly refreshMs: number
@@ -38,6 +42,7 @@ export class RevocationList {
   constructor(private readonly options: RevocationListOptions) {
     this.refreshMs = options.refreshMs ?? 1_000
     this.waitMs = options.waitMs ?? 100
+    this.versionKey = `${options.key}.version`
   }
 
   async has(session: string): Promise<boolean> {
@@ -59,6 +64,12 @@ export class RevocationList {
   async add(session: string, expiresAt: Date): Promise<void> {
     this.revoked.set(session, expiresAt.getTime())
     await this.options.bus.addExpiring(this.options.key, session, expiresAt.getTime())
+    await this.changed()
+  }
+
+  /** Marks the list as changed, so every copy reads it again (after the change, never before it). */
+  private changed(): Promise<void> {
+    return this.options.bus.setValue(this.versionKey, crypto.randomUUID())
   }
 
   /**
@@ -80,14 +91,24 @@ export class RevocationList {
         this.options.bus.addExpiring(this.options.key, session, expiresAt.getTime()),
       ),
     )
+    if (missing.length > 0) await this.changed()
     return missing.length
   }
 
+  /**
+   * Reads the list again when it changed since the last read (one small read when it did not, however
+   * long the list), and forgets what has expired.
+   */
   private async refresh(): Promise<void> {
     const now = this.options.clock.now().getTime()
     try {
-      for (const [session, until] of await this.options.bus.unexpired(this.options.key, now))
-        this.revoked.set(session, until)
+      // Read before the list: a change in between marks it changed again, for the next refresh.
+      const version = await this.options.bus.getValue(this.versionKey)
+      if (version === undefined || version !== this.version) {
+        for (const [session, until] of await this.options.bus.unexpired(this.options.key, now))
+          this.revoked.set(session, until)
+        this.version = version
+      }
       for (const [session, until] of this.revoked) if (until <= now) this.revoked.delete(session)
     } catch (error) {
       this.options.logger.error(
