@@ -15,6 +15,11 @@ export interface RevocationListOptions {
   refreshMs?: number
   /** How long a request waits for a refresh before it goes on with the copy as it is; default 100 ms. */
   waitMs?: number
+  /**
+   * Told of each refresh a request starts, which may outlast the request's wait: on workerd the
+   * invocation keeps its Redis connection open until the refresh is done.
+   */
+  onRefresh?: (refresh: Promise<void>) => void
 }
 
 /** A refresh started this long ago and not ended is taken for lost (an invocation ended under it). */
@@ -53,7 +58,9 @@ export class RevocationList {
       this.refreshStartedAt = now
       let timer: ReturnType<typeof setTimeout> | undefined
       const patience = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.waitMs)))
-      await Promise.race([this.refresh(), patience])
+      const refresh = this.refresh()
+      this.options.onRefresh?.(refresh)
+      await Promise.race([refresh, patience])
       clearTimeout(timer)
     }
     const until = this.revoked.get(session)

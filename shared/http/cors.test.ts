@@ -32,7 +32,7 @@ describe('corsAllowList', () => {
     const response = await preflight('https://garage.example')
     expect(response.status).toBe(204)
     expect(response.headers.get('access-control-allow-origin')).toBe('https://garage.example')
-    expect(response.headers.get('access-control-allow-methods')).toBe('GET,HEAD,POST,PUT')
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET,HEAD,POST,PUT,DELETE')
     expect(response.headers.get('access-control-allow-headers')?.split(',')).toEqual(
       expect.arrayContaining(['content-type', 'idempotency-key']),
     )

@@ -15,7 +15,7 @@ export function corsAllowList(origins: readonly string[]): MiddlewareHandler {
   const answer = cors({
     origin: [...allowed],
     // The methods the services take (Hono's default also lists DELETE, PATCH and more).
-    allowMethods: ['GET', 'HEAD', 'POST', 'PUT'],
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
     allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'x-correlation-id'],
     // Browsers let scripts read only these beyond the simple response headers.
     exposeHeaders: ['x-request-id', 'x-correlation-id', 'location'],

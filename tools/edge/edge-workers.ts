@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { parse } from 'smol-toml'
 import { bindingName, workerName } from '../../shared/host/workerd/gateway-env.ts'
+import type { ServiceDefinition } from '../../shared/service.ts'
 import { services } from '../../workers/registry.ts'
 
 export const root = new URL('../../', import.meta.url).pathname
@@ -64,17 +65,43 @@ export async function writeWorkerConfigs(
       await mkdir(workerDir, { recursive: true })
       const writtenPath = join(workerDir, 'wrangler.json')
       await writeFile(writtenPath, JSON.stringify(written, null, 2))
-      if (!gateway && Object.keys(secrets).length > 0)
-        await writeFile(join(workerDir, '.dev.vars'), devVars(secrets), { mode: 0o600 })
+      const own = gateway
+        ? {}
+        : secretsOf(
+            secrets,
+            services.find((s) => workerName(s.name) === name)!,
+          )
+      if (Object.keys(own).length > 0) {
+        const path = join(workerDir, '.dev.vars')
+        await writeFile(path, devVars(own), { mode: 0o600 })
+        await chmod(path, 0o600)
+      }
       return writtenPath
     }),
   )
 }
 
-/** `KEY='value'` lines as wrangler reads `.dev.vars` (dotenv): single quotes keep a value as it is. */
+/** The secrets a service's worker gets: the host's, and of the services' own settings only its own. */
+function secretsOf(secrets: Record<string, string>, service: ServiceDefinition): Record<string, string> {
+  const ownedElsewhere = (key: string) =>
+    services.some((s) => s !== service && s.settings?.entries[key] !== undefined)
+  return Object.fromEntries(Object.entries(secrets).filter(([key]) => !ownedElsewhere(key)))
+}
+
+/**
+ * `KEY='value'` lines as wrangler reads `.dev.vars` (dotenv): single quotes keep a value as it is, double
+ * quotes one holding a single quote. dotenv cannot carry a value with both quotes and a backslash.
+ */
 const devVars = (secrets: Record<string, string>) =>
   Object.entries(secrets)
-    .map(([key, value]) => `${key}=${value.includes("'") ? JSON.stringify(value) : `'${value}'`}\n`)
+    .map(([key, value]) => {
+      if (!value.includes("'")) return `${key}='${value}'\n`
+      if (/["\\]/.test(value))
+        throw new Error(
+          `${key} holds both kinds of quotes or a backslash, which a .dev.vars file cannot keep`,
+        )
+      return `${key}="${value}"\n`
+    })
     .join('')
 
 /**

@@ -40,7 +40,6 @@ describe('POST /api/auth/login with the right password', () => {
       `pitstop_session=${body.token}`,
       `Max-Age=${8 * 3600}`,
       'Path=/',
-      `Expires=${new Date(body.expiresAt as string).toUTCString()}`,
       'HttpOnly',
       'SameSite=Lax',
     ])

@@ -111,6 +111,7 @@ export function createAuthApp(deps: ServiceDeps<AuthSettings>) {
         const { customerId } = c.req.valid('param')
         const who = { role: 'customer' as const, customerId }
         const ended = await sessions.endSessionsOf(who, 'ended-by-staff', eventMetadata(c))
+        await restoreRevocations()
         return c.json({ ended })
       },
     )

@@ -28,10 +28,13 @@ const cookieOptions = (c: Context): CookieOptions => ({
   secure: overHttps(c),
 })
 
-/** The session cookie, living exactly as long as its token. */
+/**
+ * The session cookie, living exactly as long as its token: by `Max-Age` alone, since an `Expires` date
+ * would follow a manual clock, which browsers do not share.
+ */
 export function setSessionCookie(c: Context, token: string, expiresAt: Date, clock: Clock): void {
   const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - clock.now().getTime()) / 1000))
-  setCookie(c, SESSION_COOKIE, token, { ...cookieOptions(c), maxAge, expires: expiresAt })
+  setCookie(c, SESSION_COOKIE, token, { ...cookieOptions(c), maxAge })
 }
 
 /** Tells the browser to forget the session cookie. */

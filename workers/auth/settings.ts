@@ -21,9 +21,18 @@ export const AuthSettings = v.object({
    */
   STAFF_ACCOUNTS: v.optional(StaffAccounts, ''),
   /** How long a member of staff stays signed in: a working day. */
-  STAFF_SESSION_HOURS: v.optional(Positive, '10'),
+  STAFF_SESSION_HOURS: v.optional(
+    v.pipe(
+      Positive,
+      v.maxValue(9_600, 'must be at most 9600 (400 days, the longest a browser keeps a cookie)'),
+    ),
+    '10',
+  ),
   /** How long a customer's personal link opens their data. */
-  CUSTOMER_LINK_DAYS: v.optional(Positive, '30'),
+  CUSTOMER_LINK_DAYS: v.optional(
+    v.pipe(Positive, v.maxValue(400, 'must be at most 400 (the longest a browser keeps a cookie)')),
+    '30',
+  ),
   /**
    * PBKDF2 iterations for new hashes; hashes made with fewer are re-hashed at the next sign-in. At most
    * 100,000 (Cloudflare Workers' limit); lower only to make tests fast.

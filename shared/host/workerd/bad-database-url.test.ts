@@ -93,4 +93,11 @@ describe('the customers worker with a bad LIBSQL_URL_CUSTOMERS', () => {
     expect(status).toBe(503)
     expect(body).toMatchObject({ status: 'failing', database: expect.stringMatching(/^failing: /) })
   })
+
+  it('tells an anonymous caller only that it is failing, with the same 503', async () => {
+    const handle = (await mf.getWorker('unreachable')) as unknown as { fetch(url: string): Promise<Response> }
+    const response = await handle.fetch('http://customers.test/health')
+    expect(response.status).toBe(503)
+    expect(await response.json()).toEqual({ status: 'failing' })
+  })
 })

@@ -34,7 +34,7 @@ async function healthOf(binding: Fetcher, caller: Request): Promise<WorkerHealth
     const response = await binding.fetch('http://service/health', { headers })
     const body = await response.json()
     if (!response.headers.get('content-type')?.startsWith('application/problem+json'))
-      return body as WorkerHealth
+      return response.ok ? (body as WorkerHealth) : { ...(body as WorkerHealth), status: 'failing' }
     const { title, detail } = body as { title: string; detail?: string }
     return failing(detail ? `${title}: ${detail}` : title)
   } catch (error) {

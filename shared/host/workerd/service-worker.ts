@@ -43,6 +43,8 @@ interface Invocation {
   bus?: Bus
   /** The relay pass this invocation's commit started, which it waits for before it ends. */
   publishing?: Promise<void>
+  /** A refresh of the revoked sessions this invocation started, which its connection serves to the end. */
+  refreshing?: Promise<void>
 }
 
 /** The service and what it runs on, built from the bindings (once per isolate: see `perBindings`). */
@@ -70,6 +72,10 @@ function buildIsolate(definition: ServiceDefinition, env: Env): Isolate {
     key: revokedSessionsKey(config.STREAM_PREFIX),
     clock,
     logger,
+    onRefresh: (refresh) => {
+      const current = invocation.getStore()
+      if (current) current.refreshing = refresh
+    },
   })
   const tokens = createTokens({ keys: config.authKeys, clock, revocations })
   const service = wire(definition, { config, db, logger, clock, tokens }, bus, () => {
@@ -175,7 +181,7 @@ export function serviceWorker(definition: ServiceDefinition) {
       const { report, ok } = await health(definition, c.env.isolate)
       // The gateway asks with its caller's credentials, and shows details only when every worker did.
       const shown = seesHealthDetails(await callerOf(c.req.raw, c.env.isolate.tokens))
-      return c.json(shown ? report : { status: report.status }, ok ? 200 : 503)
+      return c.json(shown ? report : { status: ok ? 'ok' : 'failing' }, ok ? 200 : 503)
     })
     .get(ENDPOINTS_PATH, (c) => c.json(Object.keys(definition.access)))
   const worker = {
@@ -200,7 +206,9 @@ export function serviceWorker(definition: ServiceDefinition) {
           pathname === '/health'
             ? await own.fetch(request, { isolate })
             : await isolate.service.fetch(request)
-        ctx.waitUntil((current.publishing ?? Promise.resolve()).finally(() => current.bus?.close()))
+        ctx.waitUntil(
+          Promise.allSettled([current.publishing, current.refreshing]).finally(() => current.bus?.close()),
+        )
         return response
       })
     },
