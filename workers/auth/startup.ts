@@ -43,20 +43,28 @@ function staffAccountsWanted({ settings, production, logger }: Deps): StaffAccou
  */
 export function startup(deps: Deps, sessions: SessionBook) {
   const { logger, settings } = deps
+  const sync = async () => {
+    const wanted = staffAccountsWanted(deps)
+    const { added, changed, removed } = await syncStaffAccounts(deps, {
+      wanted,
+      iterations: settings.PASSWORD_ITERATIONS,
+      sessions,
+    })
+    logger.info({ accounts: wanted.length, added, changed, removed }, 'staff accounts in step')
+    inStep = true
+  }
+  let inStep = false
   let syncing: Promise<void> | undefined
-  const accountsReady = () =>
-    (syncing ??= (async () => {
-      const wanted = staffAccountsWanted(deps)
-      const { added, changed, removed } = await syncStaffAccounts(deps, {
-        wanted,
-        iterations: settings.PASSWORD_ITERATIONS,
-        sessions,
-      })
-      logger.info({ accounts: wanted.length, added, changed, removed }, 'staff accounts in step')
-    })().catch((error: unknown) => {
+  const accountsReady = (): Promise<void> => {
+    if (inStep) return Promise.resolve()
+    // On workerd one request may not wait on I/O another started (one cancelled would leave the others
+    // waiting for good), so there each sign-in before the first that succeeds brings them in step itself.
+    if (getRuntimeKey() === 'workerd') return sync()
+    return (syncing ??= sync().catch((error: unknown) => {
       syncing = undefined
       throw error
     }))
+  }
   const restoreRevocations = () =>
     sessions
       .restoreRevocations()

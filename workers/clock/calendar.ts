@@ -68,14 +68,16 @@ export function clockCalendar({ db, outbox, clock, newId, settings }: ServiceDep
     if (manual && stored.manualNow) await manual.advanceTo(new Date(stored.manualNow))
     return stored
   }
-  let loaded: Promise<Stored> | undefined
-  /** The stored time, loaded once per instance, before the first request that needs it. */
-  function ready(): Promise<Stored> {
-    loaded ??= loadTime().catch((error: unknown) => {
-      loaded = undefined // the next request tries again
-      throw error
-    })
-    return loaded
+  let loaded = false
+  /**
+   * The stored time, taken before the first request that needs it. Requests that arrive before any
+   * has loaded it each load it themselves (it only moves the clock on): on workerd one request may not
+   * wait on I/O another started, and one cancelled would leave the others waiting for good.
+   */
+  async function ready(): Promise<void> {
+    if (loaded) return
+    await loadTime()
+    loaded = true
   }
 
   /**
