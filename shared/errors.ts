@@ -34,6 +34,8 @@ export class Unauthenticated extends Error {
   constructor(
     message: string,
     readonly problem = 'unauthenticated',
+    /** The `WWW-Authenticate` challenge: `Bearer`, or with `error="invalid_token"` for a bad token. */
+    readonly challenge = 'Bearer',
   ) {
     super(message)
   }

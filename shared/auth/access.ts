@@ -1,11 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { TrieRouter } from 'hono/router/trie-router'
 import { parse } from 'hono/utils/cookie'
-import { Forbidden, NotFound } from '../errors.ts'
+import { Forbidden, NotFound, Unauthenticated } from '../errors.ts'
 import type { AppEnv } from '../http/app-env.ts'
-import { methodNotAllowedProblem, notFound, problem } from '../http/problem.ts'
+import { methodNotAllowedProblem, notFound } from '../http/problem.ts'
 import { actorOf, staffRoles, type Principal, type Role } from './principal.ts'
-import type { TokenProblem, Tokens } from './tokens.ts'
+import type { TokenProblem, Tokens, Verified } from './tokens.ts'
 
 /**
  * Who may call an endpoint: `anyone` (no credentials), or roles. `customer` means a customer for their
@@ -50,10 +50,15 @@ function tokenIn(headers: Headers): string | undefined {
   return cookie === null ? undefined : parse(cookie, SESSION_COOKIE)[SESSION_COOKIE]
 }
 
+/** The token the request carries, verified; undefined when it carries none. */
+const verifiedIn = async (request: Request, tokens: Tokens): Promise<Verified | undefined> => {
+  const token = tokenIn(request.headers)
+  return token === undefined ? undefined : tokens.verify(token)
+}
+
 /** Who sent the request, when it carries a token that verifies; for what is open but says more to some. */
 export async function callerOf(request: Request, tokens: Tokens): Promise<Principal | undefined> {
-  const token = tokenIn(request.headers)
-  const verified = token === undefined ? undefined : await tokens.verify(token)
+  const verified = await verifiedIn(request, tokens)
   return verified?.ok ? verified.principal : undefined
 }
 
@@ -89,8 +94,7 @@ export function accessControl(table: AccessTable, tokens: Tokens): MiddlewareHan
     const method = c.req.method === 'HEAD' ? 'GET' : c.req.method
     const [match] = router.match(method, c.req.path)[0]
     const callers = match?.[0]
-    const token = tokenIn(c.req.raw.headers)
-    const verified = token === undefined ? undefined : await tokens.verify(token)
+    const verified = await verifiedIn(c.req.raw, tokens)
     const principal = verified?.ok ? verified.principal : undefined
     if (principal) {
       c.set('principal', principal)
@@ -103,11 +107,8 @@ export function accessControl(table: AccessTable, tokens: Tokens): MiddlewareHan
     }
     if (!principal) {
       const reason = verified && !verified.ok ? verified.problem : 'missing'
-      return problem(
-        c,
-        { type: 'urn:pitstop:problem:unauthenticated', title: unauthenticated[reason], status: 401 },
-        { 'www-authenticate': reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"' },
-      )
+      const challenge = reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"'
+      throw new Unauthenticated(unauthenticated[reason], 'unauthenticated', challenge)
     }
     if (!callers) return notFound(c)
     if (!callers.includes(principal.role))

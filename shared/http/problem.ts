@@ -55,7 +55,7 @@ export const onError: ErrorHandler = (error, c) => {
     return problem(
       c,
       { type: `urn:pitstop:problem:${error.problem}`, title: error.message, status: 401 },
-      { 'www-authenticate': 'Bearer' },
+      { 'www-authenticate': error.challenge },
     )
   if (error instanceof TooManyRequests)
     return problem(
