@@ -100,14 +100,34 @@ export async function openDatabase(
   authToken?: string,
   options?: DatabaseOptions,
 ): Promise<Database> {
-  const database = await connectDatabase(url, authToken, options)
   const migrations = {
     migrationsFolder: fileURLToPath(new URL(`../../migrations/${service}`, import.meta.url)),
   }
-  // Two processes starting on one database may both find a migration missing; the second to apply it
-  // fails (`table … already exists`) once the first has, and then finds nothing left to apply.
-  await migrate(database.db, migrations).catch(() => migrate(database.db, migrations))
-  return database
+  for (let attempt = 1; ; attempt++) {
+    let database: Database | undefined
+    try {
+      database = await connectDatabase(url, authToken, options)
+      await migrate(database.db, migrations)
+      return database
+    } catch (error) {
+      database?.client.close()
+      if (attempt === OPEN_ATTEMPTS || !startedTogether(error)) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+    }
+  }
+}
+
+const OPEN_ATTEMPTS = 5
+
+/**
+ * Two processes opening one new database at once: one finds it locked while the other makes it WAL or
+ * migrates it, or both find a migration missing and the second to apply it fails (`table … already
+ * exists`). Opened again a moment later, it is in WAL and has nothing left to apply.
+ */
+function startedTogether(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause)
+    if (/database is locked|SQLITE_BUSY|already exists/i.test(e.message)) return true
+  return false
 }
 
 /** True when a statement failed on a UNIQUE constraint over `columns` (as SQLite names them: `table.column`). */
