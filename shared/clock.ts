@@ -32,6 +32,7 @@ export const manualTimeKey = (streamPrefix: string) => `${streamPrefix}.clock.ma
 export class ManualClock implements Clock {
   #time: number
   #known = false
+  readonly #moved = new Set<() => void>()
 
   constructor(
     start: Date,
@@ -58,12 +59,20 @@ export class ManualClock implements Clock {
     if (!Number.isNaN(time)) this.#take(time)
   }
 
+  /** Calls `listener` whenever the time moves on: work falling due by the move is done at once. */
+  onMove(listener: () => void): () => void {
+    this.#moved.add(listener)
+    return () => this.#moved.delete(listener)
+  }
+
   // The first time it learns is taken as it is: the clock started at the system's time, which may be
   // later than the manual time standing still since an earlier run.
   #take(time: number) {
     if (this.#known && time <= this.#time) return
+    const moved = time !== this.#time
     this.#time = time
     this.#known = true
+    if (moved) for (const listener of this.#moved) listener()
   }
 }
 

@@ -38,6 +38,8 @@ export interface ConsumerGroupOptions {
   claimIdleMs?: number
   /** After this many deliveries a failing event goes to the dead-letter stream. */
   maxDeliveries?: number
+  /** Called after each batch of events is applied (the service's outbox may hold events it led to). */
+  onApplied?: () => void
 }
 
 /** What `/health` says of a group: ranges it never received, dead letters, a second deployment. */
@@ -89,7 +91,7 @@ export class ConsumerGroup {
     this.claimIdleMs = options.claimIdleMs ?? 30_000
     this.maxDeliveries = options.maxDeliveries ?? 5
     const { db, bus, group, logger, catchUp, clock = systemClock } = options
-    this.inbox = new GroupInbox(db, group, options.handle, clock)
+    this.inbox = new GroupInbox(db, group, options.handle, clock, options.onApplied)
     this.gaps = new Gaps({
       db,
       bus,

@@ -10,6 +10,29 @@ import {
   PlanMaintenanceJobBody,
   WorkshopPlanningCreated,
 } from './workshop.ts'
+import {
+  LotReceived,
+  PartRegistered,
+  PartsReserved,
+  PartsUnavailable,
+  ReceiveLotBody,
+  RegisterPartBody,
+  ReservationCommitted,
+  ReservationReleased,
+} from './parts.ts'
+import {
+  ApprovalExpired,
+  CustomerApprovalRequested,
+  ExtraWorkProposed,
+  ProposalFailed,
+  ProposeExtraWorkBody,
+  RejectRepairBody,
+  RepairApproved,
+  RepairCompleted,
+  RepairRejected,
+  RepairStarted,
+  StartRepairBody,
+} from './repairs.ts'
 
 export * from './envelope.ts'
 export * from './timestamp.ts'
@@ -18,6 +41,9 @@ export * from './vehicles.ts'
 export * from './workshop.ts'
 export * from './clock.ts'
 export * from './auth.ts'
+export * from './money.ts'
+export * from './parts.ts'
+export * from './repairs.ts'
 
 /** Every event on the bus, keyed by its `type`. */
 export const events = {
@@ -29,6 +55,20 @@ export const events = {
   DayHasPassed,
   SessionStarted,
   SessionEnded,
+  RepairStarted,
+  ExtraWorkProposed,
+  CustomerApprovalRequested,
+  ProposalFailed,
+  RepairApproved,
+  RepairRejected,
+  ApprovalExpired,
+  RepairCompleted,
+  PartRegistered,
+  LotReceived,
+  PartsReserved,
+  PartsUnavailable,
+  ReservationCommitted,
+  ReservationReleased,
 }
 
 /** Every request body a service accepts, keyed by its name. */
@@ -40,6 +80,11 @@ export const requestBodies = {
   AdvanceClockBody,
   LoginBody,
   CustomerLinkBody,
+  StartRepairBody,
+  ProposeExtraWorkBody,
+  RejectRepairBody,
+  RegisterPartBody,
+  ReceiveLotBody,
 }
 
 /** Any event this system publishes, checked against its own contract. */

@@ -7,6 +7,13 @@ import { commitWrites, compileInsert, placeholders, type Write } from '../db/sta
 /** Writes a state change and the events describing it in one atomic batch. */
 export interface Outbox {
   commit(changes: Write[], events: Envelope[]): Promise<void>
+  /**
+   * The outbox rows of `events`, for a batch another part commits: a consumer group's, which applies an
+   * event and records the events it led to at once. Once such a batch has committed, `staged()`.
+   */
+  stage(events: Envelope[]): Write[]
+  /** Says a batch holding staged rows may have committed: the relay is kicked if any were staged. */
+  staged(): void
 }
 
 type OutboxRow = Required<Pick<typeof outbox.$inferInsert, 'eventId' | 'type' | 'envelope'>>
@@ -50,6 +57,7 @@ export function createOutbox(
     return rows.length === 0 ? changes : [...changes, insertRows(rows)]
   }
   const pending: Commit[] = []
+  let staging = false
 
   async function commitPending(): Promise<void> {
     const group = pending.splice(0, maxGroup)
@@ -81,9 +89,22 @@ export function createOutbox(
     }
   }
 
+  const rowsOf = (events: Envelope[]): OutboxRow[] =>
+    events.map((e) => ({ eventId: e.id, type: e.type, envelope: JSON.stringify(e) }))
+
   return {
+    stage(events) {
+      if (events.length === 0) return []
+      staging = true
+      return [insertRows(rowsOf(events))]
+    },
+    staged() {
+      if (!staging) return
+      staging = false
+      onCommitted()
+    },
     async commit(changes, events) {
-      const rows = events.map((e) => ({ eventId: e.id, type: e.type, envelope: JSON.stringify(e) }))
+      const rows = rowsOf(events)
       if (!groupCommit) {
         await commitWrites(db, writesOf([{ changes, rows }]))
         return onCommitted()

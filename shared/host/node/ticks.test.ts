@@ -57,6 +57,26 @@ describe('ticking a service’s background work on the Node host', () => {
     expect(ticks).toBe(1)
   })
 
+  it('ticks at once when a manual clock is moved on, and not when it is set to the time it shows', async () => {
+    const clock = new ManualClock(new Date('2026-12-01T10:00:00Z'))
+    await clock.advanceTo(new Date('2026-12-01T10:00:00Z'))
+    const seen: string[] = []
+    const ticking = await startTicking(
+      async () => {
+        seen.push(clock.now().toISOString())
+        return new Date('2026-12-02T10:00:00Z')
+      },
+      { clock, logger },
+    )
+    onTestFinished(ticking.stop)
+    await clock.advanceTo(new Date('2026-12-01T10:00:00Z'))
+    await clock.advanceTo(new Date('2026-12-02T11:00:00Z'))
+    await vi.waitFor(() => expect(seen).toEqual(['2026-12-01T10:00:00.000Z', '2026-12-02T11:00:00.000Z']), {
+      timeout: 500,
+      interval: 5,
+    })
+  })
+
   it('starts no tick once stopped, and waits for the one running', async () => {
     let ticks = 0
     let finished = 0

@@ -1,4 +1,4 @@
-import type { Clock } from '../../clock.ts'
+import { ManualClock, type Clock } from '../../clock.ts'
 import type { Logger } from '../../logger.ts'
 
 export interface TickOptions {
@@ -18,7 +18,8 @@ export interface Ticking {
  * Runs a service's `tick` (see `Service.tick`) now, and then again when the time it answers comes: at
  * most `maxDelayMs` later, so a clock that jumped or a machine that slept is noticed, and at least a
  * second later, so a clock standing still (`CLOCK=manual`) just before the time named is not asked
- * again and again. A tick that fails is logged and tried again after `maxDelayMs`.
+ * again and again. A tick that fails is logged and tried again after `maxDelayMs`. A manual clock moved
+ * on ticks at once (after the tick running, if one is): what the move made due is done then.
  *
  * @example
  * const ticking = await startTicking(() => clock.tick(), { clock, logger })
@@ -44,11 +45,24 @@ export async function startTicking(
     if (!stopped) timer = setTimeout(() => (running = run()), delay)
   }
 
+  const unsubscribe =
+    clock instanceof ManualClock
+      ? clock.onMove(() => {
+          if (stopped) return
+          clearTimeout(timer)
+          running = running.then(() => {
+            clearTimeout(timer)
+            return stopped ? undefined : run()
+          })
+        })
+      : () => {}
+
   // The first tick runs before the host serves: the work due while it was down is done first.
   running = run()
   await running
   return {
     async stop() {
+      unsubscribe()
       stopped = true
       clearTimeout(timer)
       await running

@@ -1,0 +1,54 @@
+import type { Clock, NewId } from '../clock.ts'
+import type { Envelope } from '../contracts/envelope.ts'
+import type { Write } from '../db/statements.ts'
+import { toEnvelopes } from '../envelope.ts'
+import type { Outbox } from '../outbox/outbox.ts'
+import type { Aggregate, EventStore } from './event-store.ts'
+
+type EventsOf = Parameters<typeof toEnvelopes>[0]
+
+export interface ReactOptions<TState, TEvent extends EventsOf[number]> {
+  store: EventStore
+  outbox: Outbox
+  aggregate: Aggregate<TState, TEvent>
+  streamId: string
+  /** The pure decision, given the current state; deciding nothing (an event that needs no answer) writes nothing. */
+  decide: (state: TState) => TEvent[]
+  /** Who answers: the service, as its events' `actor` (the clock's events say `clock`). */
+  actor: string
+  clock: Clock
+  newId: NewId
+  /** More writes for the batch, given the decided events and the state after them (see `handleCommand`). */
+  alsoWrite?: (events: Envelope[], state: TState) => Write[]
+}
+
+/**
+ * What an aggregate decides in answer to an event from another service, as writes for the consumer
+ * group's batch that applies that event: the decided events appended with the expected version, and
+ * their outbox rows. So the answer, the inbox row and the outbox rows commit together or not at all,
+ * and a redelivered event, found in the inbox, is answered once. The answer carries the event's
+ * correlation id, and the event's id as its cause.
+ *
+ * A writer that got in first (another consumer of the group, a command) fails the batch on the expected
+ * version; the group applies the event again, alone, deciding on the state as it is then.
+ *
+ * @example
+ * handle: (event) => reactTo(event, { store, outbox, aggregate: reservation, streamId, decide, actor: 'parts', clock, newId })
+ */
+export async function reactTo<TState, TEvent extends EventsOf[number]>(
+  cause: Envelope,
+  options: ReactOptions<TState, TEvent>,
+): Promise<Write[]> {
+  const { store, outbox, aggregate, streamId } = options
+  const { state, version } = await store.load(streamId, aggregate)
+  const decided = options.decide(state)
+  if (decided.length === 0) return []
+  const next = decided.reduce(aggregate.evolve, state)
+  const metadata = { correlationId: cause.correlationId, causationId: cause.id, actor: options.actor }
+  const envelopes = toEnvelopes(decided, { ...options, stream: streamId, after: version, metadata })
+  return [
+    ...store.append(streamId, version, envelopes, next),
+    ...(options.alsoWrite?.(envelopes, next) ?? []),
+    ...outbox.stage(envelopes),
+  ]
+}
