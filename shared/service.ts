@@ -52,8 +52,9 @@ export interface Service {
   consumers: ConsumerSpec[]
   /**
    * Background work, run on every host: by the Node and Deno hosts at start and then when the time it
-   * resolves with comes (a minute later at most, a second at least), by workerd from the worker's cron
-   * trigger (once a minute). What it commits goes out through the outbox like any command's events.
+   * resolves with comes (a minute later at most, a second at least; at once when a manual clock moves),
+   * by workerd from the worker's cron trigger (once a minute) and, for a service with consumers, from
+   * its poller's alarm (every `POLL_INTERVAL_MS`). What it commits goes out through the outbox like any command's events.
    */
   tick?(): Promise<Date | void>
 }

@@ -123,21 +123,18 @@ function wire(
 }
 
 /**
- * Runs the service's background work when asked (`tick`, from cron), publishes what was committed, then
- * runs each consumer group for at most the poll budget. Its Redis commands, the isolate's clock's too, go
- * over a bus of its own.
+ * Runs the service's background work (`tick`), publishes what was committed, then runs each consumer
+ * group for at most the poll budget. From cron and from the poller's alarm alike: a service with
+ * consumers meets its deadlines (an approval expiring) within `POLL_INTERVAL_MS`, not at the next cron
+ * minute. Its Redis commands, the isolate's clock's too, go over a bus of its own.
  */
-async function backgroundPass(
-  definition: ServiceDefinition,
-  isolate: Isolate,
-  { tick = false } = {},
-): Promise<number> {
+async function backgroundPass(definition: ServiceDefinition, isolate: Isolate): Promise<number> {
   const { config } = isolate
   const bus = config.openBus(`pitstop-${definition.name}-background`)
   try {
     return await isolate.invocation.run({ bus }, async () => {
       const service = wire(definition, isolate, bus)
-      if (tick) await service.tick?.()
+      await service.tick?.()
       await service.relay.flush()
       await service.relay.trim()
       let applied = 0
@@ -163,8 +160,8 @@ function armPoller(env: Env): Promise<unknown> {
  * A service as a workerd module worker: `fetch` serves its API (and `/health`) and publishes right
  * after a commit (`waitUntil`, so the answer does not wait on Redis); `scheduled` runs the service's
  * background work (`tick`), the relay backstop and a bounded consumer pass. Services with consumers
- * also export `ConsumerPoller`, a Durable Object whose alarm polls every `POLL_INTERVAL_MS`, since cron
- * fires at most once a minute.
+ * also export `ConsumerPoller`, a Durable Object whose alarm polls (and ticks) every `POLL_INTERVAL_MS`,
+ * since cron fires at most once a minute.
  *
  * @example
  * const { worker, ConsumerPoller } = serviceWorker(workshopService)
@@ -216,7 +213,7 @@ export function serviceWorker(definition: ServiceDefinition) {
     async scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): Promise<void> {
       const isolate = isolateOf(env)
       ctx.waitUntil(armPoller(env))
-      await backgroundPass(definition, isolate, { tick: true })
+      await backgroundPass(definition, isolate)
     },
   }
 
