@@ -27,7 +27,7 @@ export interface HostFigures {
 }
 
 /** The Node flags `npm start` gives the host (`exec node <flags> --import tsx …`), so it runs here as there. */
-const startFlags = (): string[] => {
+export const startFlags = (): string[] => {
   const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     scripts: { start: string }
   }
@@ -38,7 +38,7 @@ const startFlags = (): string[] => {
  * Runs `measure` on `script` serving from data and streams of its own under `name` (ready once `ready`
  * answers), then stops it and deletes its keys.
  */
-async function withServer<T>(
+export async function withServer<T>(
   run: BenchRun,
   {
     name,

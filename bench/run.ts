@@ -9,12 +9,13 @@ import type { BenchRun } from './node-host.ts'
 import { devServerCpuPerCommit } from './libsql-dev-server.ts'
 import { outboxToReadModel } from './pipeline.ts'
 import { recoveryAfterFlush } from './recovery.ts'
+import { sagaLatency } from './saga.ts'
 import { killServers } from './servers.ts'
 import { fmt, megabytes, percent, perSecond, showLoad, summaryTable, times, type Row } from './report.ts'
 
 // npm run bench: the figures the project is held to, each beside its baseline measured in the same run
 // (absolute figures on a shared machine move by 2× between runs; ratios within one run move far less).
-const sectionNames = ['raw', 'pipeline', 'node', 'durability', 'edge', 'recovery'] as const
+const sectionNames = ['raw', 'pipeline', 'node', 'durability', 'saga', 'edge', 'recovery'] as const
 type Section = (typeof sectionNames)[number]
 const usage = `usage: [BENCH_ONLY=<section>,…] [BENCH_SECONDS=10] npm run bench
 sections, run in this order with the baselines each needs (default: all of them):
@@ -22,6 +23,7 @@ sections, run in this order with the baselines each needs (default: all of them)
   pipeline    (b) outbox → workshop read model
   node        (a), (c), (g): the Node host beside Hono's hello world and a naive dual-write app
   durability  (e) the host with FULL and with NORMAL sync
+  saga        (h) proposal → customer approval requested (repairs → parts → repairs), beside one hop
   edge        the gateway under wrangler dev beside a hello-world worker
   recovery    (f) from a FLUSHALL of Redis to the next event applied`
 const only = (process.env.BENCH_ONLY ?? '').split(',').flatMap((name) => name.trim() || [])
@@ -161,6 +163,23 @@ const sections: Record<Section, () => Promise<void>> = {
         baseline: `NORMAL ${perSecond(normal[command].perSecond)}`,
         ratio: times(full[command].perSecond, normal[command].perSecond),
       })
+  },
+
+  async saga() {
+    const { saga, oneHop, perSecond: rate } = await sagaLatency(run)
+    const show = (r: { p50: number; p99: number; failed: number }) =>
+      `p50 ${fmt(r.p50, 2)} ms, p99 ${fmt(r.p99, 2)} ms` + (r.failed ? `, ${r.failed} failed` : '')
+    console.log(
+      `(h) proposal → approval requested at ${rate}/s (${fmt(saga.proposals)} proposals): ${show(saga)}` +
+        (saga.failed ? `; first failure: ${saga.firstFailure}` : '') +
+        `; one hop (2xx → workshop read model) at the same rate: ${show(oneHop)}`,
+    )
+    rows.push({
+      figure: `(h) proposal → approval requested, ${rate}/s`,
+      measured: show(saga),
+      baseline: `one hop ${show(oneHop)}`,
+      ratio: `p50 ${times(saga.p50, oneHop.p50)}`,
+    })
   },
 
   async edge() {

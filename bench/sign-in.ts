@@ -14,9 +14,12 @@ export interface Target {
  * data any staff's.
  */
 export const MECHANIC = { email: 'mechanic@pitstop.local', password: 'pitstop' }
+/** The demo manager: the parts catalogue and its stock are the manager's. */
+export const MANAGER = { email: 'manager@pitstop.local', password: 'pitstop' }
 
 /**
- * Signs in at `url` as a client does (`POST /api/auth/login`), once the server answers: the target whose
+ * Signs in at `url` as a client does (`POST /api/auth/login`), as the demo mechanic unless `account`
+ * says otherwise, once the server answers: the target whose
  * requests carry the session's `Authorization: Bearer` token (a staff session lasts a working day, longer
  * than any run). `send` is `fetch`, or a host's own fetch for services built in this process.
  *
@@ -27,17 +30,18 @@ export const MECHANIC = { email: 'mechanic@pitstop.local', password: 'pitstop' }
 export async function signIn(
   url: string,
   send: (request: Request) => Response | Promise<Response> = fetch,
+  account = MECHANIC,
 ): Promise<Target> {
   const response = await send(
     new Request(`${url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(MECHANIC),
+      body: JSON.stringify(account),
     }),
   )
   if (response.status !== 200)
     throw new Error(
-      `cannot sign in as ${MECHANIC.email} (the demo accounts are seeded only with STAFF_ACCOUNTS unset ` +
+      `cannot sign in as ${account.email} (the demo accounts are seeded only with STAFF_ACCOUNTS unset ` +
         `and NODE_ENV not production): ${response.status} ${await response.text()}`,
     )
   const { token } = (await response.json()) as { token: string }
