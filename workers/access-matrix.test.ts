@@ -14,6 +14,8 @@ import { serviceNames, services } from './registry.ts'
 const own = { customerId: 'cust-olga', name: 'Olga Own', licenseNumber: 'OW-11-NN', jobId: 'job-olga' }
 const other = { customerId: 'cust-otto', name: 'Otto Other', licenseNumber: 'OT-22-HR', jobId: 'job-otto' }
 const date = '2026-12-07'
+/** A part of the catalogue the setup registers (parts belong to no customer). */
+const partNumber = 'BP-1044'
 
 /**
  * A value for every parameter an access table uses (`{name}`, in the path or the query): data of the
@@ -25,6 +27,7 @@ const parameters: Record<string, { value: string; owned: boolean }> = {
   licenseNumber: { value: own.licenseNumber, owned: true },
   jobId: { value: own.jobId, owned: true },
   date: { value: date, owned: false },
+  partNumber: { value: partNumber, owned: false },
 }
 
 /** Everything that identifies a customer's data: none of it may reach another customer. */
@@ -163,6 +166,9 @@ beforeAll(async () => {
       201,
     )
   }
+  expect(
+    (await host.post('/api/parts', { partNumber, name: 'Brake pads, front', unitPrice: '12.50' })).status,
+  ).toBe(201)
   // The workshop plans only for the customers and vehicles its read model has.
   await vi.waitFor(
     async () => {

@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '../shared/service.ts'
 import { authService } from './auth/service.ts'
 import { clockService } from './clock/service.ts'
 import { customersService } from './customers/service.ts'
+import { partsService } from './parts/service.ts'
 import { vehiclesService } from './vehicles/service.ts'
 import { workshopService } from './workshop/service.ts'
 
@@ -16,6 +17,7 @@ export const services: ServiceDefinition[] = [
   customersService,
   vehiclesService,
   workshopService,
+  partsService,
 ]
 
 export const serviceNames = services.map((service) => service.name)
