@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '../shared/service.ts'
 import { authService } from './auth/service.ts'
 import { clockService } from './clock/service.ts'
 import { customersService } from './customers/service.ts'
+import { repairsService } from './repairs/service.ts'
 import { vehiclesService } from './vehicles/service.ts'
 import { workshopService } from './workshop/service.ts'
 
@@ -16,6 +17,7 @@ export const services: ServiceDefinition[] = [
   customersService,
   vehiclesService,
   workshopService,
+  repairsService,
 ]
 
 export const serviceNames = services.map((service) => service.name)
