@@ -7,6 +7,8 @@ import { deadLetterAccess } from '../../shared/http/dead-letter-routes.ts'
  * dead letters are the manager's.
  */
 export const access = {
+  // First: `/api/repairs/dead-letters` is also the shape of `/api/repairs/{repairId}`, and the first row wins.
+  ...deadLetterAccess('repairs'),
   'POST /api/repairs': mechanicOrManager,
   'GET /api/repairs': anyStaff,
   'GET /api/repairs/{repairId}': [...anyStaff, 'customer'],
@@ -14,5 +16,4 @@ export const access = {
   'POST /api/repairs/{repairId}/approve': ['customer'],
   'POST /api/repairs/{repairId}/reject': ['customer'],
   'POST /api/repairs/{repairId}/complete': mechanicOrManager,
-  ...deadLetterAccess('repairs'),
 } satisfies AccessTable

@@ -14,8 +14,9 @@ export function createRepairsApp(
   store: EventStore,
   execute: ExecuteRepairCommand,
 ) {
+  // The dead letters first, before `/api/repairs/{repairId}` takes their path for a repair's id.
   return createApp(deps, access)
+    .route('/', deadLetterRoutes('repairs', deps.deadLetters))
     .route('/', repairRoutes(deps, store, execute))
     .route('/', readRoutes(deps.db))
-    .route('/', deadLetterRoutes('repairs', deps.deadLetters))
 }

@@ -100,18 +100,20 @@ export async function partsProducer(host: TestHost) {
   const metadata = { correlationId: newUuidV7(), causationId: newUuidV7(), actor: 'parts' }
 
   return {
-    /** Commits the event and waits until the relay has published it; returns its envelope. */
-    async publish(event: UnwrappedEvent & { data: { reservationId: string } }): Promise<Envelope> {
-      const [envelope] = toEnvelopes([event], {
-        stream: event.data.reservationId,
-        after: 0,
-        metadata,
-        clock: systemClock,
-        newId: newUuidV7,
-      })
-      await outbox.commit([], [envelope!])
+    /** Commits the events in one batch and waits until the relay has published them; returns their envelopes. */
+    async publish(...events: (UnwrappedEvent & { data: { reservationId: string } })[]): Promise<Envelope[]> {
+      const envelopes = events.flatMap((event) =>
+        toEnvelopes([event], {
+          stream: event.data.reservationId,
+          after: 0,
+          metadata,
+          clock: systemClock,
+          newId: newUuidV7,
+        }),
+      )
+      await outbox.commit([], envelopes)
       await relay.flush()
-      return envelope!
+      return envelopes
     },
     async close() {
       await relay.stop()
