@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { labourCents, priceOf } from './price.ts'
-import { RepairsSettings } from './settings.ts'
+import { policyOf, RepairsSettings } from './settings.ts'
 
 const lot = (partNumber: string, quantity: number, unitPriceCents: number, lotId = 'lot-1') => ({
   partNumber,
@@ -53,8 +53,19 @@ describe('a price', () => {
 
 describe('the settings', () => {
   const parse = (env: Record<string, string>) => v.safeParse(RepairsSettings, env)
+  const policy = (env: Record<string, string>) => policyOf(v.parse(RepairsSettings, env))
   it('default to 18.50 an hour and 24 hours to answer', () => {
-    expect(v.parse(RepairsSettings, {})).toEqual({ HOURLY_RATE: 1850, APPROVAL_TIMEOUT: 86_400_000 })
+    expect(policy({})).toEqual({ hourlyRateCents: 1850, approvalTimeoutMs: 86_400_000 })
+  })
+  it('stay the strings given, so a host can pass them on as it parsed them', () => {
+    const parsed = v.parse(RepairsSettings, { HOURLY_RATE: '18.5', APPROVAL_TIMEOUT: '90m' })
+    expect(
+      v.parse(RepairsSettings, {
+        HOURLY_RATE: String(parsed.HOURLY_RATE),
+        APPROVAL_TIMEOUT: String(parsed.APPROVAL_TIMEOUT),
+      }),
+    ).toEqual(parsed)
+    expect(policyOf(parsed)).toEqual({ hourlyRateCents: 1850, approvalTimeoutMs: 5_400_000 })
   })
   it.each([
     ['24h', 86_400_000],
@@ -62,7 +73,7 @@ describe('the settings', () => {
     ['30s', 30_000],
     ['720h', 2_592_000_000],
   ])('read APPROVAL_TIMEOUT %s as %s ms', (text, ms) => {
-    expect(parse({ APPROVAL_TIMEOUT: text }).output).toMatchObject({ APPROVAL_TIMEOUT: ms })
+    expect(policy({ APPROVAL_TIMEOUT: text }).approvalTimeoutMs).toBe(ms)
   })
   it.each(['0s', '721h', '1.5h', '24', 'h', '24 h', '-1m', '1d'])('refuse APPROVAL_TIMEOUT %s', (text) => {
     expect(parse({ APPROVAL_TIMEOUT: text }).success).toBe(false)
@@ -72,7 +83,7 @@ describe('the settings', () => {
     ['7', 700],
     ['0.01', 1],
   ])('read HOURLY_RATE %s as %s cents', (text, cents) => {
-    expect(parse({ HOURLY_RATE: text }).output).toMatchObject({ HOURLY_RATE: cents })
+    expect(policy({ HOURLY_RATE: text }).hourlyRateCents).toBe(cents)
   })
   it.each(['0', '18,50', '18.505', '-1', 'abc', ''])('refuse HOURLY_RATE %s', (text) => {
     expect(parse({ HOURLY_RATE: text }).success).toBe(false)
