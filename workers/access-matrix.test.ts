@@ -11,8 +11,20 @@ import { serviceNames, services } from './registry.ts'
 // then its cases fail, saying which, until a value is added to `parameters`.
 
 /** The customer the matrix asks about, and another customer, each with a vehicle and a job on `date`. */
-const own = { customerId: 'cust-olga', name: 'Olga Own', licenseNumber: 'OW-11-NN', jobId: 'job-olga' }
-const other = { customerId: 'cust-otto', name: 'Otto Other', licenseNumber: 'OT-22-HR', jobId: 'job-otto' }
+const own = {
+  customerId: 'cust-olga',
+  name: 'Olga Own',
+  licenseNumber: 'OW-11-NN',
+  jobId: 'job-olga',
+  repairId: 'repair-olga',
+}
+const other = {
+  customerId: 'cust-otto',
+  name: 'Otto Other',
+  licenseNumber: 'OT-22-HR',
+  jobId: 'job-otto',
+  repairId: 'repair-otto',
+}
 const date = '2026-12-07'
 /** A part of the catalogue the setup registers (parts belong to no customer). */
 const partNumber = 'BP-1044'
@@ -26,6 +38,7 @@ const parameters: Record<string, { value: string; owned: boolean }> = {
   customerId: { value: own.customerId, owned: true },
   licenseNumber: { value: own.licenseNumber, owned: true },
   jobId: { value: own.jobId, owned: true },
+  repairId: { value: own.repairId, owned: true },
   date: { value: date, owned: false },
   partNumber: { value: partNumber, owned: false },
 }
@@ -36,6 +49,7 @@ const markers = (customer: typeof own) => [
   customer.name,
   customer.licenseNumber,
   customer.jobId,
+  customer.repairId,
   sampleCustomer(customer.customerId).emailAddress,
 ]
 
@@ -199,6 +213,16 @@ beforeAll(async () => {
       const jobs = await (await host.get(`/api/workshop/jobs?from=${date}&to=${date}`)).text()
       expect(jobs).toContain(own.jobId)
       expect(jobs).toContain(other.jobId)
+    },
+    { timeout: 10_000, interval: 50 },
+  )
+  // Each job repaired: repairs knows the jobs from the workshop's stream.
+  await vi.waitFor(
+    async () => {
+      for (const who of [own, other]) {
+        const started = await host.post('/api/repairs', { repairId: who.repairId, jobId: who.jobId })
+        expect(started.status).toBe(201)
+      }
     },
     { timeout: 10_000, interval: 50 },
   )

@@ -3,6 +3,7 @@ import { authService } from './auth/service.ts'
 import { clockService } from './clock/service.ts'
 import { customersService } from './customers/service.ts'
 import { partsService } from './parts/service.ts'
+import { repairsService } from './repairs/service.ts'
 import { vehiclesService } from './vehicles/service.ts'
 import { workshopService } from './workshop/service.ts'
 
@@ -17,6 +18,7 @@ export const services: ServiceDefinition[] = [
   customersService,
   vehiclesService,
   workshopService,
+  repairsService,
   partsService,
 ]
 

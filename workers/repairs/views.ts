@@ -1,0 +1,36 @@
+import { formatCents, type Envelope } from '../../shared/contracts/index.ts'
+import type { Price, Proposal, StartedRepair } from './events.ts'
+
+/** A price as the API shows money: amounts with two decimals (`"18.50"`), not cents. */
+export const priceView = ({ labour, parts, totalCents }: Price) => ({
+  labour: {
+    hours: labour.hours,
+    hourlyRate: formatCents(labour.hourlyRateCents),
+    amount: formatCents(labour.amountCents),
+  },
+  parts: parts.map(({ partNumber, quantity, unitPriceCents, amountCents }) => ({
+    partNumber,
+    quantity,
+    unitPrice: formatCents(unitPriceCents),
+    amount: formatCents(amountCents),
+  })),
+  total: formatCents(totalCents),
+})
+
+const proposalView = (proposal: Proposal) =>
+  'price' in proposal ? { ...proposal, price: priceView(proposal.price) } : proposal
+
+/** A repair as the API answers with it. */
+export const repairView = (repair: StartedRepair) => ({
+  ...repair,
+  proposals: repair.proposals.map(proposalView),
+})
+
+/** One event of a repair's timeline: what happened, when, who did it, with money shown as amounts. */
+export function timelineEntry({ type, occurredAt, actor, data }: Envelope) {
+  const shown =
+    type === 'CustomerApprovalRequested'
+      ? { ...(data as object), price: priceView((data as { price: Price }).price) }
+      : data
+  return { type, occurredAt, actor, data: shown }
+}
