@@ -50,6 +50,8 @@ describe('bounded streams', () => {
 
   it('a group that joins after trimming, without the producer database at hand, reports the gap; npm run catch-up fills it; npm run rebuild starts over from the whole history', async () => {
     // The customers service on its own data; the workshop, elsewhere, joins once the stream is trimmed.
+    // Beside the services whose streams it reads (a rebuild needs the whole history of each).
+    const consumerServices = 'vehicles,workshop,repairs,parts'
     const producer = await startNodeHost({ SERVICES: 'customers', STREAM_KEEP: '10' })
     let consumer: Host | undefined
     try {
@@ -58,7 +60,7 @@ describe('bounded streams', () => {
       await vi.waitFor(async () => expect(await redis.xlen(stream)).toBe(10), { timeout: 10_000 })
 
       consumer = await startNodeHost(
-        { SERVICES: 'vehicles,workshop', STREAM_PREFIX: producer.streamPrefix },
+        { SERVICES: consumerServices, STREAM_PREFIX: producer.streamPrefix },
         { healthy: false },
       )
       await vi.waitFor(
@@ -75,7 +77,7 @@ describe('bounded streams', () => {
       const env = {
         DATA_DIR: consumer.dataDir,
         STREAM_PREFIX: producer.streamPrefix,
-        SERVICES: 'vehicles,workshop',
+        SERVICES: consumerServices,
         LIBSQL_URL_CUSTOMERS: `file:${join(producer.dataDir, 'customers.db')}`,
       }
       const caughtUp = await operator('catch-up', env)
