@@ -169,28 +169,33 @@ export async function theRepairSaga(url: string, waitFor = { timeout: 15_000, in
     total: '162.75',
   })
   await stockBecomes({ onHand: 10, reserved: 3, available: 7 })
-  await json(call(customer, 'POST', `/api/repairs/${approved}/approve`))
+  await json(call(customer, 'POST', `/api/repairs/${approved}/approve`, { proposalId: priced.proposalId }))
   await stockBecomes({ onHand: 7, reserved: 0, available: 7 })
   await completeAndSeeJobFinished(approved, 'job-approve')
 
   // Rejected: 2 reserved, then released to the lots they came from.
   const rejected = await start('reject')
   await propose(rejected, 2)
-  await proposalBecomes(rejected, 'awaiting-approval')
+  const { proposalId: turnedDown } = await proposalBecomes(rejected, 'awaiting-approval')
   await stockBecomes({ onHand: 7, reserved: 2, available: 5 })
-  await json(call(customer, 'POST', `/api/repairs/${rejected}/reject`, { reason: 'Too expensive' }))
+  await json(
+    call(customer, 'POST', `/api/repairs/${rejected}/reject`, {
+      proposalId: turnedDown,
+      reason: 'Too expensive',
+    }),
+  )
   await stockBecomes({ onHand: 7, reserved: 0, available: 7 })
   await completeAndSeeJobFinished(rejected, 'job-reject')
 
   // Never answered: a day later the approval expires, once, and the 5 reserved are released.
   const expired = await start('expire')
   await propose(expired, 5)
-  await proposalBecomes(expired, 'awaiting-approval')
+  const { proposalId: unanswered } = await proposalBecomes(expired, 'awaiting-approval')
   await stockBecomes({ onHand: 7, reserved: 5, available: 2 })
   await advance(25 * hour)
   await proposalBecomes(expired, 'expired')
   await stockBecomes({ onHand: 7, reserved: 0, available: 7 })
-  const late = await call(customer, 'POST', `/api/repairs/${expired}/approve`)
+  const late = await call(customer, 'POST', `/api/repairs/${expired}/approve`, { proposalId: unanswered })
   expect(late.status).toBe(409)
   const timeline = (await repair(expired, customer)).timeline.map((event) => event.type)
   expect(timeline.filter((type) => type === 'ApprovalExpired')).toHaveLength(1)

@@ -38,8 +38,14 @@ export const ProposeExtraWorkBody = v.object({
     ),
   ),
 })
+/**
+ * Body of `POST /api/repairs/{id}/approve`: the proposal the customer saw, so an answer (or a retry of
+ * it) never lands on a later proposal at another price.
+ */
+export const ApproveRepairBody = v.object({ proposalId: ProposalId })
 /** Body of `POST /api/repairs/{id}/reject`. */
 export const RejectRepairBody = v.object({
+  proposalId: ProposalId,
   reason: v.pipe(multilineText(500), v.nonEmpty('must not be empty')),
 })
 

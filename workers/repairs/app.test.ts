@@ -39,7 +39,7 @@ let days = 0
 /** A job of its own on a day of its own, and the repair of it started. */
 async function newRepair(name: string, who = ann) {
   const jobId = `job-${name}`
-  const date = `2027-01-${String(++days).padStart(2, '0')}`
+  const date = new Date(Date.UTC(2027, 0, ++days)).toISOString().slice(0, 10)
   await planJob(host, { jobId, date, ...who })
   const repairId = `repair-${name}`
   await startRepair(host, repairId, jobId)
@@ -72,10 +72,28 @@ async function awaitingApproval(name: string, who = ann) {
 const as = async (who: { customerId: string }) => ({
   authorization: `Bearer ${await host.tokenFor({ role: 'customer', customerId: who.customerId })}`,
 })
-const approve = async (repairId: string, who = ann) =>
-  host.post(`/api/repairs/${repairId}/approve`, {}, await as(who))
+/** The proposal a customer's page would show: the repair's last, as staff read it. */
+const shownProposal = async (repairId: string) => {
+  const repair = (await (await host.get(`/api/repairs/${repairId}`)).json()) as {
+    proposals?: { proposalId: string }[]
+  }
+  return repair.proposals?.at(-1)?.proposalId ?? 'none'
+}
+const approve = async (repairId: string, who = ann, proposalId?: string) =>
+  host.post(
+    `/api/repairs/${repairId}/approve`,
+    { proposalId: proposalId ?? (await shownProposal(repairId)) },
+    await as(who),
+  )
+/** Rejects the shown proposal, unless the body names one (or is no object, to see it refused). */
 const reject = async (repairId: string, body: unknown, who = ann) =>
-  host.post(`/api/repairs/${repairId}/reject`, body, await as(who))
+  host.post(
+    `/api/repairs/${repairId}/reject`,
+    body !== null && typeof body === 'object' && !Array.isArray(body)
+      ? { proposalId: await shownProposal(repairId), ...body }
+      : body,
+    await as(who),
+  )
 const complete = (repairId: string) => host.post(`/api/repairs/${repairId}/complete`, {})
 
 /** The answer is a problem with this status, naming this rule. */
@@ -425,6 +443,47 @@ describe('the customer answering: approve and reject', () => {
     expect(await repeat.json()).toEqual(body)
     await expectRule(await reject(repairId, { reason: 'Too expensive' }), 409, 'approval-not-pending')
     expect(await written()).toEqual(before)
+  })
+
+  it('answers only the proposal it names: an earlier one is refused (proposal-not-current), a retry after a later proposal replays the first answer', async () => {
+    const { repairId, proposalId } = await awaitingApproval('named')
+    const first = await approve(repairId, ann, proposalId)
+    expect(first.status).toBe(200)
+    const answered = await first.json()
+
+    const later = 'proposal-named-later'
+    expect((await propose(repairId, work({ proposalId: later }))).status).toBe(202)
+    await parts.publish(partsReserved(repairId, later, []))
+    await untilStatus(host, repairId, 'awaiting-approval')
+    const before = await written()
+    // The client retries its first approval: it gets that answer again, and the later proposal stays open.
+    const retried = await approve(repairId, ann, proposalId)
+    expect(retried.status).toBe(200)
+    expect(await retried.json()).toEqual(answered)
+    await expectRule(
+      await reject(repairId, { proposalId, reason: 'Changed my mind' }),
+      409,
+      'proposal-not-current',
+    )
+    await expectRule(await approve(repairId, ann, 'proposal-never-made'), 409, 'proposal-not-current')
+    expect(await written()).toEqual(before)
+    expect((await repairOf(host, repairId)).status).toBe('awaiting-approval')
+  })
+
+  it.each([
+    ['no body', undefined, 'missing'],
+    ['malformed JSON', '{bad', 'malformed'],
+    ['no proposalId', {}, '/proposalId'],
+    ['a proposalId that is no id', { proposalId: 'a b' }, '/proposalId'],
+  ])('refuses an approval with %s: 400 (%s), nothing written', async (_, body, what) => {
+    const { repairId } = await awaitingApproval(`bad-approve-${days + 1}`)
+    const before = await written()
+    const res = await host.post(`/api/repairs/${repairId}/approve`, body ?? '', await as(ann))
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    if (what.startsWith('/')) expect(JSON.stringify(await res.json())).toContain(what)
+    expect(await written()).toEqual(before)
+    expect((await repairOf(host, repairId)).status).toBe('awaiting-approval')
   })
 
   it('rejects with a reason: 200, RepairRejected; an approval after it is refused', async () => {

@@ -56,10 +56,13 @@ const unavailable = (reservationId = 'p-1'): RepairCommand => ({
   type: 'RecordPartsUnavailable',
   data: { repairId, reservationId, shortages, now: requestedAt },
 })
-const approve = (now: string): RepairCommand => ({ type: 'ApproveRepair', data: { repairId, now } })
-const reject = (now: string): RepairCommand => ({
+const approve = (now: string, proposalId = 'p-1'): RepairCommand => ({
+  type: 'ApproveRepair',
+  data: { repairId, proposalId, now },
+})
+const reject = (now: string, proposalId = 'p-1'): RepairCommand => ({
   type: 'RejectRepair',
-  data: { repairId, reason: 'Too expensive', now },
+  data: { repairId, proposalId, reason: 'Too expensive', now },
 })
 const expire = (now: string): RepairCommand => ({ type: 'ExpireApproval', data: { repairId, now } })
 const complete = (now: string): RepairCommand => ({ type: 'CompleteRepair', data: { repairId, now } })
@@ -191,6 +194,11 @@ describe('a repair awaiting approval', () => {
     spec.given(given).when(approve('2026-12-09T00:00:00.000Z')).then([expired()])
     expect(expiredInstead([expired()])).toBe(true)
     expect(expiredInstead([approved])).toBe(false)
+  })
+  it('is answered only for the proposal awaiting it (proposal-not-current), not an earlier or later one', () => {
+    spec.given(given).when(approve(justBefore, 'p-0')).thenThrows('proposal-not-current')
+    spec.given(given).when(reject(justBefore, 'p-0')).thenThrows('proposal-not-current')
+    spec.given(given).when(approve(justBefore, 'p-1')).then([approved])
   })
   it('is rejected one ms before it expires; at the moment, it expires instead', () => {
     spec.given(given).when(reject(justBefore)).then([rejected])

@@ -4,6 +4,7 @@ import { evolve, type Repair, type RepairEvent, type StartedRepair } from './eve
 import { priceOf } from './price.ts'
 import {
   approvalNotPending,
+  proposalNotCurrent,
   completeAfterStart,
   jobNotFinished,
   oneProposalAtATime,
@@ -37,8 +38,8 @@ export type RecordPartsUnavailable = {
   type: 'RecordPartsUnavailable'
   data: At<{ reservationId: string; shortages: v.InferOutput<typeof Shortage>[] }>
 }
-export type ApproveRepair = { type: 'ApproveRepair'; data: At<object> }
-export type RejectRepair = { type: 'RejectRepair'; data: At<{ reason: string }> }
+export type ApproveRepair = { type: 'ApproveRepair'; data: At<{ proposalId: string }> }
+export type RejectRepair = { type: 'RejectRepair'; data: At<{ proposalId: string; reason: string }> }
 export type ExpireApproval = { type: 'ExpireApproval'; data: At<object> }
 export type CompleteRepair = { type: 'CompleteRepair'; data: At<object> }
 export type RepairCommand =
@@ -124,6 +125,7 @@ export function approveRepair({ data }: ApproveRepair, repair: Repair): RepairEv
   const { expired } = lapse(repair, data.now)
   if (expired.length > 0) return expired
   approvalNotPending(repair)
+  proposalNotCurrent(repair, data.proposalId)
   return [{ type: 'RepairApproved', data: { repairId: repair.repairId, proposalId: proposalIdOf(repair) } }]
 }
 
@@ -133,6 +135,7 @@ export function rejectRepair({ data }: RejectRepair, repair: Repair): RepairEven
   const { expired } = lapse(repair, data.now)
   if (expired.length > 0) return expired
   approvalNotPending(repair)
+  proposalNotCurrent(repair, data.proposalId)
   const { repairId } = repair
   return [
     { type: 'RepairRejected', data: { repairId, proposalId: proposalIdOf(repair), reason: data.reason } },

@@ -41,7 +41,7 @@ async function awaitingApproval(host: TestHost, parts: PartsProducer, name: stri
   await parts.publish(partsReserved(repairId, `p-${name}`, []))
   await untilStatus(host, repairId, 'awaiting-approval')
   const expiresAt = (await repairOf(host, repairId)).proposals[0]!.expiresAt as string
-  return { repairId, expiresAt }
+  return { repairId, expiresAt, proposalId: `p-${name}` }
 }
 
 const customer = async (host: TestHost) => ({
@@ -75,7 +75,7 @@ describe('with CLOCK=manual, moved through the clock service', () => {
     })
     onTestFinished(host.cleanup)
     const parts = await prepare(host)
-    const { repairId, expiresAt } = await awaitingApproval(host, parts, 'manual', '2026-12-07')
+    const { repairId, expiresAt, proposalId } = await awaitingApproval(host, parts, 'manual', '2026-12-07')
     const advance = async (to: string) =>
       expect((await host.post('/api/clock/advance', { to })).status).toBe(200)
 
@@ -97,7 +97,7 @@ describe('with CLOCK=manual, moved through the clock service', () => {
     const [row] = await host.db('repairs').select().from(repairs).where(eq(repairs.repairId, repairId))
     expect(row).toMatchObject({ status: 'in-progress', expiresAt: null })
 
-    const late = await host.post(`/api/repairs/${repairId}/approve`, {}, await customer(host))
+    const late = await host.post(`/api/repairs/${repairId}/approve`, { proposalId }, await customer(host))
     expect(late.status).toBe(409)
     expect(await late.json()).toMatchObject({ type: 'urn:pitstop:rule:approval-expired' })
 
@@ -119,16 +119,26 @@ describe('an answer that comes when the clock has passed expiresAt, before any t
 
     clock.set(at(inTime.expiresAt, -1))
     expect(
-      (await host.post(`/api/repairs/${inTime.repairId}/approve`, {}, await customer(host))).status,
+      (
+        await host.post(
+          `/api/repairs/${inTime.repairId}/approve`,
+          { proposalId: inTime.proposalId },
+          await customer(host),
+        )
+      ).status,
     ).toBe(200)
 
     clock.set(late.expiresAt)
-    const approval = await host.post(`/api/repairs/${late.repairId}/approve`, {}, await customer(host))
+    const approval = await host.post(
+      `/api/repairs/${late.repairId}/approve`,
+      { proposalId: late.proposalId },
+      await customer(host),
+    )
     expect(approval.status).toBe(409)
     expect(await approval.json()).toMatchObject({ type: 'urn:pitstop:rule:approval-expired' })
     const rejection = await host.post(
       `/api/repairs/${rejectedLate.repairId}/reject`,
-      { reason: 'Too late anyway' },
+      { proposalId: rejectedLate.proposalId, reason: 'Too late anyway' },
       await customer(host),
     )
     expect(rejection.status).toBe(409)
@@ -141,7 +151,11 @@ describe('an answer that comes when the clock has passed expiresAt, before any t
       expect(repair.timeline.at(-1)!.actor).toBe('customer:ann')
     }
     // Again: the expiry is recorded, and said.
-    const again = await host.post(`/api/repairs/${late.repairId}/approve`, {}, await customer(host))
+    const again = await host.post(
+      `/api/repairs/${late.repairId}/approve`,
+      { proposalId: late.proposalId },
+      await customer(host),
+    )
     expect(await again.json()).toMatchObject({ type: 'urn:pitstop:rule:approval-expired' })
     expect(await expiries(host, late.repairId)).toHaveLength(1)
   })

@@ -4,6 +4,7 @@ import { createMiddleware } from 'hono/factory'
 import * as v from 'valibot'
 import { ownedItem } from '../../shared/auth/access.ts'
 import {
+  ApproveRepairBody,
   ProposeExtraWorkBody,
   RejectRepairBody,
   RepairId,
@@ -16,7 +17,7 @@ import { eventMetadata } from '../../shared/http/request-context.ts'
 import { validate } from '../../shared/http/validate.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import { expiredInstead, type ApproveRepair, type RejectRepair } from './decider.ts'
-import { currentProposal, repairAggregate, started } from './events.ts'
+import { repairAggregate, started } from './events.ts'
 import type { ExecuteRepairCommand } from './repair-commands.ts'
 import { refuse, type KnownJob } from './rules.ts'
 import { jobs } from './schema.ts'
@@ -58,12 +59,10 @@ export function repairRoutes(
 
   /** The customer's answer to the proposal awaiting it; too late, it records the expiry and is refused. */
   async function answer(c: Context<AppEnv>, command: ApproveRepair | RejectRepair, operation: string) {
-    const { repairId } = command.data
-    const proposal = currentProposal((await store.load(repairId, repairAggregate)).state)
+    const { repairId, proposalId, now: _, ...request } = command.data
     // Each proposal is answered once: a repeat of that answer gets the first one again.
-    const id = proposal && `${repairId}/${proposal.proposalId}`
-    const { now: _, ...request } = command.data
-    return once(c, { operation, command: request, id }, async (record) => {
+    const id = `${repairId}/${proposalId}`
+    return once(c, { operation, command: { proposalId, ...request }, id }, async (record) => {
       const outcome = await execute(command, eventMetadata(c), (events, repair) =>
         expiredInstead(events) ? [] : record({ status: 200, body: repairView(started(repair)) }),
       )
@@ -106,10 +105,18 @@ export function repairRoutes(
         )
       },
     )
-    .post('/api/repairs/:repairId/approve', validate('param', RepairParam), ownRepair, async (c) => {
-      const { repairId } = c.req.valid('param')
-      return answer(c, { type: 'ApproveRepair', data: { repairId, now: now() } }, 'approve-repair')
-    })
+    .post(
+      '/api/repairs/:repairId/approve',
+      validate('param', RepairParam),
+      ownRepair,
+      validate('json', ApproveRepairBody),
+      async (c) => {
+        const { repairId } = c.req.valid('param')
+        const { proposalId } = c.req.valid('json')
+        const command = { type: 'ApproveRepair', data: { repairId, proposalId, now: now() } } as const
+        return answer(c, command, 'approve-repair')
+      },
+    )
     .post(
       '/api/repairs/:repairId/reject',
       validate('param', RepairParam),
@@ -117,8 +124,9 @@ export function repairRoutes(
       validate('json', RejectRepairBody),
       async (c) => {
         const { repairId } = c.req.valid('param')
-        const { reason } = c.req.valid('json')
-        return answer(c, { type: 'RejectRepair', data: { repairId, reason, now: now() } }, 'reject-repair')
+        const { proposalId, reason } = c.req.valid('json')
+        const command = { type: 'RejectRepair', data: { repairId, proposalId, reason, now: now() } } as const
+        return answer(c, command, 'reject-repair')
       },
     )
     .post('/api/repairs/:repairId/complete', validate('param', RepairParam), async (c) => {

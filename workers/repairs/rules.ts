@@ -14,6 +14,7 @@ export const refuse = ruleBook({
   'one-proposal-at-a-time': 409,
   'repair-already-completed': 409,
   'approval-not-pending': 409,
+  'proposal-not-current': 409,
   'approval-expired': 409,
   'proposal-awaiting-answer': 409,
   'complete-after-start': 409,
@@ -60,6 +61,16 @@ export function approvalNotPending(repair: StartedRepair): void {
   if (repair.proposals.at(-1)?.status === 'expired')
     throw refuse('approval-expired', `The approval of repair ${repair.repairId} has expired`)
   throw refuse('approval-not-pending', `Repair ${repair.repairId} awaits no approval`)
+}
+
+/** The customer answers the proposal they were shown: not an earlier one, nor one made since. */
+export function proposalNotCurrent(repair: StartedRepair, proposalId: string): void {
+  const current = repair.proposals.at(-1)?.proposalId
+  if (current !== proposalId)
+    throw refuse(
+      'proposal-not-current',
+      `Proposal ${proposalId} is not the one of repair ${repair.repairId} awaiting an answer (${current})`,
+    )
 }
 
 export function proposalAwaitingAnswer(repair: StartedRepair): void {
