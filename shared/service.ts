@@ -44,6 +44,11 @@ export interface ConsumerSpec {
   handle: EventHandler
   /** The tables `handle` writes, emptied when the read model is rebuilt from the producers' history. */
   readModel: SQLiteTable[]
+  /**
+   * How many events one transaction applies at most (500 unless said). 1 where `handle` decides on rows
+   * that the events before it in a batch change: it reads them as committed, before the batch.
+   */
+  batchSize?: number
 }
 
 /** A service as every host sees it. */

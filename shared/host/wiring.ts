@@ -128,6 +128,7 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
         maxDeliveries: groups.maxDeliveries,
         catchUp: groups.catchUp,
         readModel: spec.readModel,
+        batchSize: spec.batchSize,
         onApplied: () => outbox.staged(),
       }),
   )

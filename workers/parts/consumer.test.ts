@@ -288,3 +288,20 @@ describe('events delivered more than once, or out of turn', () => {
     expect(await (await host.get('/api/parts/dead-letters')).json()).toMatchObject({ letters: [] })
   })
 })
+
+describe('parts released and reserved again in one stretch of the stream', () => {
+  it('reserves for a proposal what the expiry published just before it released', async () => {
+    await stocked('RR-1', '1.00', 2)
+    await repairs.publish(proposed('repair-rr', 'rr-1', [{ partNumber: 'RR-1', quantity: 2 }]))
+    await waitForAnswers('rr-1', 1)
+    // As the repairs service commits a proposal made after the previous approval lapsed: together.
+    await repairs.publish(
+      expired('repair-rr', 'rr-1'),
+      proposed('repair-rr', 'rr-2', [{ partNumber: 'RR-1', quantity: 2 }]),
+    )
+    await waitForAnswers('rr-2', 1)
+    expect((await answersAbout('rr-1')).map((e) => e.type)).toEqual(['PartsReserved', 'ReservationReleased'])
+    expect((await answersAbout('rr-2')).map((e) => e.type)).toEqual(['PartsReserved'])
+    expect(await stockOf('RR-1')).toMatchObject({ onHand: 2, reserved: 2, available: 0 })
+  })
+})

@@ -20,6 +20,9 @@ export const partsService = defineService({
         handle: reservationsConsumer(deps),
         // The lots are not a read model: reservations decide on them, so emptying them would lose stock.
         readModel: [],
+        // A reservation reads the stock as committed: an event releasing parts earlier in the same batch
+        // (an expiry committed with the next proposal) would not count yet, and the proposal fall short.
+        batchSize: 1,
       },
     ],
   }),
