@@ -65,7 +65,8 @@ async function proposalToApprovalRequested(mechanic: Target, repairs: string[], 
       const status = await send('POST', `/api/repairs/${repairId}/proposals`, proposal)
       if (status !== 202) throw new Error(`proposing answered ${status}`)
       const accepted = performance.now()
-      while (!(await awaitsApproval(mechanic, repairId)));
+      while (!(await awaitsApproval(mechanic, repairId)))
+        if (performance.now() - accepted > 10_000) throw new Error(`${repairId} awaited its price for 10 s`)
       latencies.push(performance.now() - accepted)
     } catch (error) {
       failures.push((error as Error).message)
@@ -82,10 +83,16 @@ async function proposalToApprovalRequested(mechanic: Target, repairs: string[], 
   }
 }
 
+/** Whether the repair awaits the customer's approval; a proposal that failed (no stock) ends the wait. */
 async function awaitsApproval({ url, headers }: Target, repairId: string): Promise<boolean> {
   const response = await fetch(`${url}/api/repairs/${repairId}`, { headers })
   if (response.status !== 200) throw new Error(`reading the repair answered ${response.status}`)
-  return ((await response.json()) as { status: string }).status === 'awaiting-approval'
+  const { status, proposals } = (await response.json()) as {
+    status: string
+    proposals: { status: string }[]
+  }
+  if (proposals.at(-1)?.status === 'failed') throw new Error(`the proposal on ${repairId} failed`)
+  return status === 'awaiting-approval'
 }
 
 /**
@@ -105,8 +112,10 @@ export function sagaLatency(run: BenchRun, perSecond = 20) {
     const manager = await signIn(url, fetch, MANAGER)
     await seedWorkshop(mechanic)
     await postJson(manager, '/api/parts', { partNumber: part, name: 'Brake pads', unitPrice: '39.95' }, 201)
-    await postJson(manager, `/api/parts/${part}/lots`, { quantity: 10_000 }, 201)
     const repairs = await startRepairs(mechanic, perSecond * run.seconds)
+    // One part per proposal: a lot for each 10,000 (a lot holds at most that many).
+    for (let left = repairs.length; left > 0; left -= 10_000)
+      await postJson(manager, `/api/parts/${part}/lots`, { quantity: Math.min(left, 10_000) }, 201)
     const saga = await proposalToApprovalRequested(mechanic, repairs, perSecond)
     const oneHop = await commandToEffectLatency(mechanic, perSecond, run.seconds)
     return { saga, oneHop, perSecond }

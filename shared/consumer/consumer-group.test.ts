@@ -407,6 +407,31 @@ describe('ConsumerGroup', () => {
     expect(await consumer.redrive()).toBe(0)
   })
 
+  it('decides again at once, within the delivery, an event whose batch lost to another writer on a constraint', async () => {
+    const t = await setup()
+    const projection = recorded(t.db, 'c1')
+    const contested = joined('m-contested')
+    // Its first two decisions insert a row another writer has taken, as a stale aggregate or stock would.
+    let losses = 2
+    const consumer = t.consumer('c1', {
+      maxDeliveries: 1,
+      handle: async (event) =>
+        event.id === contested.id && losses-- > 0
+          ? [t.db.insert(members).values(sampleMember('m-taken'))]
+          : projection(event),
+    })
+    await consumer.start()
+    const taken = joined('m-taken')
+    await t.publish(t.streams.members, taken)
+    await vi.waitFor(async () => expect(await t.effectsOf(taken.id)).toBe(1), waitLong)
+
+    await t.publish(t.streams.members, contested)
+    await vi.waitFor(async () => expect(await t.effectsOf(contested.id)).toBe(1), waitLong)
+    expect(losses).toBeLessThan(0)
+    expect(await t.deadLetters(t.streams.members)).toEqual([])
+    await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
+  })
+
   it.each([
     ['Redis is flushed', 'flushAll'],
     ['Redis restarts empty', 'restart'],

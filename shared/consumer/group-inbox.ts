@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import { seqOf, type StreamEntry } from '../bus/bus.ts'
 import type { Clock } from '../clock.ts'
 import type { Envelope } from '../contracts/index.ts'
-import type { Db } from '../db/database.ts'
+import { isConstraintViolation, type Db } from '../db/database.ts'
 import { consumerPositions, inbox } from '../db/kernel-schema.ts'
 import { commitWrites, compileInsert, placeholders, type Statement, type Write } from '../db/statements.ts'
 import { positioned, unique, type Delivery } from './delivery.ts'
@@ -150,14 +150,30 @@ export class GroupInbox {
     const failed: Failure[] = []
     for (const delivery of rest) {
       try {
-        if (!(await this.alreadyApplied([delivery])).size) await this.apply([delivery])
-        else await this.advance(delivery.stream, positioned([delivery]))
+        await this.applyAlone(delivery)
         done.push(delivery.entry.id)
       } catch (error) {
         failed.push({ delivery, error })
       }
     }
     return { done, failed }
+  }
+
+  /**
+   * Applies one delivery unless the group has applied it already. A handler that decides on what other
+   * writers change (an aggregate's version, stock) can lose to one of them; refused by a constraint, it
+   * is decided again at once, a few times, rather than counted as a failed delivery.
+   */
+  private async applyAlone(delivery: Delivery, attempts = 3): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!(await this.alreadyApplied([delivery])).size) await this.apply([delivery])
+        else await this.advance(delivery.stream, positioned([delivery]))
+        return
+      } catch (error) {
+        if (attempt >= attempts || !isConstraintViolation(error)) throw error
+      }
+    }
   }
 
   /**

@@ -8,8 +8,12 @@ import { RecordedTimestamp } from './timestamp.ts'
 export const PartNumber = v.pipe(
   v.string(),
   v.trim(),
+  // Checked before upper-casing, which turns `ß` into `SS` and `ı` into `I`.
+  v.regex(
+    /^[A-Za-z0-9][A-Za-z0-9-]{0,39}$/,
+    'must be letters, digits and dashes (at most 40), such as BP-1044',
+  ),
   v.toUpperCase(),
-  v.regex(/^[A-Z0-9][A-Z0-9-]{0,39}$/, 'must be letters, digits and dashes (at most 40), such as BP-1044'),
 )
 /** How many of a part: a whole number from 1 to 10,000. */
 export const Quantity = v.pipe(

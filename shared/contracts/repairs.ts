@@ -22,7 +22,16 @@ export const LabourHours = v.pipe(
 )
 
 /** Body of `POST /api/repairs`: a repair of a planned job; its id is generated when absent. */
-export const StartRepairBody = v.object({ repairId: v.optional(RepairId), jobId: JobId })
+export const StartRepairBody = v.object({
+  repairId: v.optional(
+    v.pipe(
+      RepairId,
+      // Its address would be that of the dead letters, `/api/repairs/dead-letters`.
+      v.check((id) => id !== 'dead-letters', 'must not be dead-letters, the address of the dead letters'),
+    ),
+  ),
+  jobId: JobId,
+})
 
 /** Body of `POST /api/repairs/{id}/proposals`: extra work found, for the customer to approve. */
 export const ProposeExtraWorkBody = v.object({

@@ -141,6 +141,7 @@ describe('POST /api/parts', () => {
     ['a part number with a space inside', { partNumber: 'BP 1044' }, '/partNumber'],
     ['a part number starting with a dash', { partNumber: '-BP' }, '/partNumber'],
     ['a part number of 41 characters', { partNumber: 'P'.repeat(41) }, '/partNumber'],
+    ['a part number that is letters only once upper-cased (ß)', { partNumber: 'ß-1' }, '/partNumber'],
     ['an empty name', { name: '  ' }, '/name'],
     ['a name of 101 characters', { name: 'n'.repeat(101) }, '/name'],
     ['a missing price', { unitPrice: undefined }, '/unitPrice'],

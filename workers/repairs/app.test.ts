@@ -241,6 +241,11 @@ describe('POST /api/repairs', () => {
     ['no job id', { repairId: 'r-bad-1' }, ['/jobId']],
     ['a job id with a slash', { repairId: 'r-bad-2', jobId: 'a/b' }, ['/jobId']],
     ['a repair id too long', { repairId: 'r'.repeat(65), jobId: 'job-start' }, ['/repairId']],
+    [
+      'the repair id of the dead letters’ address',
+      { repairId: 'dead-letters', jobId: 'job-start' },
+      ['/repairId'],
+    ],
     ['a body that is an array', [], ['/']],
   ])('refuses %s with 400 naming the field, and writes nothing', async (_, body, fields) => {
     const before = await written()

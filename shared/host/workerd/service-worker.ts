@@ -139,6 +139,8 @@ async function backgroundPass(definition: ServiceDefinition, isolate: Isolate): 
       await service.relay.trim()
       let applied = 0
       for (const group of service.consumers) applied += await group.poll(config.POLL_BUDGET_MS)
+      // What the groups answered (a reservation, an approval requested) goes out now, before the bus closes.
+      if (applied > 0) await service.relay.flush()
       return applied
     })
   } finally {
