@@ -625,13 +625,18 @@ describe('GET /api/repairs/{repairId}', () => {
     const { repairId } = await awaitingApproval('shown')
     const own = await host.get(`/api/repairs/${repairId}`, await as(ann))
     expect(own.status).toBe(200)
-    const repair = (await own.json()) as { customerId: string; timeline: { type: string }[] }
+    const repair = (await own.json()) as {
+      customerId: string
+      timeline: { type: string; actor: string }[]
+    }
     expect(repair.customerId).toBe('ann')
-    expect(repair.timeline.map((e) => e.type)).toEqual([
-      'RepairStarted',
-      'ExtraWorkProposed',
-      'CustomerApprovalRequested',
+    // Who at the garage acted is `staff` to the customer; staff see the address.
+    expect(repair.timeline.map((e) => [e.type, e.actor])).toEqual([
+      ['RepairStarted', 'staff'],
+      ['ExtraWorkProposed', 'staff'],
+      ['CustomerApprovalRequested', 'repairs'],
     ])
+    expect((await repairOf(host, repairId)).timeline[0]!.actor).toBe('staff:manager@pitstop.local')
 
     expect((await host.get(`/api/repairs/${repairId}`, await as(bob))).status).toBe(403)
     expect((await host.get('/api/repairs/no-such-repair', await as(bob))).status).toBe(403)

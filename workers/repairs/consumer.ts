@@ -17,10 +17,10 @@ export const REPAIRS_GROUP = 'repairs'
  * What repairs does with the events it reads: keeps the jobs of the workshop, and records the parts
  * service's answer to a proposal on its repair (`reactTo`), in the batch that records the event as
  * applied. An answer that is not to the proposal awaiting the parts (a duplicate, a stale one) decides
- * nothing.
+ * nothing, and is logged.
  */
 export function repairsConsumer(deps: ServiceDeps<RepairsSettings>, store: EventStore): EventHandler {
-  const { db, outbox, clock, newId, settings } = deps
+  const { db, outbox, clock, newId, settings, logger } = deps
   const policy = policyOf(settings)
   const project = jobsProjection(db)
   const rowsOf = repairRows(db)
@@ -31,7 +31,16 @@ export function repairsConsumer(deps: ServiceDeps<RepairsSettings>, store: Event
       outbox,
       aggregate: repairAggregate,
       streamId: command.data.repairId,
-      decide: (repair) => decide(command, repair, policy),
+      decide: (repair) => {
+        const decided = decide(command, repair, policy)
+        // Only a duplicate or a stale answer fits no proposal; one that keeps coming is worth a look.
+        if (decided.length === 0)
+          logger.warn(
+            { repairId: command.data.repairId, eventId: cause.id, type: cause.type },
+            'a parts answer fits no proposal awaiting the parts; nothing recorded',
+          )
+        return decided
+      },
       actor: 'repairs',
       clock: clockAt(command.data.now),
       newId,

@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm'
 import { Hono } from 'hono'
 import * as v from 'valibot'
-import { ownedItem } from '../../shared/auth/access.ts'
+import { customerScope, ownedItem } from '../../shared/auth/access.ts'
 import { JobId, type Envelope } from '../../shared/contracts/index.ts'
 import type { Db } from '../../shared/db/database.ts'
 import type { AppEnv } from '../../shared/http/app-env.ts'
@@ -54,6 +54,10 @@ export function readRoutes(db: Db) {
         (r) => r.customerId,
         `No repair ${repairId}`,
       )
-      return c.json({ ...repairView(found), timeline: timeline.map(timelineEntry) })
+      const forCustomer = customerScope(c) !== undefined
+      return c.json({
+        ...repairView(found),
+        timeline: timeline.map((event) => timelineEntry(event, forCustomer)),
+      })
     })
 }
