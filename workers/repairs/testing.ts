@@ -1,12 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { expect, vi } from 'vitest'
-import { serviceStream } from '../../shared/bus/bus.ts'
-import { createRedisBus } from '../../shared/bus/redis-bus.ts'
-import { newUuidV7, systemClock, type Clock } from '../../shared/clock.ts'
-import type { Envelope } from '../../shared/contracts/index.ts'
-import { toEnvelopes, type UnwrappedEvent } from '../../shared/envelope.ts'
+import type { Clock } from '../../shared/clock.ts'
 import type { HostConfig } from '../../shared/host/config.ts'
 import {
   sampleCustomer,
@@ -15,10 +8,7 @@ import {
   type TestHost,
 } from '../../shared/host/node/test-host.ts'
 import type { StartOptions } from '../../shared/host/node/services.ts'
-import { createLogger } from '../../shared/logger.ts'
-import { createOutbox } from '../../shared/outbox/outbox.ts'
-import { OutboxRelay } from '../../shared/outbox/relay.ts'
-import { openFixtureDatabase } from '../../shared/testing/fixture-database.ts'
+import { streamProducer } from '../../shared/testing/stream-producer.ts'
 
 // What the repairs tests share. Jobs come from the real workshop, planned through its API in the same
 // host: the repairs consumer group reads them from its stream as in production. Parts answers come from
@@ -86,43 +76,14 @@ export const untilStatus = (host: TestHost, repairId: string, status: string) =>
  * own and published by a real `OutboxRelay` to `<prefix>.parts`, so the stream holds what the parts
  * service's relay would write (entry ids from the outbox's seqs, stamped with the database's origin).
  */
-export async function partsProducer(host: TestHost) {
-  const dir = await mkdtemp(join(tmpdir(), 'pitstop-parts-'))
-  const { db, client } = await openFixtureDatabase(`file:${join(dir, 'parts.db')}`)
-  const bus = createRedisBus(host.config.redisUrl, 'test-parts')
-  const relay = new OutboxRelay({
-    db,
-    bus,
-    stream: serviceStream(host.config.streamPrefix, 'parts'),
-    logger: createLogger('silent'),
+export const partsProducer = (host: TestHost) =>
+  streamProducer<ReturnType<typeof partsReserved> | ReturnType<typeof partsUnavailable>>({
+    service: 'parts',
+    streamPrefix: host.config.streamPrefix,
+    redisUrl: host.config.redisUrl,
+    streamOf: (event) => event.data.reservationId,
+    actor: 'parts',
   })
-  const outbox = createOutbox(db, () => relay.kick())
-  const metadata = { correlationId: newUuidV7(), causationId: newUuidV7(), actor: 'parts' }
-
-  return {
-    /** Commits the events in one batch and waits until the relay has published them; returns their envelopes. */
-    async publish(...events: (UnwrappedEvent & { data: { reservationId: string } })[]): Promise<Envelope[]> {
-      const envelopes = events.flatMap((event) =>
-        toEnvelopes([event], {
-          stream: event.data.reservationId,
-          after: 0,
-          metadata,
-          clock: systemClock,
-          newId: newUuidV7,
-        }),
-      )
-      await outbox.commit([], envelopes)
-      await relay.flush()
-      return envelopes
-    },
-    async close() {
-      await relay.stop()
-      await bus.close()
-      client.close()
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
-}
 export type PartsProducer = Awaited<ReturnType<typeof partsProducer>>
 
 /** `PartsReserved` for a proposal: each line at its unit price in cents, all from one lot. */
