@@ -23,10 +23,11 @@ import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts
  * await host.cleanup()
  */
 export async function startTestHost(overrides: Partial<HostConfig> = {}, options: StartOptions = {}) {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pitstop-test-'))
+  // A host given another's data directory (a second process of one deployment) leaves it to that host.
+  const ownDir = overrides.dataDir ? undefined : await mkdtemp(join(tmpdir(), 'pitstop-test-'))
   const config: HostConfig = {
     ...parseConfig({ REDIS_URL: TEST_REDIS_URL }),
-    dataDir,
+    ...(ownDir && { dataDir: ownDir }),
     streamPrefix: uniquePrefix('host'),
     port: 0,
     claimIdleMs: 1000,
@@ -82,7 +83,7 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}, options
     async cleanup() {
       await stop()
       await deleteKeys(config.streamPrefix, config.redisUrl)
-      await rm(dataDir, { recursive: true, force: true })
+      if (ownDir) await rm(ownDir, { recursive: true, force: true })
     },
   }
 }
