@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../clock.ts'
 import type { Db } from '../db/database.ts'
 import { consumerGaps, consumerPositions, inbox } from '../db/kernel-schema.ts'
 import { databaseOrigin } from '../db/origin.ts'
-import { commitWrites } from '../db/statements.ts'
+import { commitWrites, type Write } from '../db/statements.ts'
 import type { Logger } from '../logger.ts'
 import { settlesWithin } from '../settles-within.ts'
 import { deadLettersOf, sendToDeadLetters } from './dead-letters.ts'
@@ -38,8 +38,8 @@ export interface ConsumerGroupOptions {
   claimIdleMs?: number
   /** After this many deliveries a failing event goes to the dead-letter stream. */
   maxDeliveries?: number
-  /** Called after each batch of events is applied (the service's outbox may hold events it led to). */
-  onApplied?: () => void
+  /** Called with each batch's effects once they commit (the outbox rows of events they led to among them). */
+  onApplied?: (effects: Write[]) => void
 }
 
 /** What `/health` says of a group: ranges it never received, dead letters, a second deployment. */

@@ -32,8 +32,8 @@ export class GroupInbox {
     private readonly group: string,
     private readonly handle: EventHandler,
     private readonly clock: Clock,
-    /** Called after each batch commits: events the batch recorded in the outbox go out at once. */
-    private readonly onApplied: () => void = () => {},
+    /** Called with each batch's effects once they commit: events they recorded in the outbox go out at once. */
+    private readonly onApplied: (effects: Write[]) => void = () => {},
   ) {
     this.insertInbox = compileInsert<typeof inbox.$inferInsert>(
       db
@@ -118,7 +118,7 @@ export class GroupInbox {
     const positions = this.positionWrites(positioned(deliveries), deliveries[0]!.stream)
     await commitWrites(this.db, [...effects, this.insertInbox(received), ...positions.writes])
     positions.commit()
-    this.onApplied()
+    this.onApplied(effects)
   }
 
   /**

@@ -129,7 +129,7 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
         catchUp: groups.catchUp,
         readModel: spec.readModel,
         batchSize: spec.batchSize,
-        onApplied: () => outbox.staged(),
+        onApplied: (effects) => outbox.staged(effects),
       }),
   )
   return {

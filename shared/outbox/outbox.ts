@@ -9,11 +9,11 @@ export interface Outbox {
   commit(changes: Write[], events: Envelope[]): Promise<void>
   /**
    * The outbox rows of `events`, for a batch another part commits: a consumer group's, which applies an
-   * event and records the events it led to at once. Once such a batch has committed, `staged()`.
+   * event and records the events it led to at once. Once such a batch has committed, `staged(writes)`.
    */
   stage(events: Envelope[]): Write[]
-  /** Says a batch holding staged rows may have committed: the relay is kicked if any were staged. */
-  staged(): void
+  /** Says `writes` have committed: the relay is kicked when they hold rows `stage` gave. */
+  staged(writes: readonly Write[]): void
 }
 
 type OutboxRow = Required<Pick<typeof outbox.$inferInsert, 'eventId' | 'type' | 'envelope'>>
@@ -57,7 +57,8 @@ export function createOutbox(
     return rows.length === 0 ? changes : [...changes, insertRows(rows)]
   }
   const pending: Commit[] = []
-  let staging = false
+  // Which writes are staged rows, so each committed batch is told apart whatever else commits meanwhile.
+  const stagedRows = new WeakSet<Write>()
 
   async function commitPending(): Promise<void> {
     const group = pending.splice(0, maxGroup)
@@ -95,13 +96,12 @@ export function createOutbox(
   return {
     stage(events) {
       if (events.length === 0) return []
-      staging = true
-      return [insertRows(rowsOf(events))]
+      const rows = insertRows(rowsOf(events))
+      stagedRows.add(rows)
+      return [rows]
     },
-    staged() {
-      if (!staging) return
-      staging = false
-      onCommitted()
+    staged(writes) {
+      if (writes.some((write) => stagedRows.has(write))) onCommitted()
     },
     async commit(changes, events) {
       const rows = rowsOf(events)
