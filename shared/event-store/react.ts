@@ -1,25 +1,21 @@
-import type { Clock, NewId } from '../clock.ts'
 import type { Envelope } from '../contracts/envelope.ts'
 import type { Write } from '../db/statements.ts'
 import { toEnvelopes } from '../envelope.ts'
-import type { Outbox } from '../outbox/outbox.ts'
-import type { Aggregate, EventStore } from './event-store.ts'
+import type { HandleCommandOptions } from './handle-command.ts'
 
 type EventsOf = Parameters<typeof toEnvelopes>[0]
 
-export interface ReactOptions<TState, TEvent extends EventsOf[number]> {
-  store: EventStore
-  outbox: Outbox
-  aggregate: Aggregate<TState, TEvent>
-  streamId: string
-  /** The pure decision, given the current state; deciding nothing (an event that needs no answer) writes nothing. */
-  decide: (state: TState) => TEvent[]
+/**
+ * What `handleCommand` takes, but for the metadata, which comes from the event answered, and retries,
+ * which the consumer group makes (it applies an event that lost to another writer again). Deciding
+ * nothing (an event that needs no answer) writes nothing.
+ */
+export type ReactOptions<TState, TEvent extends EventsOf[number]> = Omit<
+  HandleCommandOptions<TState, TEvent>,
+  'metadata' | 'retries'
+> & {
   /** Who answers: the service, as its events' `actor` (the clock's events say `clock`). */
   actor: string
-  clock: Clock
-  newId: NewId
-  /** More writes for the batch, given the decided events and the state after them (see `handleCommand`). */
-  alsoWrite?: (events: Envelope[], state: TState) => Write[]
 }
 
 /**
