@@ -34,6 +34,8 @@ import {
   RepairStarted,
   StartRepairBody,
 } from './repairs.ts'
+import { NotificationRead, NotificationSent } from './notifications.ts'
+import { SupportMessageWritten, WriteMessageBody } from './support.ts'
 
 export * from './envelope.ts'
 export * from './timestamp.ts'
@@ -45,6 +47,8 @@ export * from './auth.ts'
 export * from './money.ts'
 export * from './parts.ts'
 export * from './repairs.ts'
+export * from './notifications.ts'
+export * from './support.ts'
 
 /** Every event on the bus, keyed by its `type`. */
 export const events = {
@@ -70,6 +74,9 @@ export const events = {
   PartsUnavailable,
   ReservationCommitted,
   ReservationReleased,
+  NotificationSent,
+  NotificationRead,
+  SupportMessageWritten,
 }
 
 /** Every request body a service accepts, keyed by its name. */
@@ -87,6 +94,7 @@ export const requestBodies = {
   RejectRepairBody,
   RegisterPartBody,
   ReceiveLotBody,
+  WriteMessageBody,
 }
 
 /** Any event this system publishes, checked against its own contract. */
