@@ -91,3 +91,24 @@ export const AuthSecret = v.pipe(
   v.string(),
   v.minLength(32, 'must be at least 32 characters, e.g. the output of `openssl rand -base64 32`'),
 )
+
+/**
+ * `PUBLIC_URL`: where people reach the system, an http(s) address without a trailing slash such as
+ * `https://garage.example`; customers' links point there.
+ */
+export const PublicUrl = v.optional(
+  v.pipe(
+    v.string(),
+    v.check(
+      (text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol),
+      'must be an http or https URL such as https://garage.example',
+    ),
+    v.transform((text) => text.replace(/\/+$/, '')),
+  ),
+)
+
+/** `CUSTOMER_LINK_DAYS`: how long a customer's personal link opens their data. */
+export const CustomerLinkDays = v.optional(
+  v.pipe(Positive, v.maxValue(400, 'must be at most 400 (the longest a browser keeps a cookie)')),
+  '30',
+)

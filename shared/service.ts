@@ -7,6 +7,7 @@ import type { Clock, NewId } from './clock.ts'
 import type { EventHandler } from './consumer/consumer-group.ts'
 import type { DeadLetterDesk } from './consumer/dead-letters.ts'
 import type { Db } from './db/database.ts'
+import type { Write } from './db/statements.ts'
 import type { AppEnv } from './http/app-env.ts'
 import type { HttpSettings } from './http/create-app.ts'
 import type { Logger } from './logger.ts'
@@ -49,6 +50,11 @@ export interface ConsumerSpec {
    * that the events before it in a batch change: it reads them as committed, before the batch.
    */
   batchSize?: number
+  /**
+   * Told of each batch's writes once they have committed: what `handle` returned, which a service that
+   * serves its rows live (notifications) recognises, to wake the readers waiting for them.
+   */
+  onApplied?: (writes: readonly Write[]) => void
 }
 
 /** A service as every host sees it. */

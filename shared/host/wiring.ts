@@ -129,7 +129,10 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
         catchUp: groups.catchUp,
         readModel: spec.readModel,
         batchSize: spec.batchSize,
-        onApplied: (effects) => outbox.staged(effects),
+        onApplied: (effects) => {
+          outbox.staged(effects)
+          spec.onApplied?.(effects)
+        },
       }),
   )
   return {

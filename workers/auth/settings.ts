@@ -1,17 +1,7 @@
 import * as v from 'valibot'
-import { DecimalInteger, Positive } from '../../shared/environment.ts'
+import { CustomerLinkDays, DecimalInteger, Positive, PublicUrl } from '../../shared/environment.ts'
 import { DEFAULT_ITERATIONS, MAX_ITERATIONS } from './passwords.ts'
 import { StaffAccounts } from './staff-accounts.ts'
-
-/** An http(s) address without a trailing slash, such as `https://garage.example`. */
-const PublicUrl = v.pipe(
-  v.string(),
-  v.check(
-    (text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol),
-    'must be an http or https URL such as https://garage.example',
-  ),
-  v.transform((text) => text.replace(/\/+$/, '')),
-)
 
 /** How signing in works, from the environment. */
 export const AuthSettings = v.object({
@@ -29,10 +19,7 @@ export const AuthSettings = v.object({
     '10',
   ),
   /** How long a customer's personal link opens their data. */
-  CUSTOMER_LINK_DAYS: v.optional(
-    v.pipe(Positive, v.maxValue(400, 'must be at most 400 (the longest a browser keeps a cookie)')),
-    '30',
-  ),
+  CUSTOMER_LINK_DAYS: CustomerLinkDays,
   /**
    * PBKDF2 iterations for new hashes; hashes made with fewer are re-hashed at the next sign-in. At most
    * 100,000 (Cloudflare Workers' limit); lower only to make tests fast.
@@ -61,6 +48,6 @@ export const AuthSettings = v.object({
    * Where people reach the system (`https://garage.example`): customers' links point there. Unset, a
    * link takes the address the request that made it came to, which its Host header names.
    */
-  PUBLIC_URL: v.optional(PublicUrl),
+  PUBLIC_URL: PublicUrl,
 })
 export type AuthSettings = v.InferOutput<typeof AuthSettings>

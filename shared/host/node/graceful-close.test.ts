@@ -104,4 +104,38 @@ describe('gracefulClose', () => {
     expect(answered).toBe(received)
     await Promise.all(clients)
   })
+
+  it('ends event streams, which never end by themselves, also one whose headers go out after the close began', async () => {
+    let startLate: () => void = () => {}
+    const server = await listen((req, res) => {
+      const stream = () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write(': open\n\n')
+      }
+      if (req.url === '/late') startLate = stream
+      else stream()
+    })
+    const close = gracefulClose(server)
+    const { port } = server.address() as AddressInfo
+    // Cut mid-chunk, or ended (a response that had to say `Connection: close` is delimited by the close):
+    // either way the client hears it is over, and reconnects.
+    const over = (path: string) =>
+      fetch(`http://127.0.0.1:${port}${path}`)
+        .then((response) => response.text())
+        .then(
+          () => 'over',
+          () => 'over',
+        )
+    const early = over('/early')
+    const late = over('/late')
+    await expect.poll(() => connections(server)).toBe(2)
+
+    const closed = close()
+    startLate()
+    await closed
+
+    expect(await early).toBe('over')
+    expect(await late).toBe('over')
+    expect(await connections(server)).toBe(0)
+  })
 })

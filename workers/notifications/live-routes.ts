@@ -1,0 +1,92 @@
+import { and, asc, eq, gt } from 'drizzle-orm'
+import { Hono } from 'hono'
+import { streamSSE } from 'hono/streaming'
+import * as v from 'valibot'
+import type { Db } from '../../shared/db/database.ts'
+import { InvalidInput } from '../../shared/errors.ts'
+import type { AppEnv } from '../../shared/http/app-env.ts'
+import { validate } from '../../shared/http/validate.ts'
+import type { LiveRecipients, Wake } from './live.ts'
+import { notifications } from './schema.ts'
+import { notificationView } from './views.ts'
+
+/** The `id` of an event of the stream: a notification's `sequence`. */
+const LastEventId = v.pipe(
+  v.string(),
+  v.regex(/^\d{1,15}$/, 'must be the id of an event of this stream (a notification’s sequence)'),
+  v.transform(Number),
+)
+const StreamQuery = v.object({ lastEventId: v.optional(LastEventId) })
+
+export interface LiveOptions {
+  /** How often a stream looks for notifications committed by other processes. */
+  pollMs: number
+  /** How long a stream may stay silent before it sends a comment, so proxies keep it open. */
+  heartbeatMs: number
+}
+
+/** Notifications read at once at most; a stream far behind catches up in turns of this many. */
+const PAGE = 100
+
+/**
+ * `GET /api/notifications/stream`: the signed-in recipient's notifications as Server-Sent Events, each
+ * with its `sequence` as id. A stream resumed with `Last-Event-ID` (or `?lastEventId=`, for a first
+ * connection that already listed up to there) sends everything after it, so nothing is missed across
+ * a reconnect; a new one sends the recipient's notifications from the first. It is woken at once by a commit of this process's consumer
+ * and looks again every `pollMs` for commits made elsewhere.
+ */
+export function liveRoutes(db: Db, live: LiveRecipients, { pollMs, heartbeatMs }: LiveOptions) {
+  const after = (recipient: string, sequence: number) =>
+    db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.recipient, recipient), gt(notifications.sequence, sequence)))
+      .orderBy(asc(notifications.sequence))
+      .limit(PAGE)
+  return new Hono<AppEnv>().get('/api/notifications/stream', validate('query', StreamQuery), async (c) => {
+    const header = c.req.header('last-event-id')
+    const resumed = header === undefined ? undefined : v.safeParse(LastEventId, header)
+    if (resumed && !resumed.success)
+      throw new InvalidInput([{ field: 'Last-Event-ID', message: resumed.issues[0].message }])
+    const recipient = c.get('actor')
+    let sequence = resumed?.output ?? c.req.valid('query').lastEventId ?? 0
+    const logger = c.get('logger')
+
+    return streamSSE(
+      c,
+      async (stream) => {
+        let wake: Wake | undefined
+        stream.onAbort(() => wake?.cancel())
+        // Tells the browser how soon to reconnect, and gets the headers through at once.
+        await stream.write(`retry: ${pollMs}\n\n`)
+        let silentSince = Date.now()
+        while (!stream.aborted && !stream.closed) {
+          // Asked for before reading: a commit between the read and the wait still wakes this stream.
+          wake = live.next(recipient, pollMs)
+          const rows = await after(recipient, sequence)
+          for (const row of rows) {
+            await stream.writeSSE({
+              id: String(row.sequence),
+              event: 'notification',
+              data: JSON.stringify(notificationView(row)),
+            })
+            sequence = row.sequence
+          }
+          if (rows.length > 0) {
+            wake.cancel()
+            silentSince = Date.now()
+            continue
+          }
+          if (Date.now() - silentSince >= heartbeatMs) {
+            await stream.write(': still here\n\n')
+            silentSince = Date.now()
+          }
+          await wake.woken
+        }
+      },
+      async (error) => {
+        logger.error({ err: error, recipient }, 'a live notification stream failed; the client reconnects')
+      },
+    )
+  })
+}
