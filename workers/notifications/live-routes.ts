@@ -59,7 +59,7 @@ export function liveRoutes(db: Db, live: LiveRecipients, { pollMs, heartbeatMs }
         stream.onAbort(() => wake?.cancel())
         // Tells the browser how soon to reconnect, and gets the headers through at once.
         await stream.write(`retry: ${pollMs}\n\n`)
-        let silentSince = Date.now()
+        let silentSince = performance.now()
         while (!stream.aborted && !stream.closed) {
           // Asked for before reading: a commit between the read and the wait still wakes this stream.
           wake = live.next(recipient, pollMs)
@@ -74,12 +74,12 @@ export function liveRoutes(db: Db, live: LiveRecipients, { pollMs, heartbeatMs }
           }
           if (rows.length > 0) {
             wake.cancel()
-            silentSince = Date.now()
+            silentSince = performance.now()
             continue
           }
-          if (Date.now() - silentSince >= heartbeatMs) {
+          if (performance.now() - silentSince >= heartbeatMs) {
             await stream.write(': still here\n\n')
-            silentSince = Date.now()
+            silentSince = performance.now()
           }
           await wake.woken
         }
