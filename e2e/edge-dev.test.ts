@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aDayAtTheGarage } from './garage-day.ts'
 import { startNodeHost } from './node-host.ts'
+import { theLiveApproval } from './live-approval.ts'
 import { theRepairSaga } from './repair-saga.ts'
 
 let host: Awaited<ReturnType<typeof startNodeHost>>
@@ -27,6 +28,10 @@ describe('the workers under wrangler dev (npm run dev:edge)', () => {
   it('runs the repair saga: reservations committed and released, expiry from the poller, jobs finished', async () => {
     await theRepairSaga(host.url, { timeout: 30_000, interval: 100 })
   }, 240_000)
+
+  it('carries an approval live: Server-Sent Events through the gateway, each stream polling its worker', async () => {
+    await theLiveApproval(host.url, undefined, { timeout: 30_000, interval: 100 })
+  }, 120_000)
 
   it('stops wrangler, the libSQL dev server and everything else on SIGTERM, exiting 0', async () => {
     expect(await host.signal('SIGTERM')).toBe(0)

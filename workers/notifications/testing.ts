@@ -185,6 +185,16 @@ export function openStream(url: string, token: string, query = '') {
         },
         { timeout, interval: 10 },
       ),
+    /** Waits until a notification `matches` arrived, and gives it. */
+    arrival: (matches: (event: Received) => boolean, timeout = 10_000) =>
+      vi.waitFor(
+        () => {
+          const found = received.find(matches)
+          if (!found) throw new Error(`none of the ${received.length} notifications arrived matches`)
+          return found
+        },
+        { timeout, interval: 10 },
+      ),
     close: () => source.close(),
   }
 }
