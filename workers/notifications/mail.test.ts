@@ -1,0 +1,158 @@
+import { eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { ManualClock } from '../../shared/clock.ts'
+import { parseConfig } from '../../shared/host/config.ts'
+import { startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
+import { TEST_REDIS_URL } from '../../shared/testing/redis.ts'
+import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../tools/mail-catcher/mail-catcher.ts'
+import { NOTIFICATIONS_GROUP } from './consumer.ts'
+import { FIRST_RETRY_MS, retryDelayMs } from './mailer.ts'
+import { mails, notifications } from './schema.ts'
+import { approvalRequested, approved, producers, registered, repairStarted } from './testing.ts'
+
+// E-mail through a real SMTP server: the mail catcher's `smtp-server`, in a process of its own, refusing
+// the first message it is given (451, try again later). Events come from real outboxes and relays (see
+// testing.ts); the host's clock is the test's, so a retry's wait is passed by moving it.
+
+const waitLong = { timeout: 20_000, interval: 20 }
+let catcher: MailCatcher
+let host: TestHost
+let streams: Awaited<ReturnType<typeof producers>>
+const clock = new ManualClock(new Date('2026-12-01T08:00:00.000Z'))
+
+beforeAll(async () => {
+  catcher = await startMailCatcher({ refuseFirst: 1 })
+  const { settings } = parseConfig({ REDIS_URL: TEST_REDIS_URL, SMTP_URL: catcher.url })
+  host = await startTestHost({ services: ['notifications'], settings }, { clock })
+  streams = await producers(host)
+})
+afterAll(async () => {
+  await streams?.close()
+  await host?.cleanup()
+  await catcher?.stop()
+})
+
+const db = () => host.db('notifications')
+const mailOf = async (notificationId: string) =>
+  (await db().select().from(mails).where(eq(mails.notificationId, notificationId)))[0]
+const noticesOf = (repairId: string) =>
+  db().select().from(notifications).where(eq(notifications.repairId, repairId))
+const arrivedTo = (address: string) => catcher.messages.filter((mail) => mail.envelope.to.includes(address))
+const consumed = (producer: { consumedBy: (db: never, group: string) => Promise<void> }) =>
+  producer.consumedBy(db() as never, NOTIFICATIONS_GROUP)
+
+describe('a customer notification with SMTP_URL set', () => {
+  it('is tried again after a refusal (451), after the first wait, and arrives once', async () => {
+    await streams.customers.publish(registered('cust-busy'))
+    await consumed(streams.customers)
+    await streams.repairs.publish(
+      repairStarted('cust-busy', 'repair-busy'),
+      approvalRequested('cust-busy', 'repair-busy', 'proposal-busy'),
+    )
+    await consumed(streams.repairs)
+    const queued = await db().select().from(mails).where(eq(mails.customerId, 'cust-busy'))
+    expect(queued).toHaveLength(2)
+
+    // The catcher refuses the first message it is given; the other goes through.
+    const refusedOne = await vi.waitFor(async () => {
+      const rows = await db().select().from(mails).where(eq(mails.customerId, 'cust-busy'))
+      const found = rows.find((row) => row.lastError?.includes('451'))
+      expect(found).toBeDefined()
+      return found!
+    })
+    expect(refusedOne).toMatchObject({ attempts: 1, sentAt: null })
+    expect(Date.parse(refusedOne.nextAttemptAt) - clock.now().getTime()).toBe(FIRST_RETRY_MS)
+    expect(catcher.refused).toBe(1)
+    await vi.waitFor(() => expect(arrivedTo('cust-busy@example.com')).toHaveLength(1), waitLong)
+
+    await clock.advanceTo(new Date(clock.now().getTime() + FIRST_RETRY_MS))
+    await vi.waitFor(() => expect(arrivedTo('cust-busy@example.com')).toHaveLength(2), waitLong)
+    expect(await mailOf(refusedOne.notificationId)).toMatchObject({
+      attempts: 2,
+      sentAt: clock.now().toISOString(),
+      lastError: null,
+    })
+    expect(arrivedTo('cust-busy@example.com').map((m) => m.subject)).toEqual(
+      expect.arrayContaining(['We have started on AB-12-CD', 'Your approval is needed: Replace brake pads']),
+    )
+  })
+
+  it("goes to the customer's name and address, from MAIL_FROM, with the notification's subject, text and a personal link", async () => {
+    await streams.customers.publish(registered('cust-mail'))
+    await consumed(streams.customers)
+    await streams.repairs.publish(
+      repairStarted('cust-mail', 'repair-mail'),
+      approvalRequested('cust-mail', 'repair-mail', 'proposal-mail'),
+    )
+    const [asked] = await vi.waitFor(() => {
+      const found = arrivedTo('cust-mail@example.com').filter((m) => m.subject.startsWith('Your approval'))
+      expect(found).toHaveLength(1)
+      return found
+    }, waitLong)
+    expect(asked).toMatchObject({
+      from: [{ name: 'Pitstop garage', address: 'garage@pitstop.local' }],
+      to: [{ name: 'Ann de Vries', address: 'cust-mail@example.com' }],
+      subject: 'Your approval is needed: Replace brake pads',
+    })
+    expect(asked!.text).toContain('Labour: 1.5 h at 18.50 = 27.75')
+    expect(asked!.text).toContain('2 × BP-1044 at 12.50 = 25.00')
+    expect(asked!.text).toContain('Total: 52.75')
+    const token = tokenIn(asked!)
+    // The link opens the customer's own notifications, as the customer.
+    const own = await host.get('/api/notifications', { authorization: `Bearer ${token}` })
+    expect(own.status).toBe(200)
+    expect(JSON.stringify(await own.json())).toContain('proposal-mail')
+  })
+
+  it('is sent once when its event arrives twice', async () => {
+    await streams.customers.publish(registered('cust-twice'))
+    await consumed(streams.customers)
+    const envelopes = await streams.repairs.publish(repairStarted('cust-twice', 'repair-twice'))
+    await streams.repairs.publishAgain(envelopes)
+    await consumed(streams.repairs)
+    await vi.waitFor(() => expect(arrivedTo('cust-twice@example.com')).toHaveLength(1), waitLong)
+
+    expect(await db().select().from(mails).where(eq(mails.customerId, 'cust-twice'))).toHaveLength(1)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(arrivedTo('cust-twice@example.com')).toHaveLength(1)
+  })
+
+  it('waits for the address of a customer not known yet, and goes out once it is', async () => {
+    await streams.repairs.publish(repairStarted('cust-late', 'repair-late'))
+    await consumed(streams.repairs)
+    const [started] = await noticesOf('repair-late')
+    await vi.waitFor(async () =>
+      expect((await mailOf(started!.notificationId))?.lastError).toContain('not known yet'),
+    )
+    expect(arrivedTo('cust-late@example.com')).toEqual([])
+
+    await streams.customers.publish(registered('cust-late'))
+    await vi.waitFor(() => expect(arrivedTo('cust-late@example.com')).toHaveLength(1), waitLong)
+    await vi.waitFor(async () => expect((await mailOf(started!.notificationId))?.sentAt).not.toBeNull())
+  })
+
+  it('is not written for the mechanic: only customers get e-mail', async () => {
+    await streams.repairs.publish(repairStarted('cust-mech', 'repair-mech'), approved('repair-mech', 'p-m'))
+    await consumed(streams.repairs)
+    const told = await noticesOf('repair-mech')
+    expect(told.map((n) => n.kind).sort()).toEqual(['repair-approved', 'repair-started'])
+    const toMechanic = told.find((n) => n.kind === 'repair-approved')!
+    expect(await mailOf(toMechanic.notificationId)).toBeUndefined()
+    expect(await db().select().from(mails).where(eq(mails.customerId, 'cust-mech'))).toHaveLength(1)
+  })
+})
+
+describe('the wait between attempts', () => {
+  it('starts at 5 seconds and doubles, up to 15 minutes', () => {
+    expect([1, 2, 3, 4, 8, 9, 10, 20].map(retryDelayMs)).toEqual([
+      5_000, 10_000, 20_000, 40_000, 640_000, 900_000, 900_000, 900_000,
+    ])
+  })
+})
+
+/** The token of the personal link in a mail's text. */
+function tokenIn(mail: CaughtMail): string {
+  const link = /http:\/\/localhost:8080\/\?token=(\S+)/.exec(mail.text)
+  expect(link, mail.text).not.toBeNull()
+  return decodeURIComponent(link![1]!)
+}
