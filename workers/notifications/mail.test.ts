@@ -9,6 +9,15 @@ import { NOTIFICATIONS_GROUP } from './consumer.ts'
 import { FIRST_RETRY_MS, retryDelayMs } from './mailer.ts'
 import { mails, notifications } from './schema.ts'
 import { approvalRequested, approved, producers, registered, repairStarted } from './testing.ts'
+import {
+  partsProducer,
+  partsReserved,
+  planJob,
+  registerCustomer,
+  startRepair,
+  untilStatus,
+  withWorkshop,
+} from '../repairs/testing.ts'
 
 // E-mail through a real SMTP server: the mail catcher's `smtp-server`, in a process of its own, refusing
 // the first message it is given (451, try again later). Events come from real outboxes and relays (see
@@ -59,7 +68,7 @@ describe('a customer notification with SMTP_URL set', () => {
       const found = rows.find((row) => row.lastError?.includes('451'))
       expect(found).toBeDefined()
       return found!
-    })
+    }, waitLong)
     expect(refusedOne).toMatchObject({ attempts: 1, sentAt: null })
     expect(Date.parse(refusedOne.nextAttemptAt) - clock.now().getTime()).toBe(FIRST_RETRY_MS)
     expect(catcher.refused).toBe(1)
@@ -67,11 +76,15 @@ describe('a customer notification with SMTP_URL set', () => {
 
     await clock.advanceTo(new Date(clock.now().getTime() + FIRST_RETRY_MS))
     await vi.waitFor(() => expect(arrivedTo('cust-busy@example.com')).toHaveLength(2), waitLong)
-    expect(await mailOf(refusedOne.notificationId)).toMatchObject({
-      attempts: 2,
-      sentAt: clock.now().toISOString(),
-      lastError: null,
-    })
+    await vi.waitFor(
+      async () =>
+        expect(await mailOf(refusedOne.notificationId)).toMatchObject({
+          attempts: 2,
+          sentAt: clock.now().toISOString(),
+          lastError: null,
+        }),
+      waitLong,
+    )
     expect(arrivedTo('cust-busy@example.com').map((m) => m.subject)).toEqual(
       expect.arrayContaining(['We have started on AB-12-CD', 'Your approval is needed: Replace brake pads']),
     )
@@ -121,14 +134,18 @@ describe('a customer notification with SMTP_URL set', () => {
     await streams.repairs.publish(repairStarted('cust-late', 'repair-late'))
     await consumed(streams.repairs)
     const [started] = await noticesOf('repair-late')
-    await vi.waitFor(async () =>
-      expect((await mailOf(started!.notificationId))?.lastError).toContain('not known yet'),
+    await vi.waitFor(
+      async () => expect((await mailOf(started!.notificationId))?.lastError).toContain('not known yet'),
+      waitLong,
     )
     expect(arrivedTo('cust-late@example.com')).toEqual([])
 
     await streams.customers.publish(registered('cust-late'))
     await vi.waitFor(() => expect(arrivedTo('cust-late@example.com')).toHaveLength(1), waitLong)
-    await vi.waitFor(async () => expect((await mailOf(started!.notificationId))?.sentAt).not.toBeNull())
+    await vi.waitFor(
+      async () => expect((await mailOf(started!.notificationId))?.sentAt).not.toBeNull(),
+      waitLong,
+    )
   })
 
   it('is not written for the mechanic: only customers get e-mail', async () => {
@@ -140,6 +157,78 @@ describe('a customer notification with SMTP_URL set', () => {
     expect(await mailOf(toMechanic.notificationId)).toBeUndefined()
     expect(await db().select().from(mails).where(eq(mails.customerId, 'cust-mech'))).toHaveLength(1)
   })
+})
+
+describe('an approval asked by e-mail, with the whole workshop running', () => {
+  let garage: TestHost
+  let mailbox: MailCatcher
+  beforeAll(async () => {
+    mailbox = await startMailCatcher()
+    const { settings } = parseConfig({ REDIS_URL: TEST_REDIS_URL, SMTP_URL: mailbox.url })
+    garage = await startTestHost({ services: [...withWorkshop, 'notifications'], settings })
+  }, 60_000)
+  afterAll(async () => {
+    await garage?.cleanup()
+    await mailbox?.stop()
+  })
+
+  it("carries a link whose token lets the customer approve, and the mechanic's notice is not mailed", async () => {
+    await registerCustomer(garage, 'ann', 'AN-12-NA')
+    await planJob(garage, { jobId: 'job-ann', customerId: 'ann', licenseNumber: 'AN-12-NA' })
+    await startRepair(garage, 'repair-ann', 'job-ann')
+    const proposed = await garage.post('/api/repairs/repair-ann/proposals', {
+      proposalId: 'proposal-ann',
+      description: 'Replace the brake pads',
+      labourHours: 1.5,
+      parts: [{ partNumber: 'BP-1044', quantity: 2 }],
+    })
+    expect(proposed.status).toBe(202)
+    const parts = await partsProducer(garage)
+    try {
+      await parts.publish(
+        partsReserved('repair-ann', 'proposal-ann', [
+          { partNumber: 'BP-1044', quantity: 2, unitPriceCents: 1250 },
+        ]),
+      )
+      await untilStatus(garage, 'repair-ann', 'awaiting-approval')
+    } finally {
+      await parts.close()
+    }
+
+    const asked = await vi.waitFor(() => {
+      const found = mailbox.messages.find(
+        (m) => m.subject === 'Your approval is needed: Replace the brake pads',
+      )
+      expect(found).toBeDefined()
+      return found!
+    }, waitLong)
+    expect(asked.envelope.to).toEqual(['ann@example.com'])
+    expect(asked.text).toContain('Total: 52.75')
+    const approval = await garage.post(
+      '/api/repairs/repair-ann/approve',
+      { proposalId: 'proposal-ann' },
+      { authorization: `Bearer ${tokenIn(asked)}` },
+    )
+    expect(approval.status, await approval.text()).toBe(200)
+
+    // The mechanic hears the answer in the app; the customers' notices (booked, started, asked) were mailed.
+    const notices = garage.db('notifications').select().from(notifications)
+    await vi.waitFor(
+      async () => expect((await notices).map((n) => n.kind)).toContain('repair-approved'),
+      waitLong,
+    )
+    const all = await garage.db('notifications').select().from(notifications)
+    const queued = await garage.db('notifications').select().from(mails)
+    expect(queued.map((m) => m.notificationId).sort()).toEqual(
+      all
+        .filter((n) => n.recipient === 'customer:ann')
+        .map((n) => n.notificationId)
+        .sort(),
+    )
+    expect(all.find((n) => n.kind === 'repair-approved')?.recipient).toMatch(/^staff:/)
+    await vi.waitFor(() => expect(mailbox.messages).toHaveLength(3), waitLong)
+    expect(mailbox.messages.every((m) => m.envelope.to.join() === 'ann@example.com')).toBe(true)
+  }, 60_000)
 })
 
 describe('the wait between attempts', () => {
