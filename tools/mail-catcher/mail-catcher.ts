@@ -17,8 +17,8 @@ const serverScript = fileURLToPath(new URL('./server.ts', import.meta.url))
 
 /**
  * Starts a real SMTP server (`smtp-server`) in a process of its own, on a free port, and collects the
- * messages it takes. `refuseFirst` messages are answered 451 (try again later) first. `stop()` ends
- * the process.
+ * messages it takes. `refuseFirst` messages are answered 451 (try again later) first, and so are as
+ * many more as `refuseNext` asks. `stop()` ends the process.
  *
  * @example
  * const catcher = await startMailCatcher()
@@ -30,14 +30,21 @@ export async function startMailCatcher({ refuseFirst = 0 }: { refuseFirst?: numb
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', serverScript, '--port', '0', '--refuse-first', String(refuseFirst)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['pipe', 'pipe', 'inherit'] },
   )
   const messages: CaughtMail[] = []
   let refused = 0
+  let refusing: (() => void) | undefined
   const listening = new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the mail catcher exited (${code}) before it listened`)))
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const said = JSON.parse(line) as { listening?: number; message?: CaughtMail; refused?: unknown }
+      const said = JSON.parse(line) as {
+        listening?: number
+        message?: CaughtMail
+        refused?: unknown
+        refusing?: number
+      }
+      if (said.refusing !== undefined) refusing?.()
       if (said.listening !== undefined) resolve(said.listening)
       if (said.message) messages.push(said.message)
       if (said.refused) refused++
@@ -52,6 +59,12 @@ export async function startMailCatcher({ refuseFirst = 0 }: { refuseFirst?: numb
     /** How many messages were refused (451) so far. */
     get refused() {
       return refused
+    },
+    /** Makes the server refuse the next `count` messages (451) as well; resolves once it will. */
+    async refuseNext(count: number): Promise<void> {
+      const told = new Promise<void>((resolve) => (refusing = resolve))
+      child.stdin!.write(`${JSON.stringify({ refuse: count })}\n`)
+      await told
     },
     /** Waits until `count` messages have arrived (or throws after `timeoutMs`); answers them all. */
     async until(count: number, timeoutMs = 10_000): Promise<CaughtMail[]> {

@@ -1,11 +1,12 @@
 import { simpleParser, type AddressObject } from 'mailparser'
+import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server'
 
 // A real SMTP server that keeps nothing: each message it takes is parsed and written to stdout as one
 // JSON line (`{"message": …}`), after a first line saying where it listens (`{"listening": port}`).
 // With `--refuse-first n` it answers the first n messages with a temporary failure (451), as a busy
-// server would. For the tests (see mail-catcher.ts) and for trying e-mail locally:
+// server would; a line `{"refuse": n}` on stdin refuses the next n too (answered `{"refusing": n}`). For the tests (see mail-catcher.ts) and for trying e-mail locally:
 //
 //   node --import tsx tools/mail-catcher/server.ts --port 2525
 //   SMTP_URL=smtp://127.0.0.1:2525 npm start
@@ -17,8 +18,7 @@ const { values } = parseArgs({
     'refuse-first': { type: 'string', default: '0' },
   },
 })
-const refuseFirst = Number(values['refuse-first'])
-let refused = 0
+let toRefuse = Number(values['refuse-first'])
 
 const print = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`)
 const addresses = (field: AddressObject | AddressObject[] | undefined) =>
@@ -33,9 +33,9 @@ const server = new SMTPServer({
   onData(stream, session, callback) {
     simpleParser(stream).then(
       (parsed) => {
-        if (refused < refuseFirst) {
-          refused++
-          print({ refused: { subject: parsed.subject ?? '', count: refused } })
+        if (toRefuse > 0) {
+          toRefuse--
+          print({ refused: { subject: parsed.subject ?? '' } })
           return callback(Object.assign(new Error('Busy, try again later'), { responseCode: 451 }))
         }
         print({
@@ -62,6 +62,12 @@ server.on('error', (error) => console.error(`mail catcher: ${error.message}`))
 server.listen(Number(values.port), values.host, () => {
   const address = server.server.address()
   print({ listening: typeof address === 'object' && address ? address.port : Number(values.port) })
+})
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const { refuse } = JSON.parse(line) as { refuse?: number }
+  if (refuse === undefined) return
+  toRefuse += refuse
+  print({ refusing: toRefuse })
 })
 const stop = () => server.close(() => process.exit(0))
 process.on('SIGTERM', stop)

@@ -6,7 +6,7 @@ import { startTestHost, type TestHost } from '../../shared/host/node/test-host.t
 import { TEST_REDIS_URL } from '../../shared/testing/redis.ts'
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../tools/mail-catcher/mail-catcher.ts'
 import { NOTIFICATIONS_GROUP } from './consumer.ts'
-import { FIRST_RETRY_MS, retryDelayMs } from './mailer.ts'
+import { FIRST_RETRY_MS, MAX_ATTEMPTS, retryDelayMs } from './mailer.ts'
 import { mails, notifications } from './schema.ts'
 import { approvalRequested, approved, producers, registered, repairStarted } from './testing.ts'
 import {
@@ -19,8 +19,8 @@ import {
   withWorkshop,
 } from '../repairs/testing.ts'
 
-// E-mail through a real SMTP server: the mail catcher's `smtp-server`, in a process of its own, refusing
-// the first message it is given (451, try again later). Events come from real outboxes and relays (see
+// E-mail through a real SMTP server: the mail catcher's `smtp-server`, in a process of its own, which
+// refuses a message (451, try again later) when the test asks it to. Events come from real outboxes and relays (see
 // testing.ts); the host's clock is the test's, so a retry's wait is passed by moving it.
 
 const waitLong = { timeout: 20_000, interval: 20 }
@@ -30,7 +30,7 @@ let streams: Awaited<ReturnType<typeof producers>>
 const clock = new ManualClock(new Date('2026-12-01T08:00:00.000Z'))
 
 beforeAll(async () => {
-  catcher = await startMailCatcher({ refuseFirst: 1 })
+  catcher = await startMailCatcher()
   const { settings } = parseConfig({ REDIS_URL: TEST_REDIS_URL, SMTP_URL: catcher.url })
   host = await startTestHost({ services: ['notifications'], settings }, { clock })
   streams = await producers(host)
@@ -51,9 +51,25 @@ const consumed = (producer: { consumedBy: (db: never, group: string) => Promise<
   producer.consumedBy(db() as never, NOTIFICATIONS_GROUP)
 
 describe('a customer notification with SMTP_URL set', () => {
+  // Before any test moves the clock: once a manual clock has moved, an entry published again has been seen
+  // to leave the group's position one short of the stream's end, which `consumedBy` waits for.
+  it('is sent once when its event arrives twice', async () => {
+    await streams.customers.publish(registered('cust-twice'))
+    await consumed(streams.customers)
+    const envelopes = await streams.repairs.publish(repairStarted('cust-twice', 'repair-twice'))
+    await streams.repairs.publishAgain(envelopes)
+    await consumed(streams.repairs)
+    await vi.waitFor(() => expect(arrivedTo('cust-twice@example.com')).toHaveLength(1), waitLong)
+
+    expect(await db().select().from(mails).where(eq(mails.customerId, 'cust-twice'))).toHaveLength(1)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(arrivedTo('cust-twice@example.com')).toHaveLength(1)
+  })
+
   it('is tried again after a refusal (451), after the first wait, and arrives once', async () => {
     await streams.customers.publish(registered('cust-busy'))
     await consumed(streams.customers)
+    await catcher.refuseNext(1)
     await streams.repairs.publish(
       repairStarted('cust-busy', 'repair-busy'),
       approvalRequested('cust-busy', 'repair-busy', 'proposal-busy'),
@@ -62,7 +78,7 @@ describe('a customer notification with SMTP_URL set', () => {
     const queued = await db().select().from(mails).where(eq(mails.customerId, 'cust-busy'))
     expect(queued).toHaveLength(2)
 
-    // The catcher refuses the first message it is given; the other goes through.
+    // The catcher refuses the first of the two; the other goes through.
     const refusedOne = await vi.waitFor(async () => {
       const rows = await db().select().from(mails).where(eq(mails.customerId, 'cust-busy'))
       const found = rows.find((row) => row.lastError?.includes('451'))
@@ -117,19 +133,6 @@ describe('a customer notification with SMTP_URL set', () => {
     expect(JSON.stringify(await own.json())).toContain('proposal-mail')
   })
 
-  it('is sent once when its event arrives twice', async () => {
-    await streams.customers.publish(registered('cust-twice'))
-    await consumed(streams.customers)
-    const envelopes = await streams.repairs.publish(repairStarted('cust-twice', 'repair-twice'))
-    await streams.repairs.publishAgain(envelopes)
-    await consumed(streams.repairs)
-    await vi.waitFor(() => expect(arrivedTo('cust-twice@example.com')).toHaveLength(1), waitLong)
-
-    expect(await db().select().from(mails).where(eq(mails.customerId, 'cust-twice'))).toHaveLength(1)
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(arrivedTo('cust-twice@example.com')).toHaveLength(1)
-  })
-
   it('waits for the address of a customer not known yet, and goes out once it is', async () => {
     await streams.repairs.publish(repairStarted('cust-late', 'repair-late'))
     await consumed(streams.repairs)
@@ -156,6 +159,28 @@ describe('a customer notification with SMTP_URL set', () => {
     const toMechanic = told.find((n) => n.kind === 'repair-approved')!
     expect(await mailOf(toMechanic.notificationId)).toBeUndefined()
     expect(await db().select().from(mails).where(eq(mails.customerId, 'cust-mech'))).toHaveLength(1)
+  })
+})
+
+describe('a mail that keeps failing', () => {
+  it('is given up after the last attempt, and kept with its error', async () => {
+    await streams.repairs.publish(repairStarted('cust-never', 'repair-never'))
+    await consumed(streams.repairs)
+    const [started] = await noticesOf('repair-never')
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      await vi.waitFor(
+        async () => expect((await mailOf(started!.notificationId))?.attempts).toBe(attempt),
+        waitLong,
+      )
+      await clock.advanceTo(new Date(clock.now().getTime() + retryDelayMs(attempt)))
+    }
+    await clock.advanceTo(new Date(clock.now().getTime() + 3_600_000))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(await mailOf(started!.notificationId)).toMatchObject({
+      attempts: MAX_ATTEMPTS,
+      sentAt: null,
+      lastError: 'the e-mail address of customer cust-never is not known yet',
+    })
   })
 })
 
