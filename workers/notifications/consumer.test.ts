@@ -4,7 +4,7 @@ import type { Envelope } from '../../shared/contracts/index.ts'
 import { outbox } from '../../shared/db/kernel-schema.ts'
 import { startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
 import { NOTIFICATIONS_GROUP } from './consumer.ts'
-import { notifications } from './schema.ts'
+import { mails, notifications } from './schema.ts'
 import {
   approvalRequested,
   approved,
@@ -141,5 +141,15 @@ describe('notifications consumer', () => {
         kind: 'appointment-confirmed',
       },
     })
+  })
+
+  it('queues no e-mail while SMTP_URL is unset: customers hear only in the app', async () => {
+    await streams.customers.publish(registered('cust-6'))
+    await consumed(streams.customers)
+    await streams.repairs.publish(repairStarted('cust-6', 'repair-6'))
+    await consumed(streams.repairs)
+
+    expect(await told({ repairId: 'repair-6' })).toHaveLength(1)
+    expect(await db().select().from(mails)).toEqual([])
   })
 })

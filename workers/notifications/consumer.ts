@@ -1,10 +1,11 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, isNotNull, isNull } from 'drizzle-orm'
 import type { AnyEvent, Envelope } from '../../shared/contracts/index.ts'
 import type { EventHandler } from '../../shared/consumer/consumer-group.ts'
 import type { Write } from '../../shared/db/statements.ts'
 import { toEnvelopes } from '../../shared/envelope.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import type { LiveRecipients } from './live.ts'
+import type { Mailer } from './mailer.ts'
 import { noticesFor, REPAIR_UNKNOWN, type Notice, type RepairFacts } from './notices.ts'
 import { customers, mails, notifications, repairs } from './schema.ts'
 import type { NotificationsSettings } from './settings.ts'
@@ -16,11 +17,13 @@ export const NOTIFICATIONS_GROUP = 'notifications'
  * Turns the events it reads into notifications for their recipients, each written with its
  * `NotificationSent` in the batch that records the event as applied: one notification per event and
  * recipient, however often the event arrives. A customer's notification also queues its e-mail when
- * SMTP is set up. It keeps who to tell about each repair and customers' e-mail addresses.
+ * SMTP is set up (sent by the mailer, apart from the consumer). It keeps who to tell about each repair
+ * and customers' e-mail addresses.
  */
 export function notificationsConsumer(
   deps: ServiceDeps<NotificationsSettings>,
   live: LiveRecipients,
+  mailer: Pick<Mailer, 'mark'>,
 ): EventHandler {
   const { db, outbox, clock, newId, settings } = deps
 
@@ -80,7 +83,7 @@ export function notificationsConsumer(
         db.insert(notifications).values(rows),
         rows.map((row) => row.recipient),
       ),
-      ...(emailed.length > 0 ? [db.insert(mails).values(emailed)] : []),
+      ...(emailed.length > 0 ? [mailer.mark(db.insert(mails).values(emailed))] : []),
       ...outbox.stage(sent),
     ]
   }
@@ -94,6 +97,16 @@ export function notificationsConsumer(
       known.push(
         db.insert(customers).values(row).onConflictDoUpdate({ target: customers.customerId, set: row }),
       )
+      // Mails that waited for this address go out now rather than at their next retry.
+      if (settings.SMTP_URL)
+        known.push(
+          mailer.mark(
+            db
+              .update(mails)
+              .set({ nextAttemptAt: clock.now().toISOString() })
+              .where(and(eq(mails.customerId, customerId), isNull(mails.sentAt), isNotNull(mails.lastError))),
+          ),
+        )
     }
     if (event.type === 'RepairStarted') {
       const { repairId, customerId, licenseNumber } = event.data

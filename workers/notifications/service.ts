@@ -3,6 +3,7 @@ import { access } from './access.ts'
 import { createNotificationsApp } from './app.ts'
 import { NOTIFICATIONS_GROUP, notificationsConsumer } from './consumer.ts'
 import { LiveRecipients } from './live.ts'
+import { createMailer } from './mailer.ts'
 import { customers, repairs } from './schema.ts'
 import { NotificationsSettings } from './settings.ts'
 
@@ -20,6 +21,7 @@ export const notificationsService = defineService({
   settings: NotificationsSettings,
   create: (deps) => {
     const live = new LiveRecipients()
+    const mailer = createMailer(deps)
     return {
       app: createNotificationsApp(deps, live, {
         pollMs: POLL_MS,
@@ -29,12 +31,17 @@ export const notificationsService = defineService({
         {
           group: NOTIFICATIONS_GROUP,
           reads: ['customers', 'workshop', 'repairs', 'support'],
-          handle: notificationsConsumer(deps, live),
+          handle: notificationsConsumer(deps, live, mailer),
           // Notifications are not a read model: they were delivered, and read, at a time of their own.
           readModel: [customers, repairs],
-          onApplied: (writes) => live.committed(writes),
+          onApplied: (writes) => {
+            live.committed(writes)
+            mailer.committed(writes)
+          },
         },
       ],
+      // E-mails due, retries among them; a commit that queues one starts a pass at once as well.
+      tick: () => mailer.tick(),
     }
   },
 })
