@@ -1,16 +1,21 @@
-import { and, asc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, isNull, sql, type AnyColumn, type SQL } from 'drizzle-orm'
 import type { Db } from '../../shared/db/database.ts'
 import type { ConversationStatus } from './conversation.ts'
 import { conversations, entries, messages, notificationReads, proposals } from './schema.ts'
 
-/** The first of the repair's proposals asked for and not answered: what the customer owes an answer to. */
-const awaited = <T>(column: SQL) =>
-  sql<T>`(select ${column} from ${proposals}
-    where ${proposals.repairId} = ${conversations.repairId}
-      and ${proposals.requestedAt} is not null and ${proposals.answeredAt} is null
-    order by ${proposals.requestedAt}, ${proposals.proposalId} limit 1)`
+/**
+ * The first of the repair's proposals asked for and not answered: what the customer owes an answer to.
+ * Written out in SQL: drizzle leaves the table off a column in a single-table select, which would turn
+ * the correlation into `repair_id = repair_id` inside the subquery.
+ */
+const awaited = <T>(column: AnyColumn) =>
+  sql<T>`(select ${sql.raw(`p."${column.name}"`)} from ${proposals} p
+    where p."${sql.raw(proposals.repairId.name)}" = "conversations"."${sql.raw(conversations.repairId.name)}"
+      and p."${sql.raw(proposals.requestedAt.name)}" is not null
+      and p."${sql.raw(proposals.answeredAt.name)}" is null
+    order by p."${sql.raw(proposals.requestedAt.name)}", p."${sql.raw(proposals.proposalId.name)}" limit 1)`
 
-const waitingSince = awaited<string | null>(sql`${proposals.requestedAt}`)
+const waitingSince = awaited<string | null>(proposals.requestedAt)
 
 const summaryColumns = {
   repairId: conversations.repairId,
@@ -20,8 +25,8 @@ const summaryColumns = {
   startedAt: conversations.startedAt,
   completedAt: conversations.completedAt,
   waitingSince,
-  awaitedProposalId: awaited<string | null>(sql`${proposals.proposalId}`),
-  expiresAt: awaited<string | null>(sql`${proposals.expiresAt}`),
+  awaitedProposalId: awaited<string | null>(proposals.proposalId),
+  expiresAt: awaited<string | null>(proposals.expiresAt),
 }
 
 /** A conversation's row, with the proposal it waits on if it waits. */

@@ -151,7 +151,13 @@ export async function producers(streamPrefix: string, redisUrl = TEST_REDIS_URL)
       actor: 'notifications',
     }),
   ])
-  return { repairs, notifications, close: () => Promise.all([repairs.close(), notifications.close()]) }
+  return {
+    repairs,
+    notifications,
+    close: async () => {
+      await Promise.all([repairs.close(), notifications.close()])
+    },
+  }
 }
 
 /** A clock the test sets; moving it ticks nothing. */
