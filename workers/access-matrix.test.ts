@@ -254,6 +254,11 @@ beforeAll(async () => {
     },
     { timeout: 10_000, interval: 50 },
   )
+  // Support's conversation of the customer's repair, which it keeps from the repairs stream.
+  await vi.waitFor(
+    async () => expect((await host.get(`/api/support/conversations/${own.repairId}`)).status).toBe(200),
+    { timeout: 10_000, interval: 50 },
+  )
 }, 60_000)
 afterAll(() => host?.cleanup())
 

@@ -5,6 +5,7 @@ import { customersService } from './customers/service.ts'
 import { notificationsService } from './notifications/service.ts'
 import { partsService } from './parts/service.ts'
 import { repairsService } from './repairs/service.ts'
+import { supportService } from './support/service.ts'
 import { vehiclesService } from './vehicles/service.ts'
 import { workshopService } from './workshop/service.ts'
 
@@ -22,6 +23,7 @@ export const services: ServiceDefinition[] = [
   repairsService,
   partsService,
   notificationsService,
+  supportService,
 ]
 
 export const serviceNames = services.map((service) => service.name)
