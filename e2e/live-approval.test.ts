@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, it } from 'vitest'
-import { theLiveApproval } from './live-approval.ts'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { theLiveApproval, type LiveApproval } from './live-approval.ts'
 import { startNodeHost } from './node-host.ts'
 
 let host: Awaited<ReturnType<typeof startNodeHost>>
@@ -8,8 +8,43 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(() => host?.cleanup())
 
+const as = (token: string) => ({ authorization: `Bearer ${token}` })
+interface Entry {
+  kind: string
+  who: string
+  details: Record<string, unknown>
+  readAt?: string | null
+}
+
 describe('an approval as it happens, through the Node host', () => {
+  let approval: LiveApproval
+
   it('reaches the customer’s open stream, comes back to the mechanic’s, and resumes where a stream left off', async () => {
-    await theLiveApproval(host.url)
+    approval = await theLiveApproval(host.url)
   }, 60_000)
+
+  it('is one conversation for support: the request with its price, the answer, and what was read when', async () => {
+    const { repairId, tokens } = approval
+    const conversation = await vi.waitFor(async () => {
+      const res = await host.get(`/api/support/conversations/${repairId}`, as(tokens.support))
+      expect(res.status).toBe(200)
+      const body = (await res.json()) as { status: string; entries: Entry[] }
+      expect(body.status).toBe('closed')
+      expect(body.entries.map((e) => e.kind)).toContain('notification:repair-completed')
+      return body
+    })
+    const kinds = conversation.entries.map((e) => e.kind)
+    expect(kinds.filter((k) => !k.startsWith('notification:'))).toEqual([
+      'repair-started',
+      'extra-work-proposed',
+      'approval-requested',
+      'repair-approved',
+      'repair-completed',
+    ])
+    const asked = conversation.entries.find((e) => e.kind === 'approval-requested')!
+    expect(asked.details).toMatchObject({ price: { total: '108.50' } })
+    const told = conversation.entries.find((e) => e.kind === 'notification:approval-requested')!
+    expect(told.readAt).toEqual(expect.any(String))
+    expect(kinds.indexOf('notification:approval-requested')).toBeLessThan(kinds.indexOf('repair-approved'))
+  })
 })
