@@ -42,6 +42,8 @@ interface Arrival {
   event: string
   data: string
   at: number
+  /** The same moment by the system's clock, to compare with the times the host writes. */
+  wallAt: number
 }
 
 /**
@@ -72,11 +74,12 @@ function openStream(agent: Agent, url: string, token: string, onEvent: (event: A
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => {
           const at = performance.now()
+          const wallAt = Date.now()
           buffer += chunk
           for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
             const block = buffer.slice(0, end)
             buffer = buffer.slice(end + 2)
-            const event: Arrival = { id: '', event: 'message', data: '', at }
+            const event: Arrival = { id: '', event: 'message', data: '', at, wallAt }
             for (const line of block.split('\n')) {
               const colon = line.indexOf(':')
               if (colon === 0) continue // a comment: the heartbeat
@@ -126,6 +129,12 @@ export interface LiveFigures {
   /** The host's CPU over 2 idle seconds with every stream open, in % of one core. */
   idleCpuPercent: number
   openMs: number
+  /**
+   * The figure's two parts, by the system's clock (whole milliseconds): 201 → the notifications group
+   * handling the event (the notification's `sentAt`), and from there → the event read off the stream.
+   */
+  consumer?: { p50: number; p99: number }
+  stream?: { p50: number; p99: number }
 }
 
 /**
@@ -169,7 +178,10 @@ export function liveStreamLatency(run: BenchRun, streams = 1000, perSecond = 50)
     })
 
     // What each stream received: the notification's job, recipient and arrival.
-    const arrivals = new Map<string, { stream: number; recipient: string; at: number }[]>()
+    const arrivals = new Map<
+      string,
+      { stream: number; recipient: string; at: number; wallAt: number; sentAt: number }[]
+    >()
     let unexpected = 0
     await sleep(1000)
     const rssBefore = await server.rss()
@@ -180,10 +192,15 @@ export function liveStreamLatency(run: BenchRun, streams = 1000, perSecond = 50)
       await inParallel(streams, 100, async (i) => {
         clients[i] = openStream(agent, server.url, tokens[i]!, (event) => {
           if (event.event !== 'notification') return void unexpected++
-          const data = JSON.parse(event.data) as { recipient: string; details: { jobId?: string } }
+          const data = JSON.parse(event.data) as {
+            recipient: string
+            sentAt: string
+            details: { jobId?: string }
+          }
           const jobId = data.details.jobId ?? ''
           const seen = arrivals.get(jobId) ?? []
-          seen.push({ stream: i, recipient: data.recipient, at: event.at })
+          const { at, wallAt } = event
+          seen.push({ stream: i, recipient: data.recipient, at, wallAt, sentAt: Date.parse(data.sentAt) })
           arrivals.set(jobId, seen)
         })
         await clients[i]!.opened
@@ -198,7 +215,7 @@ export function liveStreamLatency(run: BenchRun, streams = 1000, perSecond = 50)
       // The jobs, at a steady rate, each for a customer drawn at random.
       const plan = jobPlans()
       const total = perSecond * run.seconds
-      const planned: { jobId: string; stream: number; acknowledged: number }[] = []
+      const planned: { jobId: string; stream: number; acknowledged: number; wallAcknowledged: number }[] = []
       const failures: string[] = []
       const started = performance.now()
       const pending: Promise<void>[] = []
@@ -213,7 +230,7 @@ export function liveStreamLatency(run: BenchRun, streams = 1000, perSecond = 50)
           send('POST', path, JSON.stringify(job)).then(
             (status) => {
               if (status !== 201) throw new Error(`planning ${jobId} answered ${status}`)
-              planned.push({ jobId, stream, acknowledged: performance.now() })
+              planned.push({ jobId, stream, acknowledged: performance.now(), wallAcknowledged: Date.now() })
             },
             (error: Error) => void failures.push(error.message),
           ),
@@ -226,18 +243,30 @@ export function liveStreamLatency(run: BenchRun, streams = 1000, perSecond = 50)
       const rssAfter = await server.rss()
 
       const latencies: number[] = []
+      const toConsumer: number[] = []
+      const toClient: number[] = []
       let wrong = unexpected
-      for (const { jobId, stream, acknowledged } of planned) {
+      for (const { jobId, stream, acknowledged, wallAcknowledged } of planned) {
         const seen = arrivals.get(jobId) ?? []
         const right = seen.filter(
           (a) => a.stream === stream && a.recipient === `customer:${customerIds[stream]}`,
         )
         wrong += seen.length - Math.min(right.length, 1)
         // A notification read before its 201 was (both on their way at once) took no time after it.
-        if (right.length > 0) latencies.push(Math.max(0, right[0]!.at - acknowledged))
+        if (right.length === 0) continue
+        const { at, wallAt, sentAt } = right[0]!
+        latencies.push(Math.max(0, at - acknowledged))
+        toConsumer.push(sentAt - wallAcknowledged)
+        toClient.push(wallAt - sentAt)
       }
       const sorted = latencies.sort((a, b) => a - b)
+      const split = (ms: number[]) => {
+        const sorted = ms.sort((a, b) => a - b)
+        return sorted.length > 0 ? { p50: percentile(sorted, 50), p99: percentile(sorted, 99) } : undefined
+      }
       return {
+        consumer: split(toConsumer),
+        stream: split(toClient),
         streams,
         events: total,
         perSecond,

@@ -207,6 +207,11 @@ const sections: Record<Section, () => Promise<void>> = {
         (trouble.length ? `; ${trouble.join(', ')}` : '') +
         (r.firstFailure ? `; first failure: ${r.firstFailure}` : ''),
     )
+    if (r.consumer && r.stream)
+      console.log(
+        `(9) of which 201 → the notifications group handling it: p50 ${r.consumer.p50} ms, p99 ${r.consumer.p99} ms; ` +
+          `from there → read off the stream: p50 ${r.stream.p50} ms, p99 ${r.stream.p99} ms (system clock)`,
+      )
     rows.push(
       {
         figure: `(9) 201 → SSE event, ${fmt(r.streams)} open streams, ${r.perSecond} jobs/s`,
