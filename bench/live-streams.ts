@@ -109,19 +109,36 @@ function openStream(agent: Agent, url: string, token: string, onEvent: (event: A
   }
 }
 
-export interface LiveFigures {
+/** Jobs planned for the customers of some open streams, and their notifications' way to them. */
+export interface Deliveries {
+  /** The streams open, each a customer the jobs were planned for. */
   streams: number
   /** The jobs planned, one notification each. */
   events: number
-  perSecond: number
   p50: number
   p99: number
-  /** Notifications that never reached their recipient's stream within 10 s of the last 2xx. */
+  /**
+   * The figure's two parts, by the system's clock (whole milliseconds): 201 → the notifications group
+   * handling the event (the notification's `sentAt`), and from there → the event read off the stream.
+   */
+  consumer: { p50: number; p99: number }
+  stream: { p50: number; p99: number }
+  /** Notifications that never reached their recipient's stream within 10 s of the last 201. */
   missed: number
   /** Notifications that reached a stream not their recipient's, or arrived twice. */
   wrong: number
   failed: number
   firstFailure?: string
+  /** This process's CPU meanwhile, in % of one core: whether the client kept up. */
+  clientCpuPercent: number
+}
+
+export interface LiveFigures {
+  streams: number
+  perSecond: number
+  /** With every stream open, and with only `BASELINE_STREAMS` of them. */
+  all: Deliveries
+  few: Deliveries
   /** The host's VmRSS with no stream open, once they all are, and after the events. */
   rssBefore: number
   rssOpen: number
@@ -129,13 +146,10 @@ export interface LiveFigures {
   /** The host's CPU over 2 idle seconds with every stream open, in % of one core. */
   idleCpuPercent: number
   openMs: number
-  /**
-   * The figure's two parts, by the system's clock (whole milliseconds): 201 → the notifications group
-   * handling the event (the notification's `sentAt`), and from there → the event read off the stream.
-   */
-  consumer?: { p50: number; p99: number }
-  stream?: { p50: number; p99: number }
 }
+
+/** The streams left open for the baseline. */
+export const BASELINE_STREAMS = 10
 
 /**
  * Requirement 9 on the Node host (`npm start`'s flags, FULL sync): `streams` customers, each with a
@@ -188,6 +202,81 @@ export function liveStreamLatency(run: BenchRun, streams = 1000, perSecond = 50)
     const agent = new Agent({ keepAlive: false, maxSockets: streams + 10 })
     const opening = performance.now()
     const clients: ReturnType<typeof openStream>[] = []
+    // Jobs planned at a steady rate for the run's seconds, each for a customer of `open` drawn at random,
+    // and the time from each 201 to its notification's arrival on that customer's stream.
+    const plan = jobPlans()
+    let jobs = 0
+    const deliveries = async (open: number[]): Promise<Deliveries> => {
+      // Connections of its own: the host closes those left idle since the last phase, and one closed
+      // just as a request goes out fails it.
+      const send = httpClient(mechanic)
+      const total = perSecond * run.seconds
+      const planned: { jobId: string; stream: number; acknowledged: number; wallAcknowledged: number }[] = []
+      const failures: string[] = []
+      const unexpectedBefore = unexpected
+      const clientCpu = process.cpuUsage()
+      const started = performance.now()
+      const pending: Promise<void>[] = []
+      for (let n = 0; n < total; n++) {
+        const wait = started + (n * 1000) / perSecond - performance.now()
+        if (wait > 0) await sleep(wait)
+        const stream = open[Math.floor(Math.random() * open.length)]!
+        const jobId = `live-job-${jobs++}`
+        const { path, body } = plan()
+        const job = { ...JSON.parse(body!), jobId, customerId: customerIds[stream] }
+        pending.push(
+          send('POST', path, JSON.stringify(job)).then(
+            (status) => {
+              if (status !== 201) throw new Error(`planning ${jobId} answered ${status}`)
+              planned.push({ jobId, stream, acknowledged: performance.now(), wallAcknowledged: Date.now() })
+            },
+            (error: Error) => void failures.push(error.message),
+          ),
+        )
+      }
+      await Promise.all(pending)
+      const lastAnswer = performance.now()
+      const delivered = () => planned.filter(({ jobId }) => arrivals.has(jobId)).length
+      while (delivered() < planned.length && performance.now() - lastAnswer < 10_000) await sleep(20)
+      const { user, system } = process.cpuUsage(clientCpu)
+
+      const latencies: number[] = []
+      const toConsumer: number[] = []
+      const toClient: number[] = []
+      let wrong = unexpected - unexpectedBefore
+      for (const { jobId, stream, acknowledged, wallAcknowledged } of planned) {
+        const seen = arrivals.get(jobId) ?? []
+        const right = seen.filter(
+          (a) => a.stream === stream && a.recipient === `customer:${customerIds[stream]}`,
+        )
+        wrong += seen.length - Math.min(right.length, 1)
+        if (right.length === 0) continue
+        const { at, wallAt, sentAt } = right[0]!
+        // A notification read before its 201 was (both on their way at once) took no time after it.
+        latencies.push(Math.max(0, at - acknowledged))
+        toConsumer.push(sentAt - wallAcknowledged)
+        toClient.push(wallAt - sentAt)
+      }
+      const spread = (ms: number[]) => {
+        const sorted = ms.sort((a, b) => a - b)
+        return sorted.length > 0
+          ? { p50: percentile(sorted, 50), p99: percentile(sorted, 99) }
+          : { p50: NaN, p99: NaN }
+      }
+      return {
+        streams: open.length,
+        events: total,
+        ...spread(latencies),
+        consumer: spread(toConsumer),
+        stream: spread(toClient),
+        missed: planned.length - latencies.length,
+        wrong,
+        failed: failures.length,
+        firstFailure: failures[0],
+        clientCpuPercent: (user + system) / 10 / (performance.now() - started),
+      }
+    }
+
     try {
       await inParallel(streams, 100, async (i) => {
         clients[i] = openStream(agent, server.url, tokens[i]!, (event) => {
@@ -212,76 +301,13 @@ export function liveStreamLatency(run: BenchRun, streams = 1000, perSecond = 50)
       await sleep(2000)
       const idleCpuPercent = ((await server.cpuMs()) - cpuBefore) / 20
 
-      // The jobs, at a steady rate, each for a customer drawn at random.
-      const plan = jobPlans()
-      const total = perSecond * run.seconds
-      const planned: { jobId: string; stream: number; acknowledged: number; wallAcknowledged: number }[] = []
-      const failures: string[] = []
-      const started = performance.now()
-      const pending: Promise<void>[] = []
-      for (let n = 0; n < total; n++) {
-        const wait = started + (n * 1000) / perSecond - performance.now()
-        if (wait > 0) await sleep(wait)
-        const stream = Math.floor(Math.random() * streams)
-        const jobId = `live-job-${n}`
-        const { path, body } = plan()
-        const job = { ...JSON.parse(body!), jobId, customerId: customerIds[stream] }
-        pending.push(
-          send('POST', path, JSON.stringify(job)).then(
-            (status) => {
-              if (status !== 201) throw new Error(`planning ${jobId} answered ${status}`)
-              planned.push({ jobId, stream, acknowledged: performance.now(), wallAcknowledged: Date.now() })
-            },
-            (error: Error) => void failures.push(error.message),
-          ),
-        )
-      }
-      await Promise.all(pending)
-      const lastAnswer = performance.now()
-      const delivered = () => planned.filter(({ jobId }) => arrivals.has(jobId)).length
-      while (delivered() < planned.length && performance.now() - lastAnswer < 10_000) await sleep(20)
+      const all = await deliveries([...customerIds.keys()])
       const rssAfter = await server.rss()
-
-      const latencies: number[] = []
-      const toConsumer: number[] = []
-      const toClient: number[] = []
-      let wrong = unexpected
-      for (const { jobId, stream, acknowledged, wallAcknowledged } of planned) {
-        const seen = arrivals.get(jobId) ?? []
-        const right = seen.filter(
-          (a) => a.stream === stream && a.recipient === `customer:${customerIds[stream]}`,
-        )
-        wrong += seen.length - Math.min(right.length, 1)
-        // A notification read before its 201 was (both on their way at once) took no time after it.
-        if (right.length === 0) continue
-        const { at, wallAt, sentAt } = right[0]!
-        latencies.push(Math.max(0, at - acknowledged))
-        toConsumer.push(sentAt - wallAcknowledged)
-        toClient.push(wallAt - sentAt)
-      }
-      const sorted = latencies.sort((a, b) => a - b)
-      const split = (ms: number[]) => {
-        const sorted = ms.sort((a, b) => a - b)
-        return sorted.length > 0 ? { p50: percentile(sorted, 50), p99: percentile(sorted, 99) } : undefined
-      }
-      return {
-        consumer: split(toConsumer),
-        stream: split(toClient),
-        streams,
-        events: total,
-        perSecond,
-        p50: sorted.length > 0 ? percentile(sorted, 50) : NaN,
-        p99: sorted.length > 0 ? percentile(sorted, 99) : NaN,
-        missed: planned.length - latencies.length,
-        wrong,
-        failed: failures.length,
-        firstFailure: failures[0],
-        rssBefore,
-        rssOpen,
-        rssAfter,
-        idleCpuPercent,
-        openMs,
-      }
+      // The baseline: the same, with all but a few of the streams closed.
+      for (const client of clients.slice(BASELINE_STREAMS)) client.close()
+      await sleep(1000)
+      const few = await deliveries([...customerIds.keys()].slice(0, BASELINE_STREAMS))
+      return { streams, perSecond, all, few, rssBefore, rssOpen, rssAfter, idleCpuPercent, openMs }
     } finally {
       for (const client of clients) client?.close()
       agent.destroy()

@@ -4,7 +4,7 @@ import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deleteKeys } from '../shared/testing/redis.ts'
 import type { LoadResult } from './load.ts'
-import { liveStreamLatency } from './live-streams.ts'
+import { liveStreamLatency, type Deliveries } from './live-streams.ts'
 import { createMeasures } from './measures.ts'
 import type { BenchRun } from './node-host.ts'
 import { devServerCpuPerCommit } from './libsql-dev-server.ts'
@@ -190,34 +190,39 @@ const sections: Record<Section, () => Promise<void>> = {
   async live() {
     const r = await liveStreamLatency(run)
     const open = r.rssOpen - r.rssBefore
-    const show = `p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms`
-    const trouble = [
-      r.missed && `${r.missed} missed`,
-      r.wrong && `${r.wrong} to the wrong stream or twice`,
-      r.failed && `${r.failed} plans failed`,
-    ].filter(Boolean)
+    const show = (d: Deliveries) => {
+      const trouble = [
+        d.missed && `${d.missed} missed`,
+        d.wrong && `${d.wrong} to the wrong stream or twice`,
+        d.failed && `${d.failed} plans failed`,
+      ].filter(Boolean)
+      return (
+        `p50 ${fmt(d.p50, 1)} ms, p99 ${fmt(d.p99, 1)} ms` + (trouble.length ? `, ${trouble.join(', ')}` : '')
+      )
+    }
     console.log(
       `(9) ${fmt(r.streams)} streams open in ${fmt(r.openMs)} ms; host RSS ${megabytes(r.rssBefore)} → ` +
         `${megabytes(r.rssOpen)} (${fmt(open / r.streams / 1024, 1)} KB a stream), ${megabytes(r.rssAfter)} after ` +
         `the events; host CPU with them idle ${fmt(r.idleCpuPercent)}% of a core`,
     )
-    console.log(
-      `(9) job planned (201) → its notification on the customer's stream, ${fmt(r.events)} jobs at ` +
-        `${r.perSecond}/s to random customers: ${show}` +
-        (trouble.length ? `; ${trouble.join(', ')}` : '') +
-        (r.firstFailure ? `; first failure: ${r.firstFailure}` : ''),
-    )
-    if (r.consumer && r.stream)
+    for (const d of [r.all, r.few])
       console.log(
-        `(9) of which 201 → the notifications group handling it: p50 ${r.consumer.p50} ms, p99 ${r.consumer.p99} ms; ` +
-          `from there → read off the stream: p50 ${r.stream.p50} ms, p99 ${r.stream.p99} ms (system clock)`,
+        `(9) job planned (201) → its notification on the customer's stream, ${fmt(d.events)} jobs at ` +
+          `${r.perSecond}/s to random customers of ${fmt(d.streams)} open streams: ${show(d)}` +
+          (d.firstFailure ? `; first failure: ${d.firstFailure}` : '') +
+          `\n    of which 201 → the notifications group handling it p50 ${d.consumer.p50} ms, p99 ${d.consumer.p99} ms;` +
+          ` from there → read off the stream p50 ${d.stream.p50} ms, p99 ${d.stream.p99} ms (system clock);` +
+          ` this client's CPU ${fmt(d.clientCpuPercent)}% of a core`,
       )
+    const ok = (d: Deliveries) => d.missed === 0 && d.wrong === 0 && d.failed === 0
     rows.push(
       {
         figure: `(9) 201 → SSE event, ${fmt(r.streams)} open streams, ${r.perSecond} jobs/s`,
-        measured: show + (trouble.length ? `, ${trouble.join(', ')}` : ''),
+        measured: show(r.all),
+        baseline: `${fmt(r.few.streams)} open: p99 ${fmt(r.few.p99, 1)} ms`,
+        ratio: `p99 ${times(r.all.p99, r.few.p99)}`,
         target: 'p99 ≤ 100 ms',
-        pass: r.p99 <= 100 && r.missed === 0 && r.wrong === 0 && r.failed === 0,
+        pass: r.all.p99 <= 100 && ok(r.all) && ok(r.few),
       },
       {
         figure: `(9) host RSS, ${fmt(r.streams)} open streams`,
