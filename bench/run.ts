@@ -4,6 +4,7 @@ import { constants, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deleteKeys } from '../shared/testing/redis.ts'
 import type { LoadResult } from './load.ts'
+import { liveStreamLatency, type Deliveries } from './live-streams.ts'
 import { createMeasures } from './measures.ts'
 import type { BenchRun } from './node-host.ts'
 import { devServerCpuPerCommit } from './libsql-dev-server.ts'
@@ -15,7 +16,7 @@ import { fmt, megabytes, percent, perSecond, showLoad, summaryTable, times, type
 
 // npm run bench: the figures the project is held to, each beside its baseline measured in the same run
 // (absolute figures on a shared machine move by 2× between runs; ratios within one run move far less).
-const sectionNames = ['raw', 'pipeline', 'node', 'durability', 'saga', 'edge', 'recovery'] as const
+const sectionNames = ['raw', 'pipeline', 'node', 'durability', 'saga', 'live', 'edge', 'recovery'] as const
 type Section = (typeof sectionNames)[number]
 const usage = `usage: [BENCH_ONLY=<section>,…] [BENCH_SECONDS=10] npm run bench
 sections, run in this order with the baselines each needs (default: all of them):
@@ -24,6 +25,7 @@ sections, run in this order with the baselines each needs (default: all of them)
   node        (a), (c), (g): the Node host beside Hono's hello world and a naive dual-write app
   durability  (e) the host with FULL and with NORMAL sync
   saga        (h) proposal → customer approval requested (repairs → parts → repairs), beside one hop
+  live        (9) commit → SSE delivery at 1,000 open notification streams, and the memory they take
   edge        the gateway under wrangler dev beside a hello-world worker
   recovery    (f) from a FLUSHALL of Redis to the next event applied`
 const only = (process.env.BENCH_ONLY ?? '').split(',').flatMap((name) => name.trim() || [])
@@ -180,6 +182,55 @@ const sections: Record<Section, () => Promise<void>> = {
       baseline: `one hop ${show(oneHop)}`,
       ratio: `p50 ${times(saga.p50, oneHop.p50)}`,
     })
+  },
+
+  // (9) Each figure spans a job planning's 201 (committed in the workshop's database) to its customer's
+  // notification read off that customer's stream: the outbox relay, Redis, the notifications group's
+  // commit, the stream woken, its read, and the bytes to this process.
+  async live() {
+    const r = await liveStreamLatency(run)
+    const open = r.rssOpen - r.rssBefore
+    const show = (d: Deliveries) => {
+      const trouble = [
+        d.missed && `${d.missed} missed`,
+        d.wrong && `${d.wrong} to the wrong stream or twice`,
+        d.failed && `${d.failed} plans failed`,
+      ].filter(Boolean)
+      return (
+        `p50 ${fmt(d.p50, 1)} ms, p99 ${fmt(d.p99, 1)} ms` + (trouble.length ? `, ${trouble.join(', ')}` : '')
+      )
+    }
+    console.log(
+      `(9) ${fmt(r.streams)} streams open in ${fmt(r.openMs)} ms; host RSS ${megabytes(r.rssBefore)} → ` +
+        `${megabytes(r.rssOpen)} (${fmt(open / r.streams / 1024, 1)} KB a stream), ${megabytes(r.rssAfter)} after ` +
+        `the events; host CPU with them idle ${fmt(r.idleCpuPercent)}% of a core`,
+    )
+    for (const d of [r.all, r.few])
+      console.log(
+        `(9) job planned (201) → its notification on the customer's stream, ${fmt(d.events)} jobs at ` +
+          `${r.perSecond}/s to random customers of ${fmt(d.streams)} open streams: ${show(d)}` +
+          (d.firstFailure ? `; first failure: ${d.firstFailure}` : '') +
+          `\n    of which 201 → the notifications group handling it p50 ${d.consumer.p50} ms, p99 ${d.consumer.p99} ms;` +
+          ` from there → read off the stream p50 ${d.stream.p50} ms, p99 ${d.stream.p99} ms (system clock);` +
+          ` this client's CPU ${fmt(d.clientCpuPercent)}% of a core`,
+      )
+    const ok = (d: Deliveries) => d.missed === 0 && d.wrong === 0 && d.failed === 0
+    rows.push(
+      {
+        figure: `(9) 201 → SSE event, ${fmt(r.streams)} open streams, ${r.perSecond} jobs/s`,
+        measured: show(r.all),
+        baseline: `${fmt(r.few.streams)} open: p99 ${fmt(r.few.p99, 1)} ms`,
+        ratio: `p99 ${times(r.all.p99, r.few.p99)}`,
+        target: 'p99 ≤ 100 ms',
+        pass: r.all.p99 <= 100 && ok(r.all) && ok(r.few),
+      },
+      {
+        figure: `(9) host RSS, ${fmt(r.streams)} open streams`,
+        measured: `+${megabytes(open)}, ${fmt(open / r.streams / 1024, 1)} KB a stream`,
+        baseline: `none open ${megabytes(r.rssBefore)}`,
+        ratio: times(r.rssOpen, r.rssBefore),
+      },
+    )
   },
 
   async edge() {

@@ -8,6 +8,8 @@ export interface Server {
   url: string
   /** The largest resident set the server's own process has had so far (VmHWM), in bytes. */
   peakRss(): Promise<number>
+  /** The server's own process's resident set now (VmRSS), in bytes. */
+  rss(): Promise<number>
   /** The CPU time (user and system) the server's own process has used so far, in ms. */
   cpuMs(): Promise<number>
   stop(): Promise<void>
@@ -33,6 +35,12 @@ const answers = (url: string) =>
     (r) => r.ok,
     () => false,
   )
+
+/** A figure of /proc/<pid>/status given in kB (VmHWM, VmRSS), in bytes. */
+async function statusKb(pid: number, field: string): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)![1]) * 1024
+}
 
 /**
  * Starts `command` in its own process group, listening on `port`, and waits until `ready` answers 2xx.
@@ -83,10 +91,8 @@ export async function startServer(
   }
   return {
     url,
-    async peakRss() {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8')
-      return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)![1]) * 1024
-    },
+    peakRss: () => statusKb(pid, 'VmHWM'),
+    rss: () => statusKb(pid, 'VmRSS'),
     async cpuMs() {
       // utime and stime, in clock ticks of 10 ms (USER_HZ is 100 on Linux), after the command's name.
       const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')

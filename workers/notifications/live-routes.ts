@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm'
+import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import * as v from 'valibot'
@@ -36,13 +36,21 @@ const PAGE = 100
  * and looks again every `pollMs` for commits made elsewhere.
  */
 export function liveRoutes(db: Db, live: LiveRecipients, { pollMs, heartbeatMs }: LiveOptions) {
-  const after = (recipient: string, sequence: number) =>
-    db
-      .select()
-      .from(notifications)
-      .where(and(eq(notifications.recipient, recipient), gt(notifications.sequence, sequence)))
-      .orderBy(asc(notifications.sequence))
-      .limit(PAGE)
+  // Prepared once: every open stream runs it at each wake and poll, and building the query anew each
+  // time cost more than running it.
+  const page = db
+    .select()
+    .from(notifications)
+    .where(
+      and(
+        eq(notifications.recipient, sql.placeholder('recipient')),
+        gt(notifications.sequence, sql.placeholder('sequence')),
+      ),
+    )
+    .orderBy(asc(notifications.sequence))
+    .limit(PAGE)
+    .prepare()
+  const after = (recipient: string, sequence: number) => page.all({ recipient, sequence })
   return new Hono<AppEnv>().get('/api/notifications/stream', validate('query', StreamQuery), async (c) => {
     const header = c.req.header('last-event-id')
     const resumed = header === undefined ? undefined : v.safeParse(LastEventId, header)
