@@ -666,6 +666,20 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
     expect(await positionOf(t, t.streams.members)).toBeUndefined()
   })
 
+  it('records the position past an event published twice when both entries come in one read', async () => {
+    const t = await setup()
+    await t.publish(t.streams.todo, opened())
+    const event = added(1)
+    await t.publish(t.streams.todo, event)
+    await t.publish(t.streams.todo, event)
+    await t.consumer('c1').start()
+
+    await vi.waitFor(async () => expect(await t.lastDelivered(t.streams.todo)).toBe('3-0'), waitLong)
+    await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
+    expect(await positionOf(t, t.streams.todo)).toBe(3)
+    expect(await t.effectsOf(event.id)).toBe(1)
+  })
+
   it('fetches from the producer what the stream had trimmed before the group joined, each event once', async () => {
     const t = await setup()
     const outbox = outboxOf(t)

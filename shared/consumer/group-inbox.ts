@@ -99,13 +99,18 @@ export class GroupInbox {
     return new Set(rows.map((r) => r.eventId))
   }
 
-  /** Applies `deliveries` in one batch: effects, inbox rows and position, all or nothing. */
+  /**
+   * Applies `deliveries` in one batch: effects, inbox rows and position, all or nothing. An event among
+   * them twice (published twice, both entries in one read) is applied once, and the position still
+   * passes its later entry: that one is done with too, and acknowledged.
+   */
   async apply(deliveries: Delivery[]): Promise<void> {
     if (deliveries.length === 0) return
     const appliedAt = this.clock.now().toISOString()
+    const events = unique(deliveries)
     const effects: Write[] = []
-    for (const { event } of deliveries) effects.push(...(await this.handle(event)))
-    const received = deliveries.map(({ stream, entry, event }) => ({
+    for (const { event } of events) effects.push(...(await this.handle(event)))
+    const received = events.map(({ stream, entry, event }) => ({
       consumerGroup: this.group,
       eventId: event.id,
       type: event.type,
@@ -128,7 +133,7 @@ export class GroupInbox {
    */
   async applyAll(stream: string, deliveries: Delivery[]): Promise<{ done: string[]; failed: Failure[] }> {
     try {
-      await this.apply(unique(deliveries))
+      await this.apply(deliveries)
       return { done: deliveries.map((d) => d.entry.id), failed: [] }
     } catch {
       // Looked at below.
@@ -141,7 +146,7 @@ export class GroupInbox {
     if (done.length > 0) {
       await this.advance(stream, positioned(deliveries.filter((d) => applied.has(d.event.id))))
       try {
-        await this.apply(unique(rest))
+        await this.apply(rest)
         return { done: [...done, ...rest.map((d) => d.entry.id)], failed: [] }
       } catch {
         // One by one, below.
