@@ -30,15 +30,14 @@ export function smtpUnavailable(): string | undefined {
 
 /**
  * A pooled SMTP transport to `url` (`smtp://` or `smtps://`, with `user:password@` if the server wants
- * them). nodemailer is imported only here, when asked, and is not bundled for workerd.
+ * them). nodemailer is imported only here, when asked.
  *
  * @example
  * const transport = await openSmtpTransport('smtp://127.0.0.1:2525')
  * await transport.send({ from, to: { name: 'Ann', address: 'ann@example.com' }, subject, text })
  */
 export async function openSmtpTransport(url: string): Promise<MailTransport> {
-  // A specifier the bundler cannot follow: the workerd bundle stays without nodemailer (~500 KiB).
-  const adapter = './smtp-transport.ts'
-  const { smtpTransport } = (await import(/* @vite-ignore */ adapter)) as typeof import('./smtp-transport.ts')
+  // Imported when first asked for, so nodemailer is never loaded where e-mail is skipped (workerd).
+  const { smtpTransport } = await import('./smtp-transport.ts')
   return smtpTransport(url)
 }
