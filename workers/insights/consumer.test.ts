@@ -64,8 +64,8 @@ describe('the insights consumer', () => {
     // Asked at 12:00, never read, expired at 18:00: no answer, so no approval time.
     await on(t('12:00'), streams.repairs, requested('r-3', 'p-3'))
     await on(t('18:00'), streams.repairs, expired('r-3', 'p-3'))
-    // The mechanic reading of the answer is no reaction of the customer's.
-    await on(t('12:00'), streams.notifications, read('r-1', 'p-1', 'repair-approved'))
+    // The mechanic reading of the expiry is no reaction of the customer's.
+    await on(t('18:05'), streams.notifications, read('r-3', 'p-3', 'approval-expired'))
     await consumed('repairs', 'notifications')
 
     expect((await summaryOf(day)).approvals).toEqual({
