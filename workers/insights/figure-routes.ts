@@ -42,7 +42,9 @@ export function figureRoutes({ db, clock, settings }: ServiceDeps<InsightsSettin
         .from(jobs)
         .where(and(gte(jobs.day, from), lte(jobs.day, to))),
     ])
-    return { approvals: requested as ApprovalFacts[], jobs: planned }
+    // Selected on `requestedAt` not null: an approval counts only once its request is known.
+    const asked = requested.map((row): ApprovalFacts => ({ ...row, requestedAt: row.requestedAt! }))
+    return { approvals: asked, jobs: planned }
   }
 
   const rangeAsked = (query: Parameters<typeof rangeOf>[0]) => rangeOf(query, dayOf(clock.now(), timeZone))
