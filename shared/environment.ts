@@ -28,6 +28,12 @@ export const TimeZone = v.pipe(
 export const WorkshopTimeZone = v.optional(TimeZone, 'UTC')
 
 /**
+ * `WORKSTATIONS`: how many jobs the workshop runs at once. The workshop plans by it, insights measures
+ * utilisation against it: one schema, so both read the one variable alike.
+ */
+export const Workstations = v.optional(Positive, '3')
+
+/**
  * `CLOCK`: the host's clock for every service it runs. `system` (the default) is the system's time;
  * `manual` stands still until `POST /api/clock/advance` moves it, for tests and demonstrations.
  */

@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '../shared/service.ts'
 import { authService } from './auth/service.ts'
 import { clockService } from './clock/service.ts'
 import { customersService } from './customers/service.ts'
+import { insightsService } from './insights/service.ts'
 import { notificationsService } from './notifications/service.ts'
 import { partsService } from './parts/service.ts'
 import { repairsService } from './repairs/service.ts'
@@ -24,6 +25,7 @@ export const services: ServiceDefinition[] = [
   partsService,
   notificationsService,
   supportService,
+  insightsService,
 ]
 
 export const serviceNames = services.map((service) => service.name)

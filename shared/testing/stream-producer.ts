@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { expect, vi } from 'vitest'
 import { serviceStream } from '../bus/bus.ts'
 import { createRedisBus } from '../bus/redis-bus.ts'
-import { newUuidV7, systemClock } from '../clock.ts'
+import { newUuidV7, systemClock, type Clock } from '../clock.ts'
 import type { Envelope } from '../contracts/index.ts'
 import type { Db } from '../db/database.ts'
 import { consumerPositions } from '../db/kernel-schema.ts'
@@ -27,6 +27,8 @@ export interface StreamProducerOptions<TEvent extends UnwrappedEvent> {
   streamOf: (event: TEvent) => string
   /** The events' `actor`. */
   actor: string
+  /** What stamps the events' `occurredAt`: the system's time unless the test sets its own. */
+  clock?: Clock
 }
 
 /**
@@ -64,7 +66,7 @@ export async function streamProducer<TEvent extends UnwrappedEvent>(options: Str
         stream: aggregate,
         after,
         metadata,
-        clock: systemClock,
+        clock: options.clock ?? systemClock,
         newId: newUuidV7,
       })
     })

@@ -1,10 +1,10 @@
 import * as v from 'valibot'
-import { Positive, WorkshopTimeZone } from '../../shared/environment.ts'
+import { WorkshopTimeZone, Workstations } from '../../shared/environment.ts'
 
 /** How the workshop is run, from the environment. */
 export const WorkshopSettings = v.object({
   /** How many jobs may overlap at any moment. */
-  WORKSTATIONS: v.optional(Positive, '3'),
+  WORKSTATIONS: Workstations,
   /** The time zone planning dates are days in. */
   WORKSHOP_TZ: WorkshopTimeZone,
 })

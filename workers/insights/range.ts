@@ -1,0 +1,38 @@
+import * as v from 'valibot'
+import { PlanningDate } from '../../shared/contracts/index.ts'
+import { InvalidInput } from '../../shared/errors.ts'
+import { addDays, daysSpanned } from './days.ts'
+import type { DayRange } from './report.ts'
+
+/** The longest range asked about: a year, leap day included. */
+export const MAX_RANGE_DAYS = 366
+/** The range when none is asked for: the last 30 days, today included. */
+export const DEFAULT_RANGE_DAYS = 30
+
+/** `?from=&to=`: days `YYYY-MM-DD` in the workshop's time zone, both included, each optional. */
+export const RangeQuery = v.object({ from: v.optional(PlanningDate), to: v.optional(PlanningDate) })
+
+/**
+ * The range a query asks for, `today` being the workshop's day now: `to` defaults to today, `from` to
+ * the 30 days up to `to`. A range that runs backwards or is longer than a year is bad input, named by
+ * the field to change.
+ */
+export function rangeOf(query: v.InferOutput<typeof RangeQuery>, today: string): DayRange {
+  const to = query.to ?? today
+  const from = query.from ?? addDays(to, 1 - DEFAULT_RANGE_DAYS)
+  if (from > to)
+    throw new InvalidInput([
+      {
+        field: query.to === undefined ? '/query/from' : '/query/to',
+        message:
+          query.to === undefined
+            ? `must not be after to, which is today (${today}) unless given`
+            : 'must not be before from',
+      },
+    ])
+  if (daysSpanned(from, to) > MAX_RANGE_DAYS)
+    throw new InvalidInput([
+      { field: '/query/to', message: `must be at most ${MAX_RANGE_DAYS} days from from, both included` },
+    ])
+  return { from, to }
+}
