@@ -68,6 +68,11 @@ export interface Service {
    * its poller's alarm (every `POLL_INTERVAL_MS`). What it commits goes out through the outbox like any command's events.
    */
   tick?(): Promise<Date | void>
+  /**
+   * What else keeps the service's data from flowing, one line each (mail that cannot be sent, say):
+   * `/health` shows them beside the relay's and the consumer groups' problems.
+   */
+  problems?(): Promise<string[]>
 }
 
 /** A service as the registry lists it: everything a host needs to know to run it. */

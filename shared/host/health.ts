@@ -53,6 +53,8 @@ export async function checkService(
   redis: string,
   /** Asks Redis for the groups: their own connections may be held by blocking reads. */
   bus: Bus,
+  /** The service's own problems (see `Service.problems`). */
+  own?: () => Promise<string[]>,
 ): Promise<ServiceHealth> {
   const database = await db.run(sql`select 1`).then(
     () => 'ok',
@@ -81,6 +83,7 @@ export async function checkService(
     for (const [stream, count] of Object.entries(group.deadLetters))
       problems.push(`dead letters: ${count} on ${stream} (npm run dead-letters -- list)`)
   }
+  if (own) problems.push(...(await own().catch((error: Error) => [`own checks failing: ${error.message}`])))
   return {
     status: problems.length === 0 ? 'ok' : 'failing',
     database,

@@ -153,7 +153,7 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
         return tick.call(service)
       }),
     endpoints: async () => Object.keys(definition.access),
-    health: (redis) => checkService(db, relay, consumers, redis, bus),
+    health: (redis) => checkService(db, relay, consumers, redis, bus, service.problems?.bind(service)),
   }
 }
 

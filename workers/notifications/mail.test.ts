@@ -47,6 +47,13 @@ const mailOf = async (notificationId: string) =>
 const noticesOf = (repairId: string) =>
   db().select().from(notifications).where(eq(notifications.repairId, repairId))
 const arrivedTo = (address: string) => catcher.messages.filter((mail) => mail.envelope.to.includes(address))
+/** What `/health` says is wrong with the notifications service's e-mail. */
+const mailProblems = async () => {
+  const health = (await (await host.get('/health')).json()) as {
+    services: { notifications: { problems: string[] } }
+  }
+  return health.services.notifications.problems.filter((line) => line.startsWith('e-mail'))
+}
 const consumed = (producer: { consumedBy: (db: never, group: string) => Promise<void> }) =>
   producer.consumedBy(db() as never, NOTIFICATIONS_GROUP)
 
@@ -74,6 +81,7 @@ describe('a customer notification with SMTP_URL set', () => {
     expect(Date.parse(refusedOne.nextAttemptAt) - clock.now().getTime()).toBe(FIRST_RETRY_MS)
     expect(catcher.refused).toBe(1)
     await vi.waitFor(() => expect(arrivedTo('cust-busy@example.com')).toHaveLength(1), waitLong)
+    expect(await mailProblems()).toEqual([expect.stringMatching(/^e-mail: 1 not sent yet, .*451/)])
 
     await clock.advanceTo(new Date(clock.now().getTime() + FIRST_RETRY_MS))
     await vi.waitFor(() => expect(arrivedTo('cust-busy@example.com')).toHaveLength(2), waitLong)
@@ -86,6 +94,7 @@ describe('a customer notification with SMTP_URL set', () => {
         }),
       waitLong,
     )
+    expect(await mailProblems()).toEqual([])
     expect(arrivedTo('cust-busy@example.com').map((m) => m.subject)).toEqual(
       expect.arrayContaining(['We have started on AB-12-CD', 'Your approval is needed: Replace brake pads']),
     )
@@ -179,6 +188,11 @@ describe('a mail that keeps failing', () => {
       sentAt: null,
       lastError: 'the e-mail address of customer cust-never is not known yet',
     })
+    expect(await mailProblems()).toEqual([
+      expect.stringMatching(/^e-mail: \d+ given up in the last day after 10 attempts .*cust-never/),
+    ])
+    await clock.advanceTo(new Date(clock.now().getTime() + 24 * 3_600_000))
+    expect(await mailProblems()).toEqual([])
   })
 })
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, lte, min } from 'drizzle-orm'
+import { and, asc, desc, eq, isNotNull, isNull, lt, lte, min } from 'drizzle-orm'
 import type { Write } from '../../shared/db/statements.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import {
@@ -37,6 +37,8 @@ export interface Mailer {
   committed(writes: readonly Write[]): void
   /** Sends what is due; resolves with when the next mail waiting is due, if one is. */
   tick(): Promise<Date | void>
+  /** Mails that failed, for `/health`: those given up, and those waiting to be tried again. */
+  problems(): Promise<string[]>
 }
 
 /**
@@ -227,6 +229,28 @@ export function createMailer(
       if (!settings.SMTP_URL || smtpUnavailable()) return run()
       await run()
       return nextDue()
+    },
+    async problems() {
+      const failing = await db
+        .select({ attempts: mails.attempts, lastError: mails.lastError, nextAttemptAt: mails.nextAttemptAt })
+        .from(mails)
+        .where(and(isNull(mails.sentAt), isNotNull(mails.lastError)))
+        .orderBy(desc(mails.nextAttemptAt))
+      // A mail given up stays in the table; /health tells of it for a day, as dead letters are told of
+      // until someone deals with them, without declaring the service failing for good.
+      const dayAgo = new Date(clock.now().getTime() - DAY_MS).toISOString()
+      const givenUp = failing.filter((mail) => mail.attempts >= MAX_ATTEMPTS && mail.nextAttemptAt > dayAgo)
+      const retrying = failing.filter((mail) => mail.attempts < MAX_ATTEMPTS)
+      const lines: string[] = []
+      if (givenUp.length > 0)
+        lines.push(
+          `e-mail: ${givenUp.length} given up in the last day after ${MAX_ATTEMPTS} attempts (kept in the mails table); last error: ${givenUp[0]!.lastError}`,
+        )
+      if (retrying.length > 0)
+        lines.push(
+          `e-mail: ${retrying.length} not sent yet, to be tried again; last error: ${retrying[0]!.lastError}`,
+        )
+      return lines
     },
   }
 }

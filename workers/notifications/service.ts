@@ -42,6 +42,7 @@ export const notificationsService = defineService({
       ],
       // E-mails due, retries among them; a commit that queues one starts a pass at once as well.
       tick: () => mailer.tick(),
+      problems: () => mailer.problems(),
     }
   },
 })
