@@ -18,6 +18,11 @@ export interface Tokens {
   /** Signs a token for `who`, valid for `lifetimeMs` from now (the injected clock's now). */
   issue(who: Identity, lifetimeMs: number, session: string): Promise<{ token: string; principal: Principal }>
   verify(token: string): Promise<Verified>
+  /**
+   * Whether a principal verified earlier still holds: not expired, its session not ended. For what a
+   * request goes on doing after it was let in (an event stream), which must stop when the session does.
+   */
+  holds(principal: Principal): Promise<boolean>
   /** Ends the principal's session for good, everywhere (see `RevocationList`). */
   revoke(principal: Principal): Promise<void>
   /**
@@ -115,6 +120,9 @@ export function createTokens({
       if (await revocations.has(principal.session)) return { ok: false, problem: 'revoked' }
       return { ok: true, principal }
     },
+
+    holds: async (principal) =>
+      principal.expiresAt.getTime() > clock.now().getTime() && !(await revocations.has(principal.session)),
 
     revoke: (principal) => revocations.add(principal.session, principal.expiresAt),
     restoreRevocations: (ended) => revocations.restore(ended),

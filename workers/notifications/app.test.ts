@@ -1,8 +1,10 @@
 import { count, eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { EventSource } from 'eventsource'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { parseConfig } from '../../shared/host/config.ts'
 import { startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
 import { NOTIFICATIONS_GROUP } from './consumer.ts'
+import { MAX_STREAMS_PER_RECIPIENT } from './live-routes.ts'
 import { firstReads, notifications, outbox } from './schema.ts'
 import {
   approvalRequested,
@@ -263,6 +265,57 @@ describe('GET /api/notifications/stream', () => {
     const badQuery = await host.get('/api/notifications/stream?lastEventId=-1')
     expect(badQuery.status).toBe(400)
     expect((await fetch(`${host.url}/api/notifications/stream`)).status).toBe(401)
+  })
+
+  it('ends when its session is ended, and delivers nothing after', async () => {
+    const { token, principal } = await host.running.tokens.issue(
+      { role: 'customer', customerId: 'signs-out' },
+      3_600_000,
+      'session-signs-out',
+    )
+    const stream = openStream(host.url, token)
+    onTestFinished(stream.close)
+    await repairAskingApproval('signs-out', 'repair-signs-out')
+    await stream.until(2)
+    await host.running.tokens.revoke(principal)
+    await repairAskingApproval('signs-out', 'repair-signs-out-later')
+
+    // Ended, the browser's EventSource reconnects, is refused (401), and gives up.
+    await vi.waitFor(() => expect(stream.source.readyState).toBe(EventSource.CLOSED), { timeout: 10_000 })
+    expect(stream.received.map((e) => e.data.repairId)).toEqual(['repair-signs-out', 'repair-signs-out'])
+  })
+
+  it('ends when its session expires', async () => {
+    const { token } = await host.running.tokens.issue(
+      { role: 'customer', customerId: 'expires' },
+      1_500,
+      'session-expires',
+    )
+    const res = await host.get('/api/notifications/stream', { authorization: `Bearer ${token}` })
+    const started = performance.now()
+    expect(await readUntil(res, () => false)).toMatch(/^retry: /)
+    expect(performance.now() - started).toBeLessThan(10_000)
+  })
+
+  it(`lets a recipient hold ${MAX_STREAMS_PER_RECIPIENT} streams at once, and refuses one more with 429`, async () => {
+    const token = (await customer('many-tabs')).authorization.slice(7)
+    const tabs = Array.from({ length: MAX_STREAMS_PER_RECIPIENT }, () => openStream(host.url, token))
+    onTestFinished(() => tabs.forEach((tab) => tab.close()))
+    await Promise.all(tabs.map((tab) => tab.opened))
+
+    const refused = await host.get('/api/notifications/stream', await customer('many-tabs'))
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('content-type')).toBe('application/problem+json')
+    const someoneElse = openStream(host.url, (await customer('one-tab')).authorization.slice(7))
+    onTestFinished(someoneElse.close)
+    await someoneElse.opened
+
+    tabs.pop()!.close()
+    await vi.waitFor(async () => {
+      const again = await host.get('/api/notifications/stream', await customer('many-tabs'))
+      await again.body?.cancel()
+      expect(again.status).toBe(200)
+    })
   })
 
   it('sends a heartbeat when it has been silent for SSE_HEARTBEAT_SECONDS', async () => {

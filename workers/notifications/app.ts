@@ -10,6 +10,6 @@ import { liveRoutes, type LiveOptions } from './live-routes.ts'
 export function createNotificationsApp(deps: ServiceDeps, live: LiveRecipients, options: LiveOptions) {
   return createApp(deps, access)
     .route('/', deadLetterRoutes('notifications', deps.deadLetters))
-    .route('/', liveRoutes(deps.db, live, options))
+    .route('/', liveRoutes(deps, live, options))
     .route('/', listRoutes(deps))
 }

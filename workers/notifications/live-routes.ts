@@ -2,10 +2,10 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import * as v from 'valibot'
-import type { Db } from '../../shared/db/database.ts'
-import { InvalidInput } from '../../shared/errors.ts'
+import { InvalidInput, TooManyRequests } from '../../shared/errors.ts'
 import type { AppEnv } from '../../shared/http/app-env.ts'
 import { validate } from '../../shared/http/validate.ts'
+import type { ServiceDeps } from '../../shared/service.ts'
 import type { LiveRecipients, Wake } from './live.ts'
 import { notifications } from './schema.ts'
 import { notificationView } from './views.ts'
@@ -29,13 +29,47 @@ export interface LiveOptions {
 const PAGE = 100
 
 /**
+ * Streams one recipient may hold open in one process: enough for every tab and device they use, and a
+ * bound on what one token (a customer's link travels by e-mail) can take of the host.
+ */
+export const MAX_STREAMS_PER_RECIPIENT = 10
+
+/** The streams open in this process, per recipient; one too many is refused with 429. */
+function openStreams() {
+  const open = new Map<string, number>()
+  return {
+    open(recipient: string) {
+      const count = open.get(recipient) ?? 0
+      if (count >= MAX_STREAMS_PER_RECIPIENT)
+        throw new TooManyRequests(
+          `At most ${MAX_STREAMS_PER_RECIPIENT} notification streams may be open at once; close one first`,
+          5,
+        )
+      open.set(recipient, count + 1)
+    },
+    closed(recipient: string) {
+      const count = (open.get(recipient) ?? 1) - 1
+      if (count === 0) open.delete(recipient)
+      else open.set(recipient, count)
+    },
+  }
+}
+
+/**
  * `GET /api/notifications/stream`: the signed-in recipient's notifications as Server-Sent Events, each
  * with its `sequence` as id. A stream resumed with `Last-Event-ID` (or `?lastEventId=`, for a first
  * connection that already listed up to there) sends everything after it, so nothing is missed across
- * a reconnect; a new one sends the recipient's notifications from the first. It is woken at once by a commit of this process's consumer
- * and looks again every `pollMs` for commits made elsewhere.
+ * a reconnect; a new one sends the recipient's notifications from the first. It is woken at once by a
+ * commit of this process's consumer and looks again every `pollMs` for commits made elsewhere. It ends
+ * when the session it was opened with does (signed out, its links ended, expired), and a recipient may
+ * hold `MAX_STREAMS_PER_RECIPIENT` open at once.
  */
-export function liveRoutes(db: Db, live: LiveRecipients, { pollMs, heartbeatMs }: LiveOptions) {
+export function liveRoutes(
+  { db, tokens }: Pick<ServiceDeps, 'db' | 'tokens'>,
+  live: LiveRecipients,
+  { pollMs, heartbeatMs }: LiveOptions,
+) {
+  const streams = openStreams()
   // Prepared once: every open stream runs it at each wake and poll, and building the query anew each
   // time cost more than running it.
   const page = db
@@ -57,6 +91,8 @@ export function liveRoutes(db: Db, live: LiveRecipients, { pollMs, heartbeatMs }
     if (resumed && !resumed.success)
       throw new InvalidInput([{ field: 'Last-Event-ID', message: resumed.issues[0].message }])
     const recipient = c.get('actor')
+    const principal = c.get('principal')!
+    streams.open(recipient)
     let sequence = resumed?.output ?? c.req.valid('query').lastEventId ?? 0
     const logger = c.get('logger')
 
@@ -65,31 +101,36 @@ export function liveRoutes(db: Db, live: LiveRecipients, { pollMs, heartbeatMs }
       async (stream) => {
         let wake: Wake | undefined
         stream.onAbort(() => wake?.cancel())
-        // Tells the browser how soon to reconnect, and gets the headers through at once.
-        await stream.write(`retry: ${pollMs}\n\n`)
-        let silentSince = performance.now()
-        while (!stream.aborted && !stream.closed) {
-          // Asked for before reading: a commit between the read and the wait still wakes this stream.
-          wake = live.next(recipient, pollMs)
-          const rows = await after(recipient, sequence)
-          for (const row of rows) {
-            await stream.writeSSE({
-              id: String(row.sequence),
-              event: 'notification',
-              data: JSON.stringify(notificationView(row)),
-            })
-            sequence = row.sequence
+        try {
+          // Tells the browser how soon to reconnect, and gets the headers through at once.
+          await stream.write(`retry: ${pollMs}\n\n`)
+          let silentSince = performance.now()
+          // Ends with the session: a browser reconnecting is then refused, and signs in again.
+          while (!stream.aborted && !stream.closed && (await tokens.holds(principal))) {
+            // Asked for before reading: a commit between the read and the wait still wakes this stream.
+            wake = live.next(recipient, pollMs)
+            const rows = await after(recipient, sequence)
+            for (const row of rows) {
+              await stream.writeSSE({
+                id: String(row.sequence),
+                event: 'notification',
+                data: JSON.stringify(notificationView(row)),
+              })
+              sequence = row.sequence
+            }
+            if (rows.length > 0) {
+              wake.cancel()
+              silentSince = performance.now()
+              continue
+            }
+            if (performance.now() - silentSince >= heartbeatMs) {
+              await stream.write(': still here\n\n')
+              silentSince = performance.now()
+            }
+            await wake.woken
           }
-          if (rows.length > 0) {
-            wake.cancel()
-            silentSince = performance.now()
-            continue
-          }
-          if (performance.now() - silentSince >= heartbeatMs) {
-            await stream.write(': still here\n\n')
-            silentSince = performance.now()
-          }
-          await wake.woken
+        } finally {
+          streams.closed(recipient)
         }
       },
       async (error) => {
