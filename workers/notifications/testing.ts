@@ -1,95 +1,41 @@
 import { EventSource } from 'eventsource'
 import { vi } from 'vitest'
 import type {
-  ApprovalExpired,
-  CustomerApprovalRequested,
   CustomerRegistered,
   MaintenanceJobPlanned,
-  ProposalFailed,
-  RepairApproved,
-  RepairCompleted,
-  RepairRejected,
-  RepairStarted,
   SupportMessageWritten,
 } from '../../shared/contracts/index.ts'
 import { sampleCustomer, type TestHost } from '../../shared/host/node/test-host.ts'
+import {
+  approvalRequested,
+  approved,
+  completed,
+  expired,
+  failed,
+  MECHANIC,
+  rejected,
+  repairStarted,
+} from '../../shared/testing/events.ts'
 import { streamProducer } from '../../shared/testing/stream-producer.ts'
+
+export {
+  approvalRequested,
+  approved,
+  completed,
+  expired,
+  failed,
+  jobPlanned,
+  MECHANIC,
+  rejected,
+  repairStarted,
+} from '../../shared/testing/events.ts'
 
 // What the notifications tests share: the events it reads, published as their services' relays would
 // (see `streamProducer`), and a real EventSource client of the live stream.
 
-export const MECHANIC = 'staff:mechanic@pitstop.local'
-
 export const registered = (customerId: string): CustomerRegistered => ({
   type: 'CustomerRegistered',
   data: sampleCustomer(customerId),
-})
-export const jobPlanned = (customerId: string, jobId: string): MaintenanceJobPlanned => ({
-  type: 'MaintenanceJobPlanned',
-  data: {
-    planningId: '2026-12-07',
-    jobId,
-    startTime: '2026-12-07T09:00:00.000Z',
-    endTime: '2026-12-07T10:30:00.000Z',
-    description: 'Yearly service',
-    customer: { customerId, name: 'Ann de Vries', telephoneNumber: '+31 6 12345678' },
-    vehicle: { licenseNumber: 'AB-12-CD', brand: 'Opel', type: 'Astra' },
-  },
-})
-export const repairStarted = (customerId: string, repairId: string): RepairStarted => ({
-  type: 'RepairStarted',
-  data: {
-    repairId,
-    jobId: `job-${repairId}`,
-    planningDate: '2026-12-07',
-    customerId,
-    licenseNumber: 'AB-12-CD',
-  },
-})
-export const approvalRequested = (
-  customerId: string,
-  repairId: string,
-  proposalId: string,
-): CustomerApprovalRequested => ({
-  type: 'CustomerApprovalRequested',
-  data: {
-    repairId,
-    proposalId,
-    customerId,
-    description: 'Replace brake pads',
-    price: {
-      labour: { hours: 1.5, hourlyRateCents: 1850, amountCents: 2775 },
-      parts: [{ partNumber: 'BP-1044', quantity: 2, unitPriceCents: 1250, amountCents: 2500 }],
-      totalCents: 5275,
-    },
-    expiresAt: '2026-12-08T09:00:00.000Z',
-  },
-})
-export const approved = (repairId: string, proposalId: string): RepairApproved => ({
-  type: 'RepairApproved',
-  data: { repairId, proposalId },
-})
-export const rejected = (repairId: string, proposalId: string, reason: string): RepairRejected => ({
-  type: 'RepairRejected',
-  data: { repairId, proposalId, reason },
-})
-export const expired = (repairId: string, proposalId: string): ApprovalExpired => ({
-  type: 'ApprovalExpired',
-  data: { repairId, proposalId },
-})
-export const failed = (repairId: string, proposalId: string): ProposalFailed => ({
-  type: 'ProposalFailed',
-  data: { repairId, proposalId, shortages: [{ partNumber: 'BP-1044', requested: 2, available: 1 }] },
-})
-export const completed = (repairId: string): RepairCompleted => ({
-  type: 'RepairCompleted',
-  data: {
-    repairId,
-    jobId: `job-${repairId}`,
-    planningDate: '2026-12-07',
-    startedAt: '2026-12-07T09:00:00.000Z',
-    completedAt: '2026-12-07T10:00:00.000Z',
-  },
 })
 export const supportMessage = (
   customerId: string,
