@@ -5,7 +5,9 @@ import type {
   MaintenanceJobPlanned,
   SupportMessageWritten,
 } from '../../shared/contracts/index.ts'
-import { sampleCustomer, type TestHost } from '../../shared/host/node/test-host.ts'
+import type { HostConfig } from '../../shared/host/config.ts'
+import type { StartOptions } from '../../shared/host/node/services.ts'
+import { sampleCustomer, startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
 import {
   approvalRequested,
   approved,
@@ -17,6 +19,7 @@ import {
   repairStarted,
 } from '../../shared/testing/events.ts'
 import { streamProducer } from '../../shared/testing/stream-producer.ts'
+import { NOTIFICATIONS_GROUP } from './consumer.ts'
 
 export {
   approvalRequested,
@@ -94,6 +97,42 @@ export async function producers(host: TestHost) {
     close: () => Promise.all([customers, workshop, repairs, support].map((p) => p.close())),
   }
 }
+
+export type Producers = Awaited<ReturnType<typeof producers>>
+
+/**
+ * A host running notifications (with `config` and `options` when given), fed by `producers`:
+ * `consumed(...streams)` waits until the notifications group has applied what those streams carry;
+ * `cleanup()` ends the producers and the host.
+ *
+ * @example
+ * const host = await startNotificationsHost()
+ * await host.streams.repairs.publish(repairStarted('ann', 'repair-1'))
+ * await host.consumed('repairs')
+ */
+export async function startNotificationsHost(config: Partial<HostConfig> = {}, options: StartOptions = {}) {
+  const host = await startTestHost({ services: ['notifications'], ...config }, options)
+  let streams: Producers
+  try {
+    streams = await producers(host)
+  } catch (error) {
+    await host.cleanup()
+    throw error
+  }
+  return {
+    ...host,
+    streams,
+    consumed: (...names: (keyof Omit<Producers, 'close'>)[]) =>
+      Promise.all(
+        names.map((name) => streams[name].consumedBy(host.db('notifications'), NOTIFICATIONS_GROUP)),
+      ),
+    async cleanup() {
+      await streams.close()
+      await host.cleanup()
+    },
+  }
+}
+export type NotificationsHost = Awaited<ReturnType<typeof startNotificationsHost>>
 
 export interface Received {
   id: string
