@@ -22,6 +22,30 @@ import type {
 /** The mechanic who starts the repairs: the actor of the repairs stream. */
 export const MECHANIC = 'staff:mechanic@pitstop.local'
 
+/** What the repairs service publishes. */
+export type RepairsEvent =
+  | RepairStarted
+  | ExtraWorkProposed
+  | CustomerApprovalRequested
+  | ProposalFailed
+  | RepairApproved
+  | RepairRejected
+  | ApprovalExpired
+  | RepairCompleted
+
+/** How the workshop's relay publishes its jobs (see `streamProducer`): by planning, as the manager. */
+export const workshopStream = {
+  service: 'workshop',
+  streamOf: (event: MaintenanceJobPlanned | MaintenanceJobFinished) => event.data.planningId,
+  actor: 'staff:manager@pitstop.local',
+}
+/** How the repairs service's relay publishes (see `streamProducer`): by repair, as the mechanic who started it. */
+export const repairsStream = {
+  service: 'repairs',
+  streamOf: (event: RepairsEvent) => event.data.repairId,
+  actor: MECHANIC,
+}
+
 /** The price asked for by `approvalRequested` unless given: 1.5 hours at 18.50, two BP-1044 at 12.50. */
 export const samplePrice: PriceBreakdown = {
   labour: { hours: 1.5, hourlyRateCents: 1850, amountCents: 2775 },

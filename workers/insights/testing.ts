@@ -7,9 +7,10 @@ import {
   expired,
   jobFinished,
   jobPlanned,
-  MECHANIC,
   read as readNotification,
   rejected,
+  repairsStream,
+  workshopStream,
 } from '../../shared/testing/events.ts'
 import { streamProducer } from '../../shared/testing/stream-producer.ts'
 
@@ -51,18 +52,8 @@ type WorkshopEvent = ReturnType<typeof planned | typeof finished>
 export async function producers(host: TestHost, clock: Clock) {
   const common = { streamPrefix: host.config.streamPrefix, redisUrl: host.config.redisUrl, clock }
   const [workshop, repairs, notifications] = await Promise.all([
-    streamProducer<WorkshopEvent>({
-      ...common,
-      service: 'workshop',
-      streamOf: (e) => e.data.planningId,
-      actor: 'staff:manager@pitstop.local',
-    }),
-    streamProducer<RepairsEvent>({
-      ...common,
-      service: 'repairs',
-      streamOf: (e) => e.data.repairId,
-      actor: MECHANIC,
-    }),
+    streamProducer<WorkshopEvent>({ ...common, ...workshopStream }),
+    streamProducer<RepairsEvent>({ ...common, ...repairsStream }),
     streamProducer<NotificationRead>({
       ...common,
       service: 'notifications',

@@ -8,30 +8,11 @@ import type {
 import type { HostConfig } from '../../shared/host/config.ts'
 import type { StartOptions } from '../../shared/host/node/services.ts'
 import { sampleCustomer, startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
-import {
-  approvalRequested,
-  approved,
-  completed,
-  expired,
-  failed,
-  MECHANIC,
-  rejected,
-  repairStarted,
-} from '../../shared/testing/events.ts'
+import { repairsStream, workshopStream, type RepairsEvent } from '../../shared/testing/events.ts'
 import { streamProducer } from '../../shared/testing/stream-producer.ts'
 import { NOTIFICATIONS_GROUP } from './consumer.ts'
 
-export {
-  approvalRequested,
-  approved,
-  completed,
-  expired,
-  failed,
-  jobPlanned,
-  MECHANIC,
-  rejected,
-  repairStarted,
-} from '../../shared/testing/events.ts'
+export * from '../../shared/testing/events.ts'
 
 // What the notifications tests share: the events it reads, published as their services' relays would
 // (see `streamProducer`), and a real EventSource client of the live stream.
@@ -49,16 +30,6 @@ export const supportMessage = (
   data: { messageId: `message-${repairId}-${text.length}`, repairId, customerId, text },
 })
 
-type RepairsEvent = ReturnType<
-  | typeof repairStarted
-  | typeof approvalRequested
-  | typeof approved
-  | typeof rejected
-  | typeof expired
-  | typeof failed
-  | typeof completed
->
-
 /** The streams notifications reads, each written by a real outbox and relay; `close()` ends them all. */
 export async function producers(host: TestHost) {
   const common = { streamPrefix: host.config.streamPrefix, redisUrl: host.config.redisUrl }
@@ -69,19 +40,9 @@ export async function producers(host: TestHost) {
       streamOf: (e) => e.data.customerId,
       actor: 'staff:manager@pitstop.local',
     }),
-    streamProducer<MaintenanceJobPlanned>({
-      ...common,
-      service: 'workshop',
-      streamOf: (e) => e.data.planningId,
-      actor: 'staff:manager@pitstop.local',
-    }),
+    streamProducer<MaintenanceJobPlanned>({ ...common, ...workshopStream }),
     // The repair's start names who started it: the mechanic its answers go to.
-    streamProducer<RepairsEvent>({
-      ...common,
-      service: 'repairs',
-      streamOf: (e) => e.data.repairId,
-      actor: MECHANIC,
-    }),
+    streamProducer<RepairsEvent>({ ...common, ...repairsStream }),
     streamProducer<SupportMessageWritten>({
       ...common,
       service: 'support',

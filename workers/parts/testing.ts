@@ -7,13 +7,14 @@ import type {
 } from '../../shared/contracts/index.ts'
 import type { Db } from '../../shared/db/database.ts'
 import { outbox } from '../../shared/db/kernel-schema.ts'
-import { MECHANIC } from '../../shared/testing/events.ts'
+import { repairsStream } from '../../shared/testing/events.ts'
 import { TEST_REDIS_URL } from '../../shared/testing/redis.ts'
 import { streamProducer } from '../../shared/testing/stream-producer.ts'
 import { PARTS_GROUP } from './consumer.ts'
 
 export { approved, expired, proposed, rejected } from '../../shared/testing/events.ts'
 
+/** What the parts service reads of the repairs stream. */
 export type RepairsEvent = ExtraWorkProposed | RepairApproved | RepairRejected | ApprovalExpired
 
 /**
@@ -26,13 +27,7 @@ export type RepairsEvent = ExtraWorkProposed | RepairApproved | RepairRejected |
  * await repairs.close()
  */
 export async function repairsProducer(streamPrefix: string, redisUrl = TEST_REDIS_URL) {
-  const producer = await streamProducer<RepairsEvent>({
-    service: 'repairs',
-    streamPrefix,
-    redisUrl,
-    streamOf: (event) => event.data.repairId,
-    actor: MECHANIC,
-  })
+  const producer = await streamProducer<RepairsEvent>({ streamPrefix, redisUrl, ...repairsStream })
   return {
     ...producer,
     consumedBy: (db: Db, timeout?: number) => producer.consumedBy(db, PARTS_GROUP, timeout),

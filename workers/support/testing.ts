@@ -1,59 +1,20 @@
 import type { NotificationRead, NotificationSent } from '../../shared/contracts/index.ts'
-import {
-  approvalRequested,
-  approved,
-  completed,
-  expired,
-  failed,
-  MECHANIC,
-  proposed,
-  rejected,
-  repairStarted,
-} from '../../shared/testing/events.ts'
+import { repairsStream, type RepairsEvent } from '../../shared/testing/events.ts'
 import { TEST_REDIS_URL } from '../../shared/testing/redis.ts'
 import { streamProducer } from '../../shared/testing/stream-producer.ts'
 
-export {
-  approvalRequested,
-  approved,
-  completed,
-  expired,
-  failed,
-  MECHANIC,
-  proposed,
-  read,
-  rejected,
-  repairStarted,
-  sent,
-  testClock,
-} from '../../shared/testing/events.ts'
+export * from '../../shared/testing/events.ts'
 
 // What the support tests share: the events its group reads, published as the repairs and notifications
 // services' relays would (see `streamProducer`), and a clock the test sets.
 
-type RepairsEvent = ReturnType<
-  | typeof repairStarted
-  | typeof proposed
-  | typeof approvalRequested
-  | typeof approved
-  | typeof rejected
-  | typeof expired
-  | typeof failed
-  | typeof completed
->
 type NotificationsEvent = NotificationSent | NotificationRead
 
 /** The streams support reads, each written by a real outbox and relay; `close()` ends them both. */
 export async function producers(streamPrefix: string, redisUrl = TEST_REDIS_URL) {
   const [repairs, notifications] = await Promise.all([
     // The repair's start names who started it: the mechanic of the conversation.
-    streamProducer<RepairsEvent>({
-      streamPrefix,
-      redisUrl,
-      service: 'repairs',
-      streamOf: (e) => e.data.repairId,
-      actor: MECHANIC,
-    }),
+    streamProducer<RepairsEvent>({ streamPrefix, redisUrl, ...repairsStream }),
     streamProducer<NotificationsEvent>({
       streamPrefix,
       redisUrl,
