@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { eventContract, type DomainEvent } from './envelope.ts'
-import { Cents } from './money.ts'
+import { Cents, formatCents } from './money.ts'
 import { PartNumber, PartsLine, Quantity, Shortage } from './parts.ts'
 import { Identifier, multilineText } from './text.ts'
 import { RecordedTimestamp } from './timestamp.ts'
@@ -87,6 +87,23 @@ export const PriceBreakdown = v.object({
     v.object({ partNumber: PartNumber, quantity: Quantity, unitPriceCents: Cents, amountCents: Cents }),
   ),
   totalCents: Cents,
+})
+export type PriceBreakdown = v.InferOutput<typeof PriceBreakdown>
+
+/** A price as the API shows money: amounts with two decimals (`"18.50"`), not cents. */
+export const priceView = ({ labour, parts, totalCents }: PriceBreakdown) => ({
+  labour: {
+    hours: labour.hours,
+    hourlyRate: formatCents(labour.hourlyRateCents),
+    amount: formatCents(labour.amountCents),
+  },
+  parts: parts.map(({ partNumber, quantity, unitPriceCents, amountCents }) => ({
+    partNumber,
+    quantity,
+    unitPrice: formatCents(unitPriceCents),
+    amount: formatCents(amountCents),
+  })),
+  total: formatCents(totalCents),
 })
 export const CustomerApprovalRequested = eventContract(
   'CustomerApprovalRequested',

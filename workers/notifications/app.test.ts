@@ -2,8 +2,7 @@ import { count, eq } from 'drizzle-orm'
 import { EventSource } from 'eventsource'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { parseConfig } from '../../shared/host/config.ts'
-import { startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
-import { NOTIFICATIONS_GROUP } from './consumer.ts'
+import { startTestHost } from '../../shared/host/node/test-host.ts'
 import { MAX_STREAMS_PER_RECIPIENT } from './live-routes.ts'
 import { firstReads, notifications, outbox } from './schema.ts'
 import {
@@ -12,27 +11,21 @@ import {
   jobPlanned,
   MECHANIC,
   openStream,
-  producers,
   repairStarted,
+  startNotificationsHost,
+  type NotificationsHost,
 } from './testing.ts'
 
 // The notifications API over real HTTP on the Node host: the list, the first read and the live stream,
 // fed by the events the other services' relays would publish (see testing.ts).
 
-let host: TestHost
-let streams: Awaited<ReturnType<typeof producers>>
+let host: NotificationsHost
 beforeAll(async () => {
-  host = await startTestHost({ services: ['notifications'] })
-  streams = await producers(host)
+  host = await startNotificationsHost()
 })
-afterAll(async () => {
-  await streams?.close()
-  await host?.cleanup()
-})
+afterAll(() => host?.cleanup())
 
 const db = () => host.db('notifications')
-const consumed = (producer: { consumedBy: (db: never, group: string) => Promise<void> }) =>
-  producer.consumedBy(db() as never, NOTIFICATIONS_GROUP)
 
 const customer = async (customerId: string) => ({
   authorization: `Bearer ${await host.tokenFor({ role: 'customer', customerId })}`,
@@ -56,11 +49,11 @@ const list = async (query: string, headers: Record<string, string>) => {
 
 /** A repair of `customerId` started by the mechanic, with an approval asked: two notices to the customer. */
 async function repairAskingApproval(customerId: string, repairId: string) {
-  await streams.repairs.publish(
+  await host.streams.repairs.publish(
     repairStarted(customerId, repairId),
     approvalRequested(customerId, repairId, `proposal-${repairId}`),
   )
-  await consumed(streams.repairs)
+  await host.consumed('repairs')
 }
 const notificationOf = async (recipient: string, kind: string) =>
   (await db().select().from(notifications).where(eq(notifications.recipient, recipient))).find(
@@ -77,8 +70,8 @@ describe('GET /api/notifications', () => {
   beforeAll(async () => {
     await repairAskingApproval('list-ann', 'repair-list-ann')
     await repairAskingApproval('list-bob', 'repair-list-bob')
-    await streams.repairs.publish(approved('repair-list-ann', 'proposal-repair-list-ann'))
-    await consumed(streams.repairs)
+    await host.streams.repairs.publish(approved('repair-list-ann', 'proposal-repair-list-ann'))
+    await host.consumed('repairs')
   })
 
   it("shows a customer their own notifications, newest first, and nobody else's", async () => {
@@ -205,7 +198,7 @@ describe('GET /api/notifications/stream', () => {
     await stream.until(2)
     expect(stream.received.map((e) => e.data.kind)).toEqual(['repair-started', 'approval-requested'])
 
-    await streams.workshop.publish(jobPlanned('live-ann', 'job-live-ann'))
+    await host.streams.workshop.publish(jobPlanned('live-ann', 'job-live-ann'))
     await stream.until(3)
     expect(stream.received[2]!.data).toMatchObject({
       kind: 'appointment-confirmed',
@@ -218,8 +211,8 @@ describe('GET /api/notifications/stream', () => {
     await repairAskingApproval('resume-ann', 'repair-resume-ann')
     const [first] = await list('?recipient=customer:resume-ann&limit=1', await staff('support'))
     const started = (await list('?recipient=customer:resume-ann', await staff('support'))).at(-1)!
-    await streams.workshop.publish(jobPlanned('resume-ann', 'job-resume-ann'))
-    await consumed(streams.workshop)
+    await host.streams.workshop.publish(jobPlanned('resume-ann', 'job-resume-ann'))
+    await host.consumed('workshop')
 
     const res = await host.get('/api/notifications/stream', {
       ...(await customer('resume-ann')),
@@ -238,7 +231,7 @@ describe('GET /api/notifications/stream', () => {
     )
     onTestFinished(byQuery.close)
     await byQuery.opened
-    await streams.repairs.publish(approved('repair-resume-ann', 'proposal-repair-resume-ann'))
+    await host.streams.repairs.publish(approved('repair-resume-ann', 'proposal-repair-resume-ann'))
     await repairAskingApproval('resume-ann', 'repair-resume-ann-2')
     await byQuery.until(2)
     expect(byQuery.received.map((e) => e.data.kind)).toEqual(['repair-started', 'approval-requested'])

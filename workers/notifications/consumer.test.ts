@@ -2,8 +2,6 @@ import { asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Envelope } from '../../shared/contracts/index.ts'
 import { outbox } from '../../shared/db/kernel-schema.ts'
-import { startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
-import { NOTIFICATIONS_GROUP } from './consumer.ts'
 import { mails, notifications } from './schema.ts'
 import {
   approvalRequested,
@@ -13,23 +11,19 @@ import {
   failed,
   jobPlanned,
   MECHANIC,
-  producers,
   registered,
   rejected,
   repairStarted,
+  startNotificationsHost,
   supportMessage,
+  type NotificationsHost,
 } from './testing.ts'
 
-let host: TestHost
-let streams: Awaited<ReturnType<typeof producers>>
+let host: NotificationsHost
 beforeAll(async () => {
-  host = await startTestHost({ services: ['notifications'] })
-  streams = await producers(host)
+  host = await startNotificationsHost()
 })
-afterAll(async () => {
-  await streams?.close()
-  await host?.cleanup()
-})
+afterAll(() => host?.cleanup())
 
 const db = () => host.db('notifications')
 const told = (repairIdOrCause: { repairId?: string; causeId?: string }) =>
@@ -42,13 +36,11 @@ const told = (repairIdOrCause: { repairId?: string; causeId?: string }) =>
         : eq(notifications.causeId, repairIdOrCause.causeId!),
     )
     .orderBy(asc(notifications.sequence))
-const consumed = (producer: { consumedBy: (db: never, group: string) => Promise<void> }) =>
-  producer.consumedBy(db() as never, NOTIFICATIONS_GROUP)
 
 describe('notifications consumer', () => {
   it('tells the customer of their appointment when a job is planned', async () => {
-    const [planned] = await streams.workshop.publish(jobPlanned('cust-appt', 'job-appt'))
-    await consumed(streams.workshop)
+    const [planned] = await host.streams.workshop.publish(jobPlanned('cust-appt', 'job-appt'))
+    await host.consumed('workshop')
 
     const [notice] = await told({ causeId: planned!.id })
     expect(notice).toMatchObject({
@@ -60,12 +52,12 @@ describe('notifications consumer', () => {
   })
 
   it('tells the customer of the start, the approval asked with its price, and the car being ready', async () => {
-    await streams.repairs.publish(
+    await host.streams.repairs.publish(
       repairStarted('cust-1', 'repair-1'),
       approvalRequested('cust-1', 'repair-1', 'proposal-1'),
       completed('repair-1'),
     )
-    await consumed(streams.repairs)
+    await host.consumed('repairs')
 
     const rows = await told({ repairId: 'repair-1' })
     expect(rows.map((r) => [r.recipient, r.kind])).toEqual([
@@ -84,14 +76,14 @@ describe('notifications consumer', () => {
   })
 
   it('tells the mechanic who started the repair the answer, the silence, or the parts missing', async () => {
-    await streams.repairs.publish(
+    await host.streams.repairs.publish(
       repairStarted('cust-2', 'repair-2'),
       approved('repair-2', 'p-a'),
       rejected('repair-2', 'p-b', 'Too expensive for now'),
       expired('repair-2', 'p-c'),
       failed('repair-2', 'p-d'),
     )
-    await consumed(streams.repairs)
+    await host.consumed('repairs')
 
     const toMechanic = (await told({ repairId: 'repair-2' })).filter((r) => r.recipient === MECHANIC)
     expect(toMechanic.map((r) => r.kind)).toEqual([
@@ -105,8 +97,10 @@ describe('notifications consumer', () => {
   })
 
   it("passes support's message on to the customer", async () => {
-    await streams.support.publish(supportMessage('cust-3', 'repair-3', 'Your car needs a new tyre as well.'))
-    await consumed(streams.support)
+    await host.streams.support.publish(
+      supportMessage('cust-3', 'repair-3', 'Your car needs a new tyre as well.'),
+    )
+    await host.consumed('support')
 
     expect(await told({ repairId: 'repair-3' })).toMatchObject([
       { recipient: 'customer:cust-3', kind: 'support-message', text: 'Your car needs a new tyre as well.' },
@@ -114,18 +108,18 @@ describe('notifications consumer', () => {
   })
 
   it('delivers one notification per event and recipient when the event arrives twice', async () => {
-    const envelopes = await streams.repairs.publish(repairStarted('cust-4', 'repair-4'))
-    await streams.repairs.publishAgain(envelopes)
-    await consumed(streams.repairs)
+    const envelopes = await host.streams.repairs.publish(repairStarted('cust-4', 'repair-4'))
+    await host.streams.repairs.publishAgain(envelopes)
+    await host.consumed('repairs')
 
     expect(await told({ repairId: 'repair-4' })).toHaveLength(1)
   })
 
   it('publishes each notification as NotificationSent, caused by the event it answers', async () => {
-    const [cause] = await streams.customers.publish(registered('cust-5'))
-    const [planned] = await streams.workshop.publish(jobPlanned('cust-5', 'job-5'))
-    await consumed(streams.workshop)
-    await consumed(streams.customers)
+    const [cause] = await host.streams.customers.publish(registered('cust-5'))
+    const [planned] = await host.streams.workshop.publish(jobPlanned('cust-5', 'job-5'))
+    await host.consumed('workshop')
+    await host.consumed('customers')
 
     expect(await told({ causeId: cause!.id })).toEqual([])
     const [notice] = await told({ causeId: planned!.id })
@@ -144,10 +138,10 @@ describe('notifications consumer', () => {
   })
 
   it('queues no e-mail while SMTP_URL is unset: customers hear only in the app', async () => {
-    await streams.customers.publish(registered('cust-6'))
-    await consumed(streams.customers)
-    await streams.repairs.publish(repairStarted('cust-6', 'repair-6'))
-    await consumed(streams.repairs)
+    await host.streams.customers.publish(registered('cust-6'))
+    await host.consumed('customers')
+    await host.streams.repairs.publish(repairStarted('cust-6', 'repair-6'))
+    await host.consumed('repairs')
 
     expect(await told({ repairId: 'repair-6' })).toHaveLength(1)
     expect(await db().select().from(mails)).toEqual([])

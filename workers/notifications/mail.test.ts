@@ -5,10 +5,16 @@ import { parseConfig } from '../../shared/host/config.ts'
 import { startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
 import { TEST_REDIS_URL } from '../../shared/testing/redis.ts'
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../tools/mail-catcher/mail-catcher.ts'
-import { NOTIFICATIONS_GROUP } from './consumer.ts'
 import { FIRST_RETRY_MS, MAX_ATTEMPTS, retryDelayMs } from './mailer.ts'
 import { mails, notifications } from './schema.ts'
-import { approvalRequested, approved, producers, registered, repairStarted } from './testing.ts'
+import {
+  approvalRequested,
+  approved,
+  registered,
+  repairStarted,
+  startNotificationsHost,
+  type NotificationsHost,
+} from './testing.ts'
 import {
   partsProducer,
   partsReserved,
@@ -25,18 +31,15 @@ import {
 
 const waitLong = { timeout: 20_000, interval: 20 }
 let catcher: MailCatcher
-let host: TestHost
-let streams: Awaited<ReturnType<typeof producers>>
+let host: NotificationsHost
 const clock = new ManualClock(new Date('2026-12-01T08:00:00.000Z'))
 
 beforeAll(async () => {
   catcher = await startMailCatcher()
   const { settings } = parseConfig({ REDIS_URL: TEST_REDIS_URL, SMTP_URL: catcher.url })
-  host = await startTestHost({ services: ['notifications'], settings }, { clock })
-  streams = await producers(host)
+  host = await startNotificationsHost({ settings }, { clock })
 })
 afterAll(async () => {
-  await streams?.close()
   await host?.cleanup()
   await catcher?.stop()
 })
@@ -54,19 +57,17 @@ const mailProblems = async () => {
   }
   return health.services.notifications.problems.filter((line) => line.startsWith('e-mail'))
 }
-const consumed = (producer: { consumedBy: (db: never, group: string) => Promise<void> }) =>
-  producer.consumedBy(db() as never, NOTIFICATIONS_GROUP)
 
 describe('a customer notification with SMTP_URL set', () => {
   it('is tried again after a refusal (451), after the first wait, and arrives once', async () => {
-    await streams.customers.publish(registered('cust-busy'))
-    await consumed(streams.customers)
+    await host.streams.customers.publish(registered('cust-busy'))
+    await host.consumed('customers')
     await catcher.refuseNext(1)
-    await streams.repairs.publish(
+    await host.streams.repairs.publish(
       repairStarted('cust-busy', 'repair-busy'),
       approvalRequested('cust-busy', 'repair-busy', 'proposal-busy'),
     )
-    await consumed(streams.repairs)
+    await host.consumed('repairs')
     const queued = await db().select().from(mails).where(eq(mails.customerId, 'cust-busy'))
     expect(queued).toHaveLength(2)
 
@@ -101,9 +102,9 @@ describe('a customer notification with SMTP_URL set', () => {
   })
 
   it("goes to the customer's name and address, from MAIL_FROM, with the notification's subject, text and a personal link", async () => {
-    await streams.customers.publish(registered('cust-mail'))
-    await consumed(streams.customers)
-    await streams.repairs.publish(
+    await host.streams.customers.publish(registered('cust-mail'))
+    await host.consumed('customers')
+    await host.streams.repairs.publish(
       repairStarted('cust-mail', 'repair-mail'),
       approvalRequested('cust-mail', 'repair-mail', 'proposal-mail'),
     )
@@ -128,11 +129,11 @@ describe('a customer notification with SMTP_URL set', () => {
   })
 
   it('is sent once when its event arrives twice', async () => {
-    await streams.customers.publish(registered('cust-twice'))
-    await consumed(streams.customers)
-    const envelopes = await streams.repairs.publish(repairStarted('cust-twice', 'repair-twice'))
-    await streams.repairs.publishAgain(envelopes)
-    await consumed(streams.repairs)
+    await host.streams.customers.publish(registered('cust-twice'))
+    await host.consumed('customers')
+    const envelopes = await host.streams.repairs.publish(repairStarted('cust-twice', 'repair-twice'))
+    await host.streams.repairs.publishAgain(envelopes)
+    await host.consumed('repairs')
     await vi.waitFor(() => expect(arrivedTo('cust-twice@example.com')).toHaveLength(1), waitLong)
 
     expect(await db().select().from(mails).where(eq(mails.customerId, 'cust-twice'))).toHaveLength(1)
@@ -141,8 +142,8 @@ describe('a customer notification with SMTP_URL set', () => {
   })
 
   it('waits for the address of a customer not known yet, and goes out once it is', async () => {
-    await streams.repairs.publish(repairStarted('cust-late', 'repair-late'))
-    await consumed(streams.repairs)
+    await host.streams.repairs.publish(repairStarted('cust-late', 'repair-late'))
+    await host.consumed('repairs')
     const [started] = await noticesOf('repair-late')
     await vi.waitFor(
       async () => expect((await mailOf(started!.notificationId))?.lastError).toContain('not known yet'),
@@ -150,7 +151,7 @@ describe('a customer notification with SMTP_URL set', () => {
     )
     expect(arrivedTo('cust-late@example.com')).toEqual([])
 
-    await streams.customers.publish(registered('cust-late'))
+    await host.streams.customers.publish(registered('cust-late'))
     await vi.waitFor(() => expect(arrivedTo('cust-late@example.com')).toHaveLength(1), waitLong)
     await vi.waitFor(
       async () => expect((await mailOf(started!.notificationId))?.sentAt).not.toBeNull(),
@@ -159,8 +160,11 @@ describe('a customer notification with SMTP_URL set', () => {
   })
 
   it('is not written for the mechanic: only customers get e-mail', async () => {
-    await streams.repairs.publish(repairStarted('cust-mech', 'repair-mech'), approved('repair-mech', 'p-m'))
-    await consumed(streams.repairs)
+    await host.streams.repairs.publish(
+      repairStarted('cust-mech', 'repair-mech'),
+      approved('repair-mech', 'p-m'),
+    )
+    await host.consumed('repairs')
     const told = await noticesOf('repair-mech')
     expect(told.map((n) => n.kind).sort()).toEqual(['repair-approved', 'repair-started'])
     const toMechanic = told.find((n) => n.kind === 'repair-approved')!
@@ -171,8 +175,8 @@ describe('a customer notification with SMTP_URL set', () => {
 
 describe('a mail that keeps failing', () => {
   it('is given up after the last attempt, and kept with its error', async () => {
-    await streams.repairs.publish(repairStarted('cust-never', 'repair-never'))
-    await consumed(streams.repairs)
+    await host.streams.repairs.publish(repairStarted('cust-never', 'repair-never'))
+    await host.consumed('repairs')
     const [started] = await noticesOf('repair-never')
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       await vi.waitFor(

@@ -1,6 +1,7 @@
 import { TZDate } from '@date-fns/tz'
 import {
   formatCents,
+  priceView,
   type AnyEvent,
   type Envelope,
   type NotificationKind,
@@ -111,20 +112,7 @@ export function noticesFor(
             `${lines.join('\n')}\n\nPlease approve or reject it by ${deadline.date} ${deadline.time}.`,
           details: {
             description,
-            price: {
-              labour: {
-                hours: price.labour.hours,
-                hourlyRate: formatCents(price.labour.hourlyRateCents),
-                amount: formatCents(price.labour.amountCents),
-              },
-              parts: price.parts.map((p) => ({
-                partNumber: p.partNumber,
-                quantity: p.quantity,
-                unitPrice: formatCents(p.unitPriceCents),
-                amount: formatCents(p.amountCents),
-              })),
-              total: formatCents(price.totalCents),
-            },
+            price: priceView(price),
             expiresAt,
             // The answers the customer may give, with what each must carry.
             approve: { method: 'POST', path: `/api/repairs/${repairId}/approve`, body: { proposalId } },

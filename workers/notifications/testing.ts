@@ -1,95 +1,25 @@
 import { EventSource } from 'eventsource'
 import { vi } from 'vitest'
 import type {
-  ApprovalExpired,
-  CustomerApprovalRequested,
   CustomerRegistered,
   MaintenanceJobPlanned,
-  ProposalFailed,
-  RepairApproved,
-  RepairCompleted,
-  RepairRejected,
-  RepairStarted,
   SupportMessageWritten,
 } from '../../shared/contracts/index.ts'
-import { sampleCustomer, type TestHost } from '../../shared/host/node/test-host.ts'
+import type { HostConfig } from '../../shared/host/config.ts'
+import type { StartOptions } from '../../shared/host/node/services.ts'
+import { sampleCustomer, startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
+import { repairsStream, workshopStream, type RepairsEvent } from '../../shared/testing/events.ts'
 import { streamProducer } from '../../shared/testing/stream-producer.ts'
+import { NOTIFICATIONS_GROUP } from './consumer.ts'
+
+export * from '../../shared/testing/events.ts'
 
 // What the notifications tests share: the events it reads, published as their services' relays would
 // (see `streamProducer`), and a real EventSource client of the live stream.
 
-export const MECHANIC = 'staff:mechanic@pitstop.local'
-
 export const registered = (customerId: string): CustomerRegistered => ({
   type: 'CustomerRegistered',
   data: sampleCustomer(customerId),
-})
-export const jobPlanned = (customerId: string, jobId: string): MaintenanceJobPlanned => ({
-  type: 'MaintenanceJobPlanned',
-  data: {
-    planningId: '2026-12-07',
-    jobId,
-    startTime: '2026-12-07T09:00:00.000Z',
-    endTime: '2026-12-07T10:30:00.000Z',
-    description: 'Yearly service',
-    customer: { customerId, name: 'Ann de Vries', telephoneNumber: '+31 6 12345678' },
-    vehicle: { licenseNumber: 'AB-12-CD', brand: 'Opel', type: 'Astra' },
-  },
-})
-export const repairStarted = (customerId: string, repairId: string): RepairStarted => ({
-  type: 'RepairStarted',
-  data: {
-    repairId,
-    jobId: `job-${repairId}`,
-    planningDate: '2026-12-07',
-    customerId,
-    licenseNumber: 'AB-12-CD',
-  },
-})
-export const approvalRequested = (
-  customerId: string,
-  repairId: string,
-  proposalId: string,
-): CustomerApprovalRequested => ({
-  type: 'CustomerApprovalRequested',
-  data: {
-    repairId,
-    proposalId,
-    customerId,
-    description: 'Replace brake pads',
-    price: {
-      labour: { hours: 1.5, hourlyRateCents: 1850, amountCents: 2775 },
-      parts: [{ partNumber: 'BP-1044', quantity: 2, unitPriceCents: 1250, amountCents: 2500 }],
-      totalCents: 5275,
-    },
-    expiresAt: '2026-12-08T09:00:00.000Z',
-  },
-})
-export const approved = (repairId: string, proposalId: string): RepairApproved => ({
-  type: 'RepairApproved',
-  data: { repairId, proposalId },
-})
-export const rejected = (repairId: string, proposalId: string, reason: string): RepairRejected => ({
-  type: 'RepairRejected',
-  data: { repairId, proposalId, reason },
-})
-export const expired = (repairId: string, proposalId: string): ApprovalExpired => ({
-  type: 'ApprovalExpired',
-  data: { repairId, proposalId },
-})
-export const failed = (repairId: string, proposalId: string): ProposalFailed => ({
-  type: 'ProposalFailed',
-  data: { repairId, proposalId, shortages: [{ partNumber: 'BP-1044', requested: 2, available: 1 }] },
-})
-export const completed = (repairId: string): RepairCompleted => ({
-  type: 'RepairCompleted',
-  data: {
-    repairId,
-    jobId: `job-${repairId}`,
-    planningDate: '2026-12-07',
-    startedAt: '2026-12-07T09:00:00.000Z',
-    completedAt: '2026-12-07T10:00:00.000Z',
-  },
 })
 export const supportMessage = (
   customerId: string,
@@ -99,16 +29,6 @@ export const supportMessage = (
   type: 'SupportMessageWritten',
   data: { messageId: `message-${repairId}-${text.length}`, repairId, customerId, text },
 })
-
-type RepairsEvent = ReturnType<
-  | typeof repairStarted
-  | typeof approvalRequested
-  | typeof approved
-  | typeof rejected
-  | typeof expired
-  | typeof failed
-  | typeof completed
->
 
 /** The streams notifications reads, each written by a real outbox and relay; `close()` ends them all. */
 export async function producers(host: TestHost) {
@@ -120,19 +40,9 @@ export async function producers(host: TestHost) {
       streamOf: (e) => e.data.customerId,
       actor: 'staff:manager@pitstop.local',
     }),
-    streamProducer<MaintenanceJobPlanned>({
-      ...common,
-      service: 'workshop',
-      streamOf: (e) => e.data.planningId,
-      actor: 'staff:manager@pitstop.local',
-    }),
+    streamProducer<MaintenanceJobPlanned>({ ...common, ...workshopStream }),
     // The repair's start names who started it: the mechanic its answers go to.
-    streamProducer<RepairsEvent>({
-      ...common,
-      service: 'repairs',
-      streamOf: (e) => e.data.repairId,
-      actor: MECHANIC,
-    }),
+    streamProducer<RepairsEvent>({ ...common, ...repairsStream }),
     streamProducer<SupportMessageWritten>({
       ...common,
       service: 'support',
@@ -148,6 +58,42 @@ export async function producers(host: TestHost) {
     close: () => Promise.all([customers, workshop, repairs, support].map((p) => p.close())),
   }
 }
+
+export type Producers = Awaited<ReturnType<typeof producers>>
+
+/**
+ * A host running notifications (with `config` and `options` when given), fed by `producers`:
+ * `consumed(...streams)` waits until the notifications group has applied what those streams carry;
+ * `cleanup()` ends the producers and the host.
+ *
+ * @example
+ * const host = await startNotificationsHost()
+ * await host.streams.repairs.publish(repairStarted('ann', 'repair-1'))
+ * await host.consumed('repairs')
+ */
+export async function startNotificationsHost(config: Partial<HostConfig> = {}, options: StartOptions = {}) {
+  const host = await startTestHost({ services: ['notifications'], ...config }, options)
+  let streams: Producers
+  try {
+    streams = await producers(host)
+  } catch (error) {
+    await host.cleanup()
+    throw error
+  }
+  return {
+    ...host,
+    streams,
+    consumed: (...names: (keyof Omit<Producers, 'close'>)[]) =>
+      Promise.all(
+        names.map((name) => streams[name].consumedBy(host.db('notifications'), NOTIFICATIONS_GROUP)),
+      ),
+    async cleanup() {
+      await streams.close()
+      await host.cleanup()
+    },
+  }
+}
+export type NotificationsHost = Awaited<ReturnType<typeof startNotificationsHost>>
 
 export interface Received {
   id: string

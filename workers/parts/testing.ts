@@ -7,33 +7,15 @@ import type {
 } from '../../shared/contracts/index.ts'
 import type { Db } from '../../shared/db/database.ts'
 import { outbox } from '../../shared/db/kernel-schema.ts'
+import { repairsStream } from '../../shared/testing/events.ts'
 import { TEST_REDIS_URL } from '../../shared/testing/redis.ts'
 import { streamProducer } from '../../shared/testing/stream-producer.ts'
 import { PARTS_GROUP } from './consumer.ts'
 
-export type RepairsEvent = ExtraWorkProposed | RepairApproved | RepairRejected | ApprovalExpired
+export { approved, expired, proposed, rejected } from '../../shared/testing/events.ts'
 
-/** Extra work on `repairId` wanting `parts`; its proposal id names the reservation that answers it. */
-export const proposed = (
-  repairId: string,
-  proposalId: string,
-  parts: { partNumber: string; quantity: number }[],
-): ExtraWorkProposed => ({
-  type: 'ExtraWorkProposed',
-  data: { repairId, proposalId, description: 'Replace brake pads', labourHours: 1.5, parts },
-})
-export const approved = (repairId: string, proposalId: string): RepairApproved => ({
-  type: 'RepairApproved',
-  data: { repairId, proposalId },
-})
-export const rejected = (repairId: string, proposalId: string): RepairRejected => ({
-  type: 'RepairRejected',
-  data: { repairId, proposalId, reason: 'Too expensive' },
-})
-export const expired = (repairId: string, proposalId: string): ApprovalExpired => ({
-  type: 'ApprovalExpired',
-  data: { repairId, proposalId },
-})
+/** What the parts service reads of the repairs stream. */
+export type RepairsEvent = ExtraWorkProposed | RepairApproved | RepairRejected | ApprovalExpired
 
 /**
  * The publishing side of the repairs service, without its domain (see `streamProducer`): the events the
@@ -45,13 +27,7 @@ export const expired = (repairId: string, proposalId: string): ApprovalExpired =
  * await repairs.close()
  */
 export async function repairsProducer(streamPrefix: string, redisUrl = TEST_REDIS_URL) {
-  const producer = await streamProducer<RepairsEvent>({
-    service: 'repairs',
-    streamPrefix,
-    redisUrl,
-    streamOf: (event) => event.data.repairId,
-    actor: 'staff:mechanic@pitstop.local',
-  })
+  const producer = await streamProducer<RepairsEvent>({ streamPrefix, redisUrl, ...repairsStream })
   return {
     ...producer,
     consumedBy: (db: Db, timeout?: number) => producer.consumedBy(db, PARTS_GROUP, timeout),

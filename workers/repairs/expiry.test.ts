@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import type { Clock } from '../../shared/clock.ts'
 import { startTestHost, type TestHost } from '../../shared/host/node/test-host.ts'
+import { testClock } from '../../shared/testing/events.ts'
 import { events, repairs } from './schema.ts'
 import {
   partsProducer,
@@ -55,17 +55,6 @@ const expiries = async (host: TestHost, repairId: string) =>
     .where(and(eq(events.streamId, repairId), eq(events.type, 'ApprovalExpired')))
 const at = (time: string, plusMs: number) => new Date(Date.parse(time) + plusMs).toISOString()
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300))
-
-/** A clock the test sets; unlike the manual clock, moving it ticks nothing. */
-function testClock(start: string) {
-  let time = Date.parse(start)
-  return {
-    now: () => new Date(time),
-    set(to: string) {
-      time = Date.parse(to)
-    },
-  } satisfies Clock & { set(to: string): void }
-}
 
 describe('with CLOCK=manual, moved through the clock service', () => {
   it('records ApprovalExpired once when the clock reaches expiresAt, not one ms before; the customer is then refused', async () => {

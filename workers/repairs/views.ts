@@ -1,21 +1,5 @@
-import { formatCents, type Envelope } from '../../shared/contracts/index.ts'
+import { priceView, type Envelope } from '../../shared/contracts/index.ts'
 import type { Price, Proposal, StartedRepair } from './events.ts'
-
-/** A price as the API shows money: amounts with two decimals (`"18.50"`), not cents. */
-export const priceView = ({ labour, parts, totalCents }: Price) => ({
-  labour: {
-    hours: labour.hours,
-    hourlyRate: formatCents(labour.hourlyRateCents),
-    amount: formatCents(labour.amountCents),
-  },
-  parts: parts.map(({ partNumber, quantity, unitPriceCents, amountCents }) => ({
-    partNumber,
-    quantity,
-    unitPrice: formatCents(unitPriceCents),
-    amount: formatCents(amountCents),
-  })),
-  total: formatCents(totalCents),
-})
 
 const proposalView = (proposal: Proposal) =>
   'price' in proposal ? { ...proposal, price: priceView(proposal.price) } : proposal

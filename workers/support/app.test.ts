@@ -5,23 +5,21 @@ import { startTestHost, type TestHost } from '../../shared/host/node/test-host.t
 import { streamProducer } from '../../shared/testing/stream-producer.ts'
 import { SUPPORT_GROUP } from './consumer.ts'
 import { kernelRequests, messages, outbox } from './schema.ts'
-import { completed, MECHANIC, repairStarted } from './testing.ts'
+import { completed, repairStarted, repairsStream, type RepairsEvent } from './testing.ts'
 
 // The support API over real HTTP on the Node host, beside the notifications service that delivers
 // support's messages; the repairs stream is published as the repairs service's relay would.
 
 let host: TestHost
-let repairs: Awaited<ReturnType<typeof streamProducer<ReturnType<typeof repairStarted | typeof completed>>>>
+let repairs: Awaited<ReturnType<typeof streamProducer<RepairsEvent>>>
 const waitLong = { timeout: 10_000, interval: 25 }
 
 beforeAll(async () => {
   host = await startTestHost({ services: ['support', 'notifications'] })
   repairs = await streamProducer({
-    service: 'repairs',
     streamPrefix: host.config.streamPrefix,
     redisUrl: host.config.redisUrl,
-    streamOf: (e) => e.data.repairId,
-    actor: MECHANIC,
+    ...repairsStream,
   })
   await repairs.publish(repairStarted('ann', 'repair-ann'))
   await repairs.consumedBy(host.db('support'), SUPPORT_GROUP)

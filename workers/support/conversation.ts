@@ -1,4 +1,4 @@
-import { formatCents, type AnyEvent, type Envelope } from '../../shared/contracts/index.ts'
+import { formatCents, priceView, type AnyEvent, type Envelope } from '../../shared/contracts/index.ts'
 
 /** Whose turn an entry of a conversation is. */
 export type Who = 'mechanic' | 'customer' | 'support' | 'notifications'
@@ -47,21 +47,6 @@ export const statusOf = (facts: { completedAt: string | null; waitingSince: stri
 /** Whole seconds from `since` to `now`; never below zero when a clock is behind the event's. */
 export const secondsBetween = (since: string, now: Date) =>
   Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / 1000))
-
-const money = (price: Extract<AnyEvent, { type: 'CustomerApprovalRequested' }>['data']['price']) => ({
-  labour: {
-    hours: price.labour.hours,
-    hourlyRate: formatCents(price.labour.hourlyRateCents),
-    amount: formatCents(price.labour.amountCents),
-  },
-  parts: price.parts.map((p) => ({
-    partNumber: p.partNumber,
-    quantity: p.quantity,
-    unitPrice: formatCents(p.unitPriceCents),
-    amount: formatCents(p.amountCents),
-  })),
-  total: formatCents(price.totalCents),
-})
 
 const entry = (kind: string, who: Who, text: string, details: Record<string, unknown> = {}): Entry => ({
   kind,
@@ -117,7 +102,7 @@ export function conversationChange(envelope: Envelope): Change | undefined {
         entry: entry('approval-requested', 'mechanic', text, {
           proposalId,
           description,
-          price: money(price),
+          price: priceView(price),
           expiresAt,
         }),
         fact: { type: 'asked', proposalId, requestedAt: at, expiresAt },
