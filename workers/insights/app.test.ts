@@ -76,6 +76,7 @@ describe.each(['summary', 'daily'])('GET /api/insights/%s', (endpoint) => {
     ['to before from', 'from=2026-12-10&to=2026-12-09', '/query/to'],
     ['from after today, without to', 'from=2026-12-16', '/query/from'],
     ['more than 366 days', 'from=2025-12-14&to=2026-12-15', '/query/to'],
+    ['a range ending on the last day of 9999', 'from=9999-12-31&to=9999-12-31', '/query/to'],
   ])('refuses %s with 400 naming the field', async (_, query, field) => {
     const problem = await problemOf(await host.get(`${path}?${query}`))
     expect(problem.errors?.map((error) => error.field)).toEqual([field])

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidInput } from '../../shared/errors.ts'
-import { rangeOf } from './range.ts'
+import { LAST_DAY, rangeOf } from './range.ts'
 
 const today = '2026-12-15'
 const refusal = (query: { from?: string; to?: string }) => {
@@ -48,5 +48,18 @@ describe('the range of days asked about', () => {
     expect(refusal({ from: '2025-12-14', to: '2026-12-15' })).toEqual([
       { field: '/query/to', message: 'must be at most 366 days from from, both included' },
     ])
+  })
+
+  it('ends at the last day whose end is a time, and refuses the day after', () => {
+    expect(rangeOf({ from: LAST_DAY, to: LAST_DAY }, today)).toEqual({ from: LAST_DAY, to: LAST_DAY })
+    expect(refusal({ from: '9999-12-31', to: '9999-12-31' })).toEqual([
+      { field: '/query/to', message: `must be ${LAST_DAY} or earlier` },
+    ])
+  })
+
+  it('starts no earlier than 1900 when only to is given', () => {
+    expect(rangeOf({ to: '1900-01-10' }, today)).toEqual({ from: '1900-01-01', to: '1900-01-10' })
+    expect(rangeOf({ to: '1900-01-30' }, today)).toEqual({ from: '1900-01-01', to: '1900-01-30' })
+    expect(rangeOf({ to: '1900-01-31' }, today)).toEqual({ from: '1900-01-02', to: '1900-01-31' })
   })
 })

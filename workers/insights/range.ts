@@ -9,6 +9,11 @@ export const MAX_RANGE_DAYS = 366
 /** The range when none is asked for: the last 30 days, today included. */
 export const DEFAULT_RANGE_DAYS = 30
 
+/** The earliest day a date may be (see `PlanningDate`): a range asked up to it starts there. */
+const FIRST_DAY = '1900-01-01'
+/** The last day a range may end on: the end of a day is the next day's start, and 10000-01-01 is no date. */
+export const LAST_DAY = '9999-12-30'
+
 /** `?from=&to=`: days `YYYY-MM-DD` in the workshop's time zone, both included, each optional. */
 export const RangeQuery = v.object({ from: v.optional(PlanningDate), to: v.optional(PlanningDate) })
 
@@ -19,7 +24,10 @@ export const RangeQuery = v.object({ from: v.optional(PlanningDate), to: v.optio
  */
 export function rangeOf(query: v.InferOutput<typeof RangeQuery>, today: string): DayRange {
   const to = query.to ?? today
-  const from = query.from ?? addDays(to, 1 - DEFAULT_RANGE_DAYS)
+  if (to > LAST_DAY)
+    throw new InvalidInput([{ field: '/query/to', message: `must be ${LAST_DAY} or earlier` }])
+  const thirtyDays = addDays(to, 1 - DEFAULT_RANGE_DAYS)
+  const from = query.from ?? (thirtyDays < FIRST_DAY ? FIRST_DAY : thirtyDays)
   if (from > to)
     throw new InvalidInput([
       {
