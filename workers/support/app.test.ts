@@ -161,6 +161,30 @@ describe('reading conversations', () => {
     expect(response.headers.get('content-type')).toBe('application/problem+json')
   })
 
+  it('gives a conversation a page of entries at a time, with how many there are in all', async () => {
+    await repairs.publish(repairStarted('ann', 'repair-pages'))
+    await repairs.consumedBy(host.db('support'), SUPPORT_GROUP)
+    for (const n of [1, 2, 3])
+      expect((await write('repair-pages', { text: `Message ${n}` })).status).toBe(201)
+    const page = async (query: string) => {
+      const response = await host.get(`/api/support/conversations/repair-pages${query}`)
+      expect(response.status).toBe(200)
+      return (await response.json()) as { totalEntries: number; entries: Entry[] }
+    }
+
+    // The start, three messages, and the notification of each to the customer.
+    const all = await vi.waitFor(async () => {
+      const whole = await page('?limit=1000')
+      expect(whole.totalEntries).toBe(8)
+      return whole.entries
+    }, waitLong)
+    const second = await page('?limit=3&offset=3')
+    expect(second.totalEntries).toBe(8)
+    expect(second.entries).toEqual(all.slice(3, 6))
+    expect((await page('')).entries).toEqual(all)
+    await expectBadInput(await host.get('/api/support/conversations/repair-pages?limit=0'), ['/query/limit'])
+  })
+
   it('400 problem+json naming the status for one it does not know', async () => {
     await expectBadInput(await host.get('/api/support/conversations?status=pending'), ['/query/status'])
   })

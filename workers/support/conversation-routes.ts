@@ -25,11 +25,22 @@ export function conversationRoutes({ db, clock }: ServiceDeps) {
       const now = clock.now()
       return c.json((await listConversations(db, query)).map((row) => conversationView(row, now)))
     })
-    .get('/api/support/conversations/:repairId', validate('param', ConversationParam), async (c) => {
-      const { repairId } = c.req.valid('param')
-      const found = await findConversation(db, repairId)
-      if (!found) throw new NotFound(`No conversation about repair ${repairId}`)
-      const said = await conversationEntries(db, repairId)
-      return c.json({ ...conversationView(found, clock.now()), entries: said.map(entryView) })
-    })
+    .get(
+      '/api/support/conversations/:repairId',
+      validate('param', ConversationParam),
+      validate('query', Pagination),
+      async (c) => {
+        const { repairId } = c.req.valid('param')
+        const { limit, offset } = c.req.valid('query')
+        const found = await findConversation(db, repairId)
+        if (!found) throw new NotFound(`No conversation about repair ${repairId}`)
+        const said = await conversationEntries(db, repairId)
+        // A page at a time: support may write without end, and one answer should stay small.
+        return c.json({
+          ...conversationView(found, clock.now()),
+          totalEntries: said.length,
+          entries: said.slice(offset, offset + limit).map(entryView),
+        })
+      },
+    )
 }
