@@ -35,6 +35,12 @@ export interface ServiceDeps<TSettings = Record<string, unknown>> {
   settings: TSettings
   /** `NODE_ENV=production` (the host parses it): no demo accounts, nothing made up for convenience. */
   production: boolean
+  /**
+   * The service lives in one long-running process (the Node and Deno hosts), where work may go on by
+   * itself between requests; on workerd it is built once per isolate, and work belongs to the
+   * invocation that started it (its end cancels it, and another may not wait on it).
+   */
+  longLived: boolean
 }
 
 /** A consumer group the service runs: which services' streams it reads and what it does with each event. */

@@ -31,6 +31,7 @@ async function build(service: ServiceDefinition) {
     deadLetters: deadLetterDesk(() => []),
     settings: v.parse(service.settings ?? v.object({}), {}),
     production: false,
+    longLived: true,
   })
 }
 

@@ -28,6 +28,8 @@ export interface WiringOptions {
   settings: Record<string, unknown>
   /** Whether the host runs in production (`NODE_ENV=production`). */
   production: boolean
+  /** Whether the host is one long-running process (see `ServiceDeps.longLived`). */
+  longLived: boolean
   consumers: {
     /** This process's name in every group it joins. */
     name: string
@@ -88,7 +90,7 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
   const outbox = createOutbox(db, options.onCommitted ?? (() => relay.kick()), {
     groupCommit: options.groupCommit,
   })
-  const { clock, newId, http, tokens, settings, production } = options
+  const { clock, newId, http, tokens, settings, production, longLived } = options
   // The groups come from what the service declares, so its desk finds them only once they are made.
   let consumers: ConsumerGroup[] = []
   const deadLetters = deadLetterDesk(() => consumers)
@@ -103,6 +105,7 @@ export function wireService(definition: ServiceDefinition, options: WiringOption
     deadLetters,
     settings,
     production,
+    longLived,
   })
   // Only a manual clock is synced: one Redis read before each request. The system's costs nothing here.
   const manual = clock instanceof ManualClock ? clock : undefined

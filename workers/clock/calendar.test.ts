@@ -41,6 +41,7 @@ async function clockServiceOn(url: string, clock: Clock, timeZone = 'Europe/Amst
     tokens,
     deadLetters: deadLetterDesk(() => []),
     production: false,
+    longLived: true,
     settings: { WORKSHOP_TZ: timeZone },
   })
   /** The manager's credentials, signed at the clock's time of asking. */

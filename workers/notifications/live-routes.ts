@@ -1,9 +1,10 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, max, sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import * as v from 'valibot'
 import { InvalidInput, TooManyRequests } from '../../shared/errors.ts'
 import type { AppEnv } from '../../shared/http/app-env.ts'
+import type { Logger } from '../../shared/logger.ts'
 import { validate } from '../../shared/http/validate.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import type { LiveRecipients, Wake } from './live.ts'
@@ -33,6 +34,74 @@ const PAGE = 100
  * bound on what one token (a customer's link travels by e-mail) can take of the host.
  */
 export const MAX_STREAMS_PER_RECIPIENT = 10
+
+/**
+ * Finds the notifications other processes (another host on the same database) committed for the
+ * streams open here, and wakes their recipients: one query every `pollMs` for the whole process, rather
+ * than each open stream reading its own page (a thousand streams, a thousand queries a second). It runs
+ * while a stream is open. Sequences become visible in order (one writer at a time), so a look misses
+ * nothing committed after the one before; and a stream reads first only after the look's first bearing,
+ * so nothing falls in between.
+ */
+function foreignCommits(db: ServiceDeps['db'], live: LiveRecipients, pollMs: number, logger: Logger) {
+  const newest = db
+    .select({ sequence: max(notifications.sequence) })
+    .from(notifications)
+    .prepare()
+  const since = db
+    .select({ recipient: notifications.recipient, sequence: max(notifications.sequence) })
+    .from(notifications)
+    .where(gt(notifications.sequence, sql.placeholder('sequence')))
+    .groupBy(notifications.recipient)
+    .prepare()
+  let open = 0
+  let timer: ReturnType<typeof setInterval> | undefined
+  // Each run of looks has its own bearing, so a look of a run that ended changes nothing.
+  let run: { seen: Promise<number>; looking: boolean } | undefined
+
+  async function look(current: NonNullable<typeof run>) {
+    if (current.looking) return
+    current.looking = true
+    try {
+      const rows = await since.all({ sequence: await current.seen })
+      if (rows.length === 0) return
+      current.seen = Promise.resolve(Math.max(...rows.map((row) => row.sequence ?? 0)))
+      live.wake(rows.map((row) => row.recipient))
+    } catch (error) {
+      logger.error({ err: error }, 'looking for notifications committed elsewhere failed; trying again')
+    } finally {
+      current.looking = false
+    }
+  }
+
+  return {
+    /** A stream opens: resolves once it may read, after the run's first bearing. */
+    opened(): Promise<unknown> {
+      if (open++ === 0) {
+        const current = {
+          seen: newest.all().then(
+            ([row]) => row?.sequence ?? 0,
+            (error: unknown) => {
+              // From the first, then: every stream reads once more, and none misses anything.
+              logger.error({ err: error }, 'reading the newest notification failed; looking from the first')
+              return 0
+            },
+          ),
+          looking: false,
+        }
+        run = current
+        timer = setInterval(() => void look(current), pollMs)
+      }
+      return run!.seen
+    },
+    /** A stream closes; the last one stops the looking. */
+    closed() {
+      if (--open > 0) return
+      clearInterval(timer)
+      run = undefined
+    },
+  }
+}
 
 /** The streams open in this process, per recipient; one too many is refused with 429. */
 function openStreams() {
@@ -65,11 +134,14 @@ function openStreams() {
  * hold `MAX_STREAMS_PER_RECIPIENT` open at once.
  */
 export function liveRoutes(
-  { db, tokens }: Pick<ServiceDeps, 'db' | 'tokens'>,
+  { db, tokens, logger, longLived }: Pick<ServiceDeps, 'db' | 'tokens' | 'logger' | 'longLived'>,
   live: LiveRecipients,
   { pollMs, heartbeatMs }: LiveOptions,
 ) {
   const streams = openStreams()
+  // In a long-running process one look a poll finds for every stream what other processes committed;
+  // on workerd each stream looks for itself (see `ServiceDeps.longLived`).
+  const elsewhere = longLived ? foreignCommits(db, live, pollMs, logger) : undefined
   // Prepared once: every open stream runs it at each wake and poll, and building the query anew each
   // time cost more than running it.
   const page = db
@@ -102,14 +174,18 @@ export function liveRoutes(
         let wake: Wake | undefined
         stream.onAbort(() => wake?.cancel())
         try {
+          await elsewhere?.opened()
           // Tells the browser how soon to reconnect, and gets the headers through at once.
           await stream.write(`retry: ${pollMs}\n\n`)
           let silentSince = performance.now()
+          let woken = true
           // Ends with the session: a browser reconnecting is then refused, and signs in again.
           while (!stream.aborted && !stream.closed && (await tokens.holds(principal))) {
             // Asked for before reading: a commit between the read and the wait still wakes this stream.
             wake = live.next(recipient, pollMs)
-            const rows = await after(recipient, sequence)
+            // With a look of the process, a stream not woken has nothing new: it reads for its heartbeat.
+            const reads = woken || !elsewhere || performance.now() - silentSince >= heartbeatMs
+            const rows = reads ? await after(recipient, sequence) : []
             for (const row of rows) {
               await stream.writeSSE({
                 id: String(row.sequence),
@@ -127,10 +203,11 @@ export function liveRoutes(
               await stream.write(': still here\n\n')
               silentSince = performance.now()
             }
-            await wake.woken
+            woken = await wake.woken
           }
         } finally {
           streams.closed(recipient)
+          elsewhere?.closed()
         }
       },
       async (error) => {

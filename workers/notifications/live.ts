@@ -10,8 +10,8 @@ export interface Wake {
  * Wakes the live streams of the recipients whose notifications this process's consumer just committed,
  * so they read them at once rather than at their next poll. The consumer marks the writes that deliver
  * notifications; the batch's commit names them back (`committed`), so nothing is woken for a batch
- * that failed. Commits made by another process wake nobody here: a stream also looks again on its own,
- * every poll.
+ * that failed. Commits made by another process are found by a look (`wake`), of the process or of
+ * each stream.
  *
  * @example
  * const wake = live.next('customer:c-1', 1000) // before reading, so no commit falls in between
@@ -31,9 +31,12 @@ export class LiveRecipients {
 
   /** Wakes the readers of the recipients `writes` delivered to; called once they have committed. */
   committed(writes: readonly Write[]): void {
-    for (const write of writes)
-      for (const recipient of this.#recipientsOf.get(write) ?? [])
-        for (const settle of this.#waiting.get(recipient) ?? []) settle(true)
+    for (const write of writes) this.wake(this.#recipientsOf.get(write) ?? [])
+  }
+
+  /** Wakes the readers of `recipients`, whoever committed their notifications. */
+  wake(recipients: Iterable<string>): void {
+    for (const recipient of recipients) for (const settle of this.#waiting.get(recipient) ?? []) settle(true)
   }
 
   /** A wake for the next commit delivering to `recipient`, or after `timeoutMs`. */

@@ -157,6 +157,7 @@ export async function buildService(
     tokens,
     settings: config.settings[name] ?? {},
     production: config.production,
+    longLived: true,
     consumers: {
       name: consumerName,
       bus: (group) => createRedisBus(config.redisUrl, `pitstop-${group}`),

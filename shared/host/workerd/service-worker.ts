@@ -106,6 +106,7 @@ function wire(
     tokens,
     settings: config.settings,
     production: config.NODE_ENV === 'production',
+    longLived: false,
     consumers: {
       // A stable name: the next invocation drains what this one left pending.
       name: `${definition.name}-edge`,
