@@ -1,6 +1,6 @@
 import type { DayHasPassed } from '../../shared/contracts/index.ts'
 import { InvalidInput } from '../../shared/errors.ts'
-import { dayAfter, dayOf } from './days.ts'
+import { dayAfter, dayOf } from '../../shared/days.ts'
 
 /** What the clock knows: the day in progress. Every day before it has passed, and was announced. */
 export interface ClockState {

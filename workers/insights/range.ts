@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { PlanningDate } from '../../shared/contracts/index.ts'
 import { InvalidInput } from '../../shared/errors.ts'
-import { addDays, daysSpanned } from './days.ts'
+import { addDays, daysSpanned } from '../../shared/days.ts'
 import type { DayRange } from './report.ts'
 
 /** The longest range asked about: a year, leap day included. */

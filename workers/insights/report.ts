@@ -1,4 +1,4 @@
-import { dayOf, daysFrom, daysSpanned } from './days.ts'
+import { dayOf, daysFrom, daysSpanned } from '../../shared/days.ts'
 import {
   approvalFigures,
   jobFigures,
@@ -67,7 +67,9 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   const groups = new Map<string, T[]>()
   for (const item of items) {
     const key = keyOf(item)
-    groups.set(key, [...(groups.get(key) ?? []), item])
+    const group = groups.get(key)
+    if (group) group.push(item)
+    else groups.set(key, [item])
   }
   return groups
 }

@@ -1,11 +1,11 @@
-import { and, eq, isNotNull, isNull } from 'drizzle-orm'
+import { and, eq, isNull, lt } from 'drizzle-orm'
 import type { AnyEvent, Envelope } from '../../shared/contracts/index.ts'
 import type { EventHandler } from '../../shared/consumer/consumer-group.ts'
 import type { Write } from '../../shared/db/statements.ts'
 import { toEnvelopes } from '../../shared/envelope.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import type { LiveRecipients } from './live.ts'
-import type { Mailer } from './mailer.ts'
+import { addressUnknown, MAX_ATTEMPTS, type Mailer } from './mailer.ts'
 import { noticesFor, REPAIR_UNKNOWN, type Notice, type RepairFacts } from './notices.ts'
 import { customers, mails, notifications, repairs } from './schema.ts'
 import type { NotificationsSettings } from './settings.ts'
@@ -97,14 +97,22 @@ export function notificationsConsumer(
       known.push(
         db.insert(customers).values(row).onConflictDoUpdate({ target: customers.customerId, set: row }),
       )
-      // Mails that waited for this address go out now rather than at their next retry.
+      // Mails that waited for this address go out now rather than at their next retry. Only those:
+      // no sender is sending them, so none goes twice, and those given up stay given up.
       if (settings.SMTP_URL)
         known.push(
           mailer.mark(
             db
               .update(mails)
               .set({ nextAttemptAt: clock.now().toISOString() })
-              .where(and(eq(mails.customerId, customerId), isNull(mails.sentAt), isNotNull(mails.lastError))),
+              .where(
+                and(
+                  eq(mails.customerId, customerId),
+                  isNull(mails.sentAt),
+                  eq(mails.lastError, addressUnknown(customerId)),
+                  lt(mails.attempts, MAX_ATTEMPTS),
+                ),
+              ),
           ),
         )
     }

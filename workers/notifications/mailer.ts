@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, isNull, lt, lte, min } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, lte, min, type SQL, sql } from 'drizzle-orm'
 import type { Write } from '../../shared/db/statements.ts'
 import type { ServiceDeps } from '../../shared/service.ts'
 import {
@@ -22,6 +22,10 @@ const LEASE_MS = 2 * 60_000
 /** Where links point when PUBLIC_URL is unset: the Node host on its default port. */
 const LOCAL_URL = 'http://localhost:8080'
 const DAY_MS = 24 * 3_600_000
+
+/** Why a mail waits for its customer's registration; that registration makes it due at once. */
+export const addressUnknown = (customerId: string) =>
+  `the e-mail address of customer ${customerId} is not known yet`
 
 /** The wait after the `attempts`-th failed attempt: 5 s, 10 s, 20 s, … at most 15 minutes. */
 export const retryDelayMs = (attempts: number) =>
@@ -127,11 +131,7 @@ export function createMailer(
         if (!(await take(mail.notificationId, mail.nextAttemptAt, mail.attempts))) continue
         const attempts = mail.attempts + 1
         if (mail.emailAddress === null || mail.name === null) {
-          await failed(
-            mail.notificationId,
-            attempts,
-            new Error(`the e-mail address of customer ${mail.customerId} is not known yet`),
-          )
+          await failed(mail.notificationId, attempts, new Error(addressUnknown(mail.customerId)))
           continue
         }
         try {
@@ -231,24 +231,31 @@ export function createMailer(
       return nextDue()
     },
     async problems() {
-      const failing = await db
-        .select({ attempts: mails.attempts, lastError: mails.lastError, nextAttemptAt: mails.nextAttemptAt })
-        .from(mails)
-        .where(and(isNull(mails.sentAt), isNotNull(mails.lastError)))
-        .orderBy(desc(mails.nextAttemptAt))
+      // The newest failing mail of those `which`, and how many there are, in one row.
+      const failing = async (which: SQL) =>
+        (
+          await db
+            .select({ lastError: mails.lastError, count: sql<number>`count(*) over ()` })
+            .from(mails)
+            .where(and(isNull(mails.sentAt), isNotNull(mails.lastError), which))
+            .orderBy(desc(mails.nextAttemptAt))
+            .limit(1)
+        )[0]
       // A mail given up stays in the table; /health tells of it for a day, as dead letters are told of
       // until someone deals with them, without declaring the service failing for good.
       const dayAgo = new Date(clock.now().getTime() - DAY_MS).toISOString()
-      const givenUp = failing.filter((mail) => mail.attempts >= MAX_ATTEMPTS && mail.nextAttemptAt > dayAgo)
-      const retrying = failing.filter((mail) => mail.attempts < MAX_ATTEMPTS)
+      const [givenUp, retrying] = await Promise.all([
+        failing(and(gte(mails.attempts, MAX_ATTEMPTS), gt(mails.nextAttemptAt, dayAgo))!),
+        failing(lt(mails.attempts, MAX_ATTEMPTS)),
+      ])
       const lines: string[] = []
-      if (givenUp.length > 0)
+      if (givenUp)
         lines.push(
-          `e-mail: ${givenUp.length} given up in the last day after ${MAX_ATTEMPTS} attempts (kept in the mails table); last error: ${givenUp[0]!.lastError}`,
+          `e-mail: ${givenUp.count} given up in the last day after ${MAX_ATTEMPTS} attempts (kept in the mails table); last error: ${givenUp.lastError}`,
         )
-      if (retrying.length > 0)
+      if (retrying)
         lines.push(
-          `e-mail: ${retrying.length} not sent yet, to be tried again; last error: ${retrying[0]!.lastError}`,
+          `e-mail: ${retrying.count} not sent yet, to be tried again; last error: ${retrying.lastError}`,
         )
       return lines
     },

@@ -1,6 +1,7 @@
 import { TZDate } from '@date-fns/tz'
 
-// Calendar days as `YYYY-MM-DD` in the workshop's time zone; in that form, text order is day order.
+// Calendar days as `YYYY-MM-DD` (in the workshop's time zone, for the services); in that form, text
+// order is day order.
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 const partsOf = (date: string) => date.split('-').map(Number) as [number, number, number]
@@ -16,6 +17,9 @@ export function addDays(date: string, days: number): string {
   const [year, month, day] = partsOf(date)
   return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10)
 }
+
+/** The calendar day after `date`, whatever the time zone. */
+export const dayAfter = (date: string) => addDays(date, 1)
 
 /** How many days `from` to `to` spans, both counted: 1 for a single day. */
 export const daysSpanned = (from: string, to: string) =>
