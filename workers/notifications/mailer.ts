@@ -130,12 +130,13 @@ export function createMailer(
       for (const mail of due) {
         if (!(await take(mail.notificationId, mail.nextAttemptAt, mail.attempts))) continue
         const attempts = mail.attempts + 1
-        if (mail.emailAddress === null || mail.name === null) {
+        const { name, emailAddress: address } = mail
+        if (address === null || name === null) {
           await failed(mail.notificationId, attempts, new Error(addressUnknown(mail.customerId)))
           continue
         }
         try {
-          await transport.send(compose(mail, await linkFor(mail.customerId)))
+          await transport.send(compose(mail, { name, address }, await linkFor(mail.customerId)))
         } catch (error) {
           await failed(mail.notificationId, attempts, error)
           // No answer from the server at all (refused, timed out): the others would fare no better now.
@@ -153,7 +154,8 @@ export function createMailer(
   }
 
   function compose(
-    mail: { kind: string; subject: string; text: string; name: string | null; emailAddress: string | null },
+    mail: { kind: string; subject: string; text: string },
+    to: OutgoingMail['to'],
     link: string,
   ): OutgoingMail {
     const invitation =
@@ -162,7 +164,7 @@ export function createMailer(
         : `Your repairs and messages are on your page: ${link}`
     return {
       from: settings.MAIL_FROM,
-      to: { name: mail.name!, address: mail.emailAddress! },
+      to,
       subject: mail.subject,
       text:
         `${mail.text}\n\n${invitation}\n\n` +
@@ -179,19 +181,23 @@ export function createMailer(
     }
   }
 
-  /** One pass at a time: a pass asked for while one runs runs again right after it. */
-  function run(): Promise<void> {
+  /**
+   * One pass at a time: a pass asked for while one runs runs again right after it. Resolves with
+   * whether this process sends e-mail at all.
+   */
+  async function run(): Promise<boolean> {
     const url = settings.SMTP_URL
-    if (!url) return Promise.resolve()
+    if (!url) return false
     const unavailable = smtpUnavailable()
     if (unavailable) {
       if (!skipLogged) logger.warn(`e-mail skipped: ${unavailable}`)
       skipLogged = true
-      return Promise.resolve()
+      return false
     }
     if (running) {
       again = true
-      return running
+      await running
+      return true
     }
     running = (async () => {
       try {
@@ -203,7 +209,8 @@ export function createMailer(
         running = undefined
       }
     })()
-    return running
+    await running
+    return true
   }
 
   async function nextDue(): Promise<Date | undefined> {
@@ -226,9 +233,7 @@ export function createMailer(
       )
     },
     async tick() {
-      if (!settings.SMTP_URL || smtpUnavailable()) return run()
-      await run()
-      return nextDue()
+      if (await run()) return nextDue()
     },
     async problems() {
       // The newest failing mail of those `which`, and how many there are, in one row.
