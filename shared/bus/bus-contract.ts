@@ -312,6 +312,70 @@ function contract(createBus: () => Bus): void {
     })
   })
 
+  describe('streamStatus', () => {
+    it('reports length, last entry, the group position, pending entries with the age of the oldest, and consumers', async () => {
+      const bus = open()
+      await bus.appendAfter(stream(), 0, entries(1, 2, 3, 4, 5))
+      await bus.ensureGroup(stream(), GROUP)
+      await bus.readGroup({ group: GROUP, consumer: 'c1', streams: [stream()], from: '>', count: 1 })
+      await sleep(150)
+      await bus.readGroup({ group: GROUP, consumer: 'c2', streams: [stream()], from: '>', count: 2 })
+      await bus.ack(stream(), GROUP, ['3-0'])
+
+      const [status] = await bus.streamStatus([stream()], GROUP)
+      expect(status).toEqual({
+        stream: stream(),
+        length: 5,
+        lastSeq: 5,
+        lastDeliveredSeq: 3,
+        pending: 2,
+        oldestPendingMs: expect.any(Number),
+        consumers: [
+          { name: 'c1', pending: 1, idleMs: expect.any(Number) },
+          { name: 'c2', pending: 1, idleMs: expect.any(Number) },
+        ],
+      })
+      // The oldest pending entry (1-0, c1's) waits since the first read; c2 read just now.
+      expect(status!.oldestPendingMs).toBeGreaterThanOrEqual(140)
+      expect(status!.consumers[0]!.idleMs).toBeGreaterThanOrEqual(140)
+      expect(status!.consumers[1]!.idleMs).toBeLessThan(140)
+    })
+
+    it('shows a trimmed stream by what it still holds, and nothing pending once all is acknowledged', async () => {
+      const bus = open()
+      await bus.appendAfter(stream(), 0, entries(1, 2, 3, 4))
+      await bus.ensureGroup(stream(), GROUP)
+      await read(bus, 'c1', [stream()], '>')
+      await bus.ack(stream(), GROUP, ['1-0', '2-0', '3-0', '4-0'])
+      await bus.trimBefore(stream(), 3)
+      expect(await bus.streamStatus([stream()], GROUP)).toEqual([
+        {
+          stream: stream(),
+          length: 2,
+          lastSeq: 4,
+          lastDeliveredSeq: 4,
+          pending: 0,
+          consumers: [{ name: 'c1', pending: 0, idleMs: expect.any(Number) }],
+        },
+      ])
+    })
+
+    it('answers for several streams in their order, a missing one and one without the group as undelivered', async () => {
+      const bus = open()
+      const [customers, vehicles, missing] = [stream('customers'), stream('vehicles'), stream('missing')]
+      await bus.appendAfter(customers, 0, entries(1))
+      await bus.ensureGroup(customers, GROUP)
+      await bus.appendAfter(vehicles, 0, entries(1, 2))
+      const nothing = { pending: 0, lastDeliveredSeq: 0, consumers: [] }
+      expect(await bus.streamStatus([vehicles, missing, customers], GROUP)).toEqual([
+        { stream: vehicles, length: 2, lastSeq: 2, ...nothing },
+        { stream: missing, length: 0, lastSeq: 0, ...nothing },
+        { stream: customers, length: 1, lastSeq: 1, ...nothing },
+      ])
+      expect(await bus.streamStatus([], GROUP)).toEqual([])
+    })
+  })
+
   describe('shared values', () => {
     it('reads back the value last set at a key, from any connection, and nothing where none was', async () => {
       const bus = open()

@@ -37,6 +37,13 @@ export interface Bus {
   groups(stream: string): Promise<GroupInfo[]>
   /** Seq of the oldest entry the group has not acknowledged, undefined when none is pending. */
   oldestPending(stream: string, group: string): Promise<number | undefined>
+  /**
+   * How `group` stands on each of `streams`, in their order, for operators (`/health`): the stream's
+   * length and last entry, how far the group was delivered, what it holds unacknowledged and its
+   * consumers. One round trip for all the streams, since load balancers ask `/health` often.
+   * A missing stream, or one the group does not read yet, shows as empty or undelivered, not as an error.
+   */
+  streamStatus(streams: string[], group: string): Promise<StreamStatus[]>
   /** Ids of the group's pending entries with seqs in `[fromSeq, toSeq]`, `count` at most. */
   pendingIds(stream: string, group: string, fromSeq: number, toSeq: number, count: number): Promise<string[]>
   /** Moves the group's delivery position back (or on) to `seq`: entries after it are delivered again. */
@@ -110,6 +117,30 @@ export interface GroupInfo {
   name: string
   lastDeliveredSeq: number
   pending: number
+}
+
+/** `Bus.streamStatus` of one stream: Redis's own numbers, nothing derived. */
+export interface StreamStatus {
+  stream: string
+  /** XLEN: the entries the stream still holds (trimming removes the oldest). */
+  length: number
+  /** Seq of the stream's last entry, 0 when it is empty or missing. */
+  lastSeq: number
+  /** Seq of the last entry delivered to the group, 0 when it has none (or does not exist). */
+  lastDeliveredSeq: number
+  /** Entries delivered to the group and not acknowledged. */
+  pending: number
+  /** How long ago the oldest pending entry (the lowest id) was last delivered; absent when none is pending. */
+  oldestPendingMs?: number
+  /** The group's consumers on this stream, by name. */
+  consumers: ConsumerStatus[]
+}
+export interface ConsumerStatus {
+  name: string
+  /** Entries delivered to this consumer and not acknowledged. */
+  pending: number
+  /** Milliseconds since the consumer last read (or claimed). */
+  idleMs: number
 }
 
 export const deadLetterStream = (stream: string) => `${stream}.dlq`

@@ -56,3 +56,41 @@ for _, flat in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
 end
 return deleted
 `
+
+/**
+ * The Lua script behind `Bus.streamStatus`: what an operator sees of a group on its streams, in one
+ * round trip on every transport (REST included) however many streams the group reads. Read-only.
+ * KEYS are the streams; ARGV[1] the group. Returns per stream `{length, lastId, lastDeliveredId,
+ * pending, oldestPendingIdle (-1 when none), {{name, pending, idle}, ...}}`.
+ */
+export const STREAM_STATUS = `
+local function record(flat)
+  local r = {}
+  for i = 1, #flat, 2 do r[flat[i]] = flat[i + 1] end
+  return r
+end
+local replies = {}
+for i, stream in ipairs(KEYS) do
+  local length, last, delivered, pending, oldestIdle, consumers = 0, '0-0', '0-0', 0, -1, {}
+  -- XINFO and XPENDING refuse a missing stream or group; both are simply "nothing yet" here.
+  if redis.call('EXISTS', stream) == 1 then
+    length = redis.call('XLEN', stream)
+    local top = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+    if #top > 0 then last = top[1][1] end
+    for _, flat in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+      local group = record(flat)
+      if group['name'] == ARGV[1] then
+        delivered, pending = group['last-delivered-id'], group['pending']
+        local oldest = redis.call('XPENDING', stream, ARGV[1], '-', '+', 1)
+        if #oldest > 0 then oldestIdle = oldest[1][3] end
+        for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', stream, ARGV[1])) do
+          local consumer = record(c)
+          consumers[#consumers + 1] = { consumer['name'], consumer['pending'], consumer['idle'] }
+        end
+      end
+    end
+  end
+  replies[i] = { length, last, delivered, pending, oldestIdle, consumers }
+end
+return replies
+`

@@ -1,5 +1,5 @@
-import { APPEND_AFTER, DEAD_LETTER, DELETE_IDLE_CONSUMERS } from './scripts.lua.ts'
-import { deadLetterStream, seqOf, type Bus, type StreamEntry } from './bus.ts'
+import { APPEND_AFTER, DEAD_LETTER, DELETE_IDLE_CONSUMERS, STREAM_STATUS } from './scripts.lua.ts'
+import { deadLetterStream, seqOf, type Bus, type StreamEntry, type StreamStatus } from './bus.ts'
 
 /** Sends one Redis command and resolves with its raw (RESP2-shaped) reply. */
 export type SendCommand = <T>(...command: [string, ...(string | number)[]]) => Promise<T>
@@ -9,6 +9,7 @@ export const scripts = {
   appendAfter: APPEND_AFTER,
   deadLetter: DEAD_LETTER,
   deleteIdleConsumers: DELETE_IDLE_CONSUMERS,
+  streamStatus: STREAM_STATUS,
 }
 export type RunScript = (name: keyof typeof scripts, keys: string[], args: string[]) => Promise<unknown>
 
@@ -19,6 +20,36 @@ function toEntry([id, fields]: RawEntry): StreamEntry {
   const record: Record<string, string> = {}
   for (let i = 0; i < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!
   return { id, fields: record }
+}
+
+/** One stream's reply of the `streamStatus` script (numbers may come as text over REST). */
+type RawStatus = [
+  length: number,
+  lastId: string,
+  deliveredId: string,
+  pending: number,
+  oldestIdle: number,
+  consumers: [name: string, pending: number, idle: number][],
+]
+
+function toStatus(
+  stream: string,
+  [length, lastId, deliveredId, pending, oldestIdle, consumers]: RawStatus,
+): StreamStatus {
+  return {
+    stream,
+    length: Number(length),
+    lastSeq: seqOf(String(lastId)),
+    lastDeliveredSeq: seqOf(String(deliveredId)),
+    pending: Number(pending),
+    // The script says -1 when nothing is pending: absent then, not a number that reads as an age.
+    ...(Number(oldestIdle) >= 0 ? { oldestPendingMs: Number(oldestIdle) } : {}),
+    consumers: consumers.map(([name, pending, idle]) => ({
+      name: String(name),
+      pending: Number(pending),
+      idleMs: Number(idle),
+    })),
+  }
 }
 
 /** XINFO replies are flat `[key, value, key, value…]` lists. */
@@ -108,6 +139,11 @@ export function streamCommands(
     async oldestPending(stream, group) {
       const [count, smallest] = await call<[number, string | null]>('XPENDING', stream, group)
       return Number(count) > 0 && smallest ? seqOf(smallest) : undefined
+    },
+    async streamStatus(streams, group) {
+      if (streams.length === 0) return []
+      const replies = (await runScript('streamStatus', streams, [group])) as RawStatus[]
+      return replies.map((reply, i) => toStatus(streams[i]!, reply))
     },
     async pendingIds(stream, group, fromSeq, toSeq, count) {
       const pending = await call<[string][]>('XPENDING', stream, group, `${fromSeq}-0`, `${toSeq}-0`, count)

@@ -877,6 +877,85 @@ describe('ConsumerGroup positions, gaps and catch-up', () => {
   })
 })
 
+describe('ConsumerGroup health of its streams', () => {
+  it('shows how far the group is behind, what it holds unacknowledged and for how long, and its consumers', async () => {
+    const t = await setup()
+    const bus = createRedisBus(TEST_REDIS_URL)
+    cleanups.push(() => bus.close())
+    const probe = t.consumer('probe')
+    const todoOf = async () => (await probe.health(bus)).streams!.find((s) => s.stream === t.streams.todo)!
+    for (const n of [1, 2, 3]) await t.publish(t.streams.todo, added(n))
+    await t.redis.xgroup('CREATE', t.streams.todo, GROUP, '0')
+
+    expect((await probe.health(bus)).streams).toEqual([
+      // Nobody published to the members stream: it does not exist yet.
+      {
+        stream: t.streams.members,
+        length: 0,
+        lastSeq: 0,
+        lastDeliveredSeq: 0,
+        lag: 0,
+        pending: 0,
+        consumers: [],
+      },
+      {
+        stream: t.streams.todo,
+        length: 3,
+        lastSeq: 3,
+        lastDeliveredSeq: 0,
+        lag: 3,
+        pending: 0,
+        consumers: [],
+      },
+    ])
+
+    await t.redis.xreadgroup('GROUP', GROUP, 'c1', 'COUNT', 1, 'STREAMS', t.streams.todo, '>')
+    await sleep(100)
+    const reading = await todoOf()
+    expect(reading).toMatchObject({ lastDeliveredSeq: 1, lag: 2, pending: 1 })
+    expect(reading.oldestPendingMs).toBeGreaterThanOrEqual(90)
+    expect(reading.consumers).toEqual([{ name: 'c1', pending: 1, idleMs: expect.any(Number) }])
+    expect(reading.consumers[0]!.idleMs).toBeGreaterThanOrEqual(90)
+
+    await t.redis.xack(t.streams.todo, GROUP, '1-0')
+    const acknowledged = await todoOf()
+    expect(acknowledged).toMatchObject({ lag: 2, pending: 0, consumers: [{ name: 'c1', pending: 0 }] })
+    expect(acknowledged).not.toHaveProperty('oldestPendingMs')
+  })
+
+  it('catches up to lag 0 and nothing pending once a running consumer applied everything', async () => {
+    const t = await setup()
+    const bus = createRedisBus(TEST_REDIS_URL)
+    cleanups.push(() => bus.close())
+    for (const n of [1, 2]) await t.publish(t.streams.todo, added(n))
+    const consumer = t.consumer('c1')
+    await consumer.start()
+
+    await vi.waitFor(async () => expect(await t.pending()).toBe(0), waitLong)
+    await vi.waitFor(async () => {
+      const todo = (await consumer.health(bus)).streams!.find((s) => s.stream === t.streams.todo)
+      expect(todo).toMatchObject({ length: 2, lastSeq: 2, lastDeliveredSeq: 2, lag: 0, pending: 0 })
+    }, waitLong)
+  })
+
+  it('never shows a negative lag, also when the stream was trimmed empty past what the group read', async () => {
+    const t = await setup()
+    const bus = createRedisBus(TEST_REDIS_URL)
+    cleanups.push(() => bus.close())
+    for (const n of [1, 2]) await t.publish(t.streams.todo, added(n))
+    await t.redis.xgroup('CREATE', t.streams.todo, GROUP, '$')
+    await t.redis.xtrim(t.streams.todo, 'MINID', '3-0')
+
+    const todo = (await t.consumer('probe').health(bus)).streams!.find((s) => s.stream === t.streams.todo)
+    expect(todo).toMatchObject({ length: 0, lastSeq: 0, lastDeliveredSeq: 2, lag: 0 })
+  })
+
+  it('leaves the streams out when Redis was not asked', async () => {
+    const t = await setup()
+    expect(await t.consumer('probe').health()).not.toHaveProperty('streams')
+  })
+})
+
 describe('ConsumerGroup dead letters', () => {
   it('lists every dead letter of the group, past the first page, and not those of other groups', async () => {
     const t = await setup()

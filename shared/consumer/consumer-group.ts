@@ -1,6 +1,13 @@
 import { eq } from 'drizzle-orm'
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
-import { seqOf, type Bus, type ReadRequest, type StreamBatch, type StreamEntry } from '../bus/bus.ts'
+import {
+  seqOf,
+  type Bus,
+  type ReadRequest,
+  type StreamBatch,
+  type StreamEntry,
+  type StreamStatus,
+} from '../bus/bus.ts'
 import { systemClock, type Clock } from '../clock.ts'
 import type { Db } from '../db/database.ts'
 import { consumerGaps, consumerPositions, inbox } from '../db/kernel-schema.ts'
@@ -47,9 +54,28 @@ export interface GroupHealth {
   group: string
   gaps: { stream: string; fromSeq: number; toSeq: number }[]
   deadLetters: Record<string, number>
+  /** How the group stands on each stream it reads; only when Redis answered. */
+  streams?: StreamHealth[]
   problem?: string
   /** Why the last read or batch failed, until one succeeds. */
   lastError?: string
+}
+
+/**
+ * One stream of a group, as Redis tells it (`Bus.streamStatus`), with the group's `lag`: the entries
+ * the stream holds past the last one delivered to the group, not yet read by any of its consumers.
+ * (`pending` are those read and not yet acknowledged: in hand, or left by a consumer that died.)
+ */
+export type StreamHealth = StreamStatus & { lag: number }
+
+/**
+ * Adds the lag, never negative: a stream trimmed empty, or whose last entries were deleted, ends
+ * before what the group was delivered.
+ */
+function withLag({ stream, length, lastSeq, lastDeliveredSeq, ...rest }: StreamStatus): StreamHealth {
+  const lag = Math.max(0, lastSeq - lastDeliveredSeq)
+  // In this order, so a report reads from the stream to the group's consumers.
+  return { stream, length, lastSeq, lastDeliveredSeq, lag, ...rest }
 }
 
 /**
@@ -202,7 +228,10 @@ export class ConsumerGroup {
     return this.replayHistory()
   }
 
-  /** Gaps come from the database; dead letters from Redis through `bus`, when given (Redis answers). */
+  /**
+   * Gaps come from the database; dead letters and how the group stands on each stream (`streams`:
+   * lag, pending, consumers) from Redis through `bus`, when given (Redis answers).
+   */
   async health(bus?: Bus): Promise<GroupHealth> {
     const { group, streams } = this.options
     const gaps = await this.gaps.list()
@@ -213,10 +242,12 @@ export class ConsumerGroup {
       const count = await bus!.countDeadLetters(stream)
       if (count > 0) deadLetters[stream] = count
     }
+    const standing = bus ? (await bus.streamStatus(streams, group)).map(withLag) : undefined
     return {
       group,
       gaps,
       deadLetters,
+      ...(standing ? { streams: standing } : {}),
       ...(this.problem ? { problem: this.problem } : {}),
       ...(this.lastError ? { lastError: this.lastError } : {}),
     }

@@ -16,6 +16,7 @@ export interface ServiceHealth {
   unpublishedEvents?: number
   /** Why events stopped flowing, one line each; empty when they flow. */
   problems: string[]
+  /** Each group as `ConsumerGroup.health` reports it, its `streams` (lag, pending, consumers) included. */
   consumers: GroupHealth[]
 }
 
