@@ -44,7 +44,7 @@ const isProblem = async (response: Response, status: number) => {
 }
 
 describe('the gateway', () => {
-  it.each(['/nope', '/favicon.ico', '/api'])(
+  it.each(['/nope', '/favicon.ico', '/'])(
     'answers %s, which no route has, with 404 problem+json',
     async (path) => {
       expect(await isProblem(await gateway().request(path), 404)).toMatchObject({ instance: path })
@@ -57,11 +57,14 @@ describe('the gateway', () => {
     })
   })
 
-  it.each(['/health', '/'])('answers POST %s with 405 problem+json allowing GET and HEAD', async (path) => {
-    const response = await gateway().request(path, { method: 'POST' })
-    expect(response.headers.get('allow')).toBe('GET, HEAD')
-    await isProblem(response, 405)
-  })
+  it.each(['/health', '/api'])(
+    'answers POST %s with 405 problem+json allowing GET and HEAD',
+    async (path) => {
+      const response = await gateway().request(path, { method: 'POST' })
+      expect(response.headers.get('allow')).toBe('GET, HEAD')
+      await isProblem(response, 405)
+    },
+  )
 
   it("passes a wrong method under /api on to the service, whose 405 names the service's methods", async () => {
     const response = await gateway().request('/api/things', { method: 'DELETE' })
@@ -71,7 +74,7 @@ describe('the gateway', () => {
 
   it('gives every response of its own an x-request-id', async () => {
     const app = gateway()
-    for (const [path, init] of [['/health'], ['/'], ['/nope'], ['/health', { method: 'PUT' }]] as const) {
+    for (const [path, init] of [['/health'], ['/api'], ['/nope'], ['/health', { method: 'PUT' }]] as const) {
       expect((await app.request(path, init)).headers.get('x-request-id')).toMatch(/^gateway-\d+$/)
     }
   })
@@ -92,7 +95,7 @@ describe('the gateway', () => {
     expect(await replaced.json()).toEqual({ requestId: 'gateway-1' })
   })
 
-  it.each(['/', '/health', '/nope', '/api/things'])('puts the security headers on %s', async (path) => {
+  it.each(['/api', '/health', '/nope', '/api/things'])('puts the security headers on %s', async (path) => {
     const { headers } = await gateway().request(path)
     expect(headers.get('x-content-type-options')).toBe('nosniff')
     expect(headers.get('referrer-policy')).toBe('no-referrer')
@@ -100,8 +103,8 @@ describe('the gateway', () => {
     expect(headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
   })
 
-  it('serves the index page as HTML under a Content-Security-Policy that allows only its own origin', async () => {
-    const response = await gateway().request('/')
+  it('serves the API index as HTML under a Content-Security-Policy that allows only its own origin', async () => {
+    const response = await gateway().request('/api')
     expect(response.headers.get('content-type')).toContain('text/html')
     expect(response.headers.get('content-security-policy')).toBe(
       "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'",

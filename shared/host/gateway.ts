@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Hono, MiddlewareHandler } from 'hono'
 import { html } from 'hono/html'
 import { newUuidV7, type NewId } from '../clock.ts'
 import { conventionalApp } from '../http/conventional-app.ts'
@@ -20,7 +20,14 @@ export interface GatewayTargets {
   health(request: Request): Promise<HostHealth>
 }
 
+/** The web app the gateway serves beside the API, built on `call`: the gateway itself, as a client reaches it. */
+export type WebApp = (
+  call: (request: Request, bindings: unknown) => Response | Promise<Response>,
+) => Hono<any>
+
 export interface GatewayOptions {
+  /** The pages at `/` and beside the API; none, and only the API and `/health` are served. */
+  web?: WebApp
   /** Origins whose browser scripts may call the API (`CORS_ORIGINS`); none, CORS is off. */
   corsOrigins?: readonly string[]
   /** Where an error the gateway itself cannot answer is logged. */
@@ -32,47 +39,52 @@ type GatewayEnv = { Variables: { requestId: string; logger: Logger } }
 
 /**
  * One app in front of the services: `/api/<service>/...` goes to that service, `/health` reports on
- * all of them (to the manager; anyone else learns only up or down), `/` lists the APIs. Every response carries an `x-request-id` (the one the service
+ * all of them (to the manager; anyone else learns only up or down), `/api` lists the APIs, and the web
+ * app (`web`) serves the rest. Every response carries an `x-request-id` (the one the service
  * used, for `/api`) and the security headers; every error is problem+json.
  *
  * @example
  * serve({ fetch: createGateway(running, { corsOrigins: config.corsOrigins, logger }).fetch })
  */
 export function createGateway(running: GatewayTargets, options: GatewayOptions = {}) {
-  const { corsOrigins = [], logger = createLogger('error'), newId = newUuidV7 } = options
+  const { corsOrigins = [], logger = createLogger('error'), newId = newUuidV7, web } = options
   const byName = new Map(running.services.map((s) => [s.name, s]))
   const gatewayLogger: MiddlewareHandler<GatewayEnv> = async function gatewayLogger(c, next) {
     c.set('logger', logger)
     await next()
   }
   const cors = corsOrigins.length > 0 ? [corsAllowList(corsOrigins)] : []
-  return (
-    conventionalApp<GatewayEnv>({ newId, use: [...cors, gatewayLogger] })
-      .get('/health', async (c) => {
-        const { ok, ...details } = await running.health(c.req.raw)
-        return c.json({ status: ok ? 'ok' : 'degraded', ...details }, ok ? 200 : 503)
+  const gateway = conventionalApp<GatewayEnv>({ newId, use: [...cors, gatewayLogger] })
+    .get('/health', async (c) => {
+      const { ok, ...details } = await running.health(c.req.raw)
+      return c.json({ status: ok ? 'ok' : 'degraded', ...details }, ok ? 200 : 503)
+    })
+    // Also matches `/api/<service>` itself.
+    .all('/api/:service/*', async (c) => {
+      const service = byName.get(c.req.param('service'))
+      // The service keeps the gateway's request id, so both log and answer the same one, and the
+      // host's bindings: on Node the connection, the one client address nobody can forge.
+      if (service)
+        return mutable(await service.fetch(withHeader(c.req.raw, 'x-request-id', c.get('requestId')), c.env))
+      return problem(c, {
+        type: 'about:blank',
+        title: `Service ${c.req.param('service')} does not run here`,
+        status: 404,
       })
-      // Also matches `/api/<service>` itself.
-      .all('/api/:service/*', async (c) => {
-        const service = byName.get(c.req.param('service'))
-        // The service keeps the gateway's request id, so both log and answer the same one, and the
-        // host's bindings: on Node the connection, the one client address nobody can forge.
-        if (service)
-          return mutable(
-            await service.fetch(withHeader(c.req.raw, 'x-request-id', c.get('requestId')), c.env),
-          )
-        return problem(c, {
-          type: 'about:blank',
-          title: `Service ${c.req.param('service')} does not run here`,
-          status: 404,
-        })
-      })
-      .get('/', async (c) => {
-        const services = [...byName.values()]
-        const endpoints = await Promise.all(services.map((s) => s.endpoints().catch(() => [])))
-        return c.html(indexPage(services.map((s, i) => ({ name: s.name, endpoints: endpoints[i]! }))))
-      })
-  )
+    })
+    .get('/api', async (c) => {
+      const services = [...byName.values()]
+      const endpoints = await Promise.all(services.map((s) => s.endpoints().catch(() => [])))
+      return c.html(indexPage(services.map((s, i) => ({ name: s.name, endpoints: endpoints[i]! }))))
+    })
+  if (web) {
+    // Its routes join the gateway's, after them: a path neither has is the gateway's 404 problem.
+    gateway.route(
+      '/',
+      web((request, bindings) => gateway.fetch(request, bindings)),
+    )
+  }
+  return gateway
 }
 
 // Copying a Request or Response costs tens of microseconds and, for a request, moves its body onto a

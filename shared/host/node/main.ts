@@ -4,6 +4,8 @@ import type { Server } from 'node:http'
 import { createLogger } from '../../logger.ts'
 import { configOrExit, randomSecretNotice } from '../config.ts'
 import { createGateway } from '../gateway.ts'
+import { webApp } from '../../../workers/web/app.tsx'
+import { fileAssets } from './assets.ts'
 import { startServices } from './services.ts'
 import { gracefulClose } from './graceful-close.ts'
 import { portProblem } from './port.ts'
@@ -36,7 +38,8 @@ const running = await startServices(config, logger)
 if (config.authSecretGenerated) logger.warn(randomSecretNotice)
 const server = serve(
   {
-    fetch: createGateway(running, { corsOrigins: config.corsOrigins, logger }).fetch,
+    fetch: createGateway(running, { corsOrigins: config.corsOrigins, logger, web: webApp(fileAssets()) })
+      .fetch,
     port: config.port,
     // A client that is slow to send its request (headers or body) is answered 408 and cut off, rather
     // than holding a connection and its buffers for minutes; an idle keep-alive connection goes after

@@ -8,6 +8,8 @@ import { newUuidV7 } from '../../clock.ts'
 import { createLogger } from '../../logger.ts'
 import { parseConfig, type HostConfig } from '../config.ts'
 import { createGateway } from '../gateway.ts'
+import { webApp } from '../../../workers/web/app.tsx'
+import { fileAssets } from './assets.ts'
 import { startServices, type StartOptions } from './services.ts'
 import { deleteKeys, TEST_REDIS_URL, uniquePrefix } from '../../testing/redis.ts'
 
@@ -34,7 +36,11 @@ export async function startTestHost(overrides: Partial<HostConfig> = {}, options
     ...overrides,
   }
   const running = await startServices(config, createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), options)
-  const server = serve({ fetch: createGateway(running).fetch, port: 0, hostname: '127.0.0.1' })
+  const server = serve({
+    fetch: createGateway(running, { web: webApp(fileAssets()) }).fetch,
+    port: 0,
+    hostname: '127.0.0.1',
+  })
   await new Promise<void>((resolve) => server.once('listening', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   let stopped = false

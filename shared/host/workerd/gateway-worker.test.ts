@@ -56,8 +56,8 @@ describe('the gateway worker in front of a misconfigured service worker', () => 
     expect(Object.keys(report.services)).toEqual(['customers', 'vehicles'])
   })
 
-  it('still serves the index page, with the endpoints of the workers that can say', async () => {
-    const response = await get('/')
+  it('still serves the API index, with the endpoints of the workers that can say', async () => {
+    const response = await get('/api')
     expect(response.status).toBe(200)
     const page = await response.text()
     expect(page).toContain('<h2>customers</h2>')

@@ -1,4 +1,5 @@
 import { createLogger } from '../../logger.ts'
+import { webApp } from '../../../workers/web/app.tsx'
 import { createGateway, type GatewayTargets } from '../gateway.ts'
 import type { ServiceHealth } from '../health.ts'
 import type { Fetcher } from './runtime.ts'
@@ -93,7 +94,12 @@ function targets(env: Env, names: string[]): GatewayTargets {
 const gatewayOf = perBindings((env: Env) => {
   const config = parseGatewayEnv(env)
   const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: 'gateway' })
-  return createGateway(targets(env, config.SERVICES), { corsOrigins: config.CORS_ORIGINS, logger })
+  // The web app's files are the worker's static assets, served by the platform before the worker.
+  return createGateway(targets(env, config.SERVICES), {
+    corsOrigins: config.CORS_ORIGINS,
+    logger,
+    web: webApp(),
+  })
 })
 
 /**

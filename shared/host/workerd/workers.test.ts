@@ -117,7 +117,7 @@ const streamTypes = async (service: string) =>
   )
 
 describe('the gateway worker', () => {
-  it('reports every service worker, its database and Redis on /health, and lists the APIs on /', async () => {
+  it('reports every service worker, its database and Redis on /health, and lists the APIs on /api', async () => {
     const health = await get('/health')
     expect(health.status).toBe(200)
     const report = (await health.json()) as {
@@ -130,10 +130,10 @@ describe('the gateway worker', () => {
     for (const service of Object.values(report.services)) {
       expect(service).toMatchObject({ status: 'ok', database: 'ok', unpublishedEvents: 0, problems: [] })
       for (const group of service.consumers)
-        expect(group).toEqual({ group: group.group, gaps: [], deadLetters: {} })
+        expect(group).toEqual({ group: group.group, gaps: [], deadLetters: {}, streams: expect.any(Array) })
     }
     expect(report.services.workshop!.consumers.map((g) => g.group)).toEqual(['workshop'])
-    expect(await (await get('/')).text()).toContain('GET /api/workshop/refdata/customers/{customerId}')
+    expect(await (await get('/api')).text()).toContain('GET /api/workshop/refdata/customers/{customerId}')
   })
 
   it('answers a path of no service with 404 problem+json', async () => {
@@ -171,7 +171,9 @@ describe('the gateway worker', () => {
     expect(listed.status).toBe(200)
     expect(listed.headers.get('x-request-id')).toBe('edge-client-1')
     expect(listed.headers.get('x-content-type-options')).toBe('nosniff')
-    const index = await get('/')
+    // The web app's pages, served by the gateway worker as by the Node host.
+    const index = await get('/sign-in')
+    expect(await index.clone().text()).toContain('<h1>Sign in</h1>')
     expect(index.headers.get('content-type')).toContain('text/html')
     expect(index.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
     expect(index.headers.get('x-request-id')).toBeTruthy()
