@@ -10,6 +10,7 @@ type WrittenConfig = {
   vars: Record<string, string>
   services?: { binding: string; service: string }[]
   triggers?: { crons: string[] }
+  assets?: { directory: string }
 }
 
 describe('the worker configs npm run dev:edge and deploy:edge write', () => {
@@ -25,6 +26,10 @@ describe('the worker configs npm run dev:edge and deploy:edge write', () => {
     expect(gateway!.services?.map((s) => s.binding)).toEqual(serviceNames.map((n) => n.toUpperCase()))
     expect(gateway!.vars).toMatchObject({ STREAM_PREFIX: 'edge-test', SERVICES: serviceNames.join(',') })
     expect(gateway!.vars).not.toHaveProperty('CLOCK')
+    // The web app's files, where the platform serves them from.
+    const assets = gateway!.assets!.directory
+    expect(await readFile(join(assets, 'assets/app.css'), 'utf8')).toContain(':root')
+    expect((await stat(join(assets, 'assets/htmx.min.js'))).size).toBeGreaterThan(10_000)
     for (const worker of workers) {
       expect(worker.vars, worker.name).toMatchObject({ CLOCK: 'manual', STREAM_PREFIX: 'edge-test' })
       expect(worker.triggers?.crons, worker.name).toEqual(['* * * * *'])

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
@@ -7,6 +7,7 @@ import { parse } from 'smol-toml'
 import { bindingName, workerName } from '../../shared/host/workerd/gateway-env.ts'
 import type { ServiceDefinition } from '../../shared/service.ts'
 import { services } from '../../workers/registry.ts'
+import { assetFiles } from '../../workers/web/assets.ts'
 
 export const root = new URL('../../', import.meta.url).pathname
 
@@ -63,6 +64,8 @@ export async function writeWorkerConfigs(
       }
       const workerDir = join(dir, name)
       await mkdir(workerDir, { recursive: true })
+      if (gateway)
+        Object.assign(written, { assets: { directory: await copyAssets(join(workerDir, 'public')) } })
       const writtenPath = join(workerDir, 'wrangler.json')
       await writeFile(writtenPath, JSON.stringify(written, null, 2))
       const own = gateway
@@ -79,6 +82,20 @@ export async function writeWorkerConfigs(
       return writtenPath
     }),
   )
+}
+
+/**
+ * The web app's files, copied where the gateway worker's static assets are served from: the platform
+ * answers `/assets/...` from them before the worker runs.
+ * @returns the directory.
+ */
+async function copyAssets(publicDir: string): Promise<string> {
+  for (const [path, { file }] of Object.entries(assetFiles)) {
+    const target = join(publicDir, path)
+    await mkdir(dirname(target), { recursive: true })
+    await copyFile(resolve(root, file), target)
+  }
+  return publicDir
 }
 
 /** The secrets a service's worker gets: the host's, and of the services' own settings only its own. */
