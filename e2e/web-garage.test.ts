@@ -138,6 +138,44 @@ describe('the garage in the browser', () => {
     expect(complaints).toEqual([])
   }, 60_000)
 
+  it('lets a mechanic sign in and plan a job with the keyboard alone', async () => {
+    const { page, complaints } = await watchedPage(browser)
+    /** Presses Tab until the focus is on what `selector` names (or gives up after 80 presses). */
+    const tabTo = async (selector: string) => {
+      for (let presses = 0; presses < 80; presses++) {
+        await page.keyboard.press('Tab')
+        if (await page.evaluate(`document.activeElement.matches(${JSON.stringify(selector)})`)) return
+      }
+      throw new Error(`Tab never reached ${selector}`)
+    }
+    await page.goto(`${host.url}/`)
+    await tabTo('#f-email')
+    await page.keyboard.type('mechanic@pitstop.local')
+    await page.keyboard.press('Tab')
+    await page.keyboard.type('pitstop')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Welcome to Pitstop' }).waitFor()
+
+    await tabTo('nav a[href="/workshop"]')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: /^Planning of / }).waitFor()
+    await tabTo('#f-startTime')
+    await page.keyboard.type('1300')
+    await tabTo('#f-endTime')
+    await page.keyboard.type('1400')
+    await tabTo('#f-customerId')
+    await page.keyboard.press('ArrowDown') // the first customer: Ada Jansen
+    await tabTo('#f-licenseNumber')
+    await page.keyboard.press('ArrowDown') // her vehicle
+    await tabTo('#f-description')
+    await page.keyboard.type('Tyres changed, by keyboard')
+    await tabTo('form[action$="/jobs"] button')
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Plan job')
+    await page.keyboard.press('Enter')
+    await page.getByRole('cell', { name: 'Tyres changed, by keyboard' }).waitFor()
+    expect(complaints).toEqual([])
+  }, 60_000)
+
   it('lets a manager add a part and receive a lot', async () => {
     const { page, complaints } = await watchedPage(browser)
     await signIn(page, 'manager@pitstop.local')

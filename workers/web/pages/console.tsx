@@ -49,6 +49,39 @@ const Groups = ({ service, groups }: { service: string; groups: GroupHealth[] })
   </>
 )
 
+/** The groups' dead letters, each service's with a button to apply them again; one line when there are none. */
+function DeadLetters({ letters }: { letters: (readonly [string, Answer<{ letters: Letter[] }>])[] }) {
+  const shown = letters.filter(([, answer]) => !answer.ok || answer.data.letters.length > 0)
+  if (shown.length === 0)
+    return <Empty>None: every consumer group has applied every event it was given.</Empty>
+  return (
+    <>
+      {shown.map(([name, answer]) => (
+        <section class="card" aria-labelledby={`dl-${name}`}>
+          <h3 id={`dl-${name}`}>{name}</h3>
+          {!answer.ok ? (
+            <Unavailable what="Its dead letters" reason={answer.problem.title} />
+          ) : (
+            <>
+              <ul>
+                {answer.data.letters.map((l) => (
+                  <li>
+                    {l.stream} {l.entryId} {l.type ?? ''}: {l.error ?? 'no error recorded'} (
+                    {l.deliveries ?? '?'} deliveries)
+                  </li>
+                ))}
+              </ul>
+              <form method="post" action={`/console/${encodeURIComponent(name)}/redrive`}>
+                <button type="submit">Re-drive the dead letters of {name}</button>
+              </form>
+            </>
+          )}
+        </section>
+      ))}
+    </>
+  )
+}
+
 /** The operator console: streams, consumer groups, outboxes and dead letters, from `/health` and the dead-letter desks. */
 export function consolePages() {
   return new Hono<WebEnv>()
@@ -146,31 +179,7 @@ export function consolePages() {
             </>
           )}
           <h2>Dead letters</h2>
-          {letters.length === 0 && <Empty>No consumer group to show.</Empty>}
-          {letters.map(([name, answer]) => (
-            <section class="card" aria-labelledby={`dl-${name}`}>
-              <h3 id={`dl-${name}`}>{name}</h3>
-              {!answer.ok ? (
-                <Unavailable what="Its dead letters" reason={answer.problem.title} />
-              ) : answer.data.letters.length === 0 ? (
-                <Empty>None.</Empty>
-              ) : (
-                <>
-                  <ul>
-                    {answer.data.letters.map((l) => (
-                      <li>
-                        {l.stream} {l.entryId} {l.type ?? ''}: {l.error ?? 'no error recorded'} (
-                        {l.deliveries ?? '?'} deliveries)
-                      </li>
-                    ))}
-                  </ul>
-                  <form method="post" action={`/console/${encodeURIComponent(name)}/redrive`}>
-                    <button type="submit">Re-drive the dead letters of {name}</button>
-                  </form>
-                </>
-              )}
-            </section>
-          ))}
+          <DeadLetters letters={letters} />
         </Page>,
       )
     })
