@@ -1,5 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { TEST_REDIS_URL } from '../shared/testing/redis.ts'
 import { launchChromium, screenshot, seriousViolations, watchedPage } from './browser.ts'
 import { startNodeHost } from './node-host.ts'
 
@@ -317,5 +319,25 @@ describe('the garage in the browser', () => {
     if ((found['sign-in'] as unknown[]).length === 0) delete found['sign-in']
     expect(found).toEqual({})
     expect([...visited.keys()].sort()).toEqual(everyPage)
+  }, 60_000)
+
+  it('shows the manager a dead letter with its error on the console, and what a re-drive left', async () => {
+    // An entry no contract reads, written to the customers stream behind the services' backs.
+    const redis = new Redis(TEST_REDIS_URL)
+    onTestFinished(async () => {
+      await redis.quit()
+    })
+    const customers = `${host.streamPrefix}.customers`
+    await redis.xadd(customers, '*', 'type', 'CustomerRegistered', 'event', '{not json')
+    await expect.poll(() => redis.xlen(`${customers}.dlq`), live).toBeGreaterThan(0)
+
+    const { page, complaints } = await watchedPage(browser)
+    await signIn(page, 'manager@pitstop.local')
+    await page.getByRole('link', { name: 'Console', exact: true }).first().click()
+    await page.getByText('event field is not JSON').first().waitFor()
+    await screenshot(page, 'console-dead-letter')
+    await page.getByRole('button', { name: 'Re-drive the dead letters of workshop' }).click()
+    await page.getByRole('status').getByText('workshop: 1 dead letters still fail.').waitFor()
+    expect(complaints).toEqual([])
   }, 60_000)
 })
