@@ -31,6 +31,17 @@ describe('the Node host under Deno (npm run start:deno)', () => {
     await theLiveApproval(host.url, undefined, { timeout: 20_000, interval: 100 })
   }, 60_000)
 
+  it('serves the web app: its pages and their files', async () => {
+    const signIn = await fetch(`${host.url}/sign-in`)
+    expect(signIn.headers.get('content-type')).toContain('text/html')
+    expect(await signIn.text()).toContain('<h1>Sign in</h1>')
+    const home = await fetch(`${host.url}/`, { headers: { authorization: host.authorization() } })
+    expect(await home.text()).toContain('<h1>Welcome to Pitstop</h1>')
+    const style = await fetch(`${host.url}/assets/app.css`)
+    expect(style.headers.get('content-type')).toContain('text/css')
+    expect(await style.text()).toContain(':root')
+  })
+
   it('stops cleanly on SIGTERM', async () => {
     expect(await host.signal('SIGTERM')).toBe(0)
     expect(host.output()).toContain('"host":"deno"')
