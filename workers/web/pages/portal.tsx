@@ -112,7 +112,7 @@ function Portal({ data, errors }: { data: Awaited<ReturnType<typeof portalData>>
           {notifications.data.map((n) => (
             <li>
               <strong>{n.subject}</strong> <span class="hint">{momentInZone(n.sentAt, timeZone)} UTC</span>
-              <p>{n.text}</p>
+              <p class="message">{n.text}</p>
             </li>
           ))}
         </ul>
