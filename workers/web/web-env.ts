@@ -14,6 +14,19 @@ export function viewerOr(c: WebContext): Viewer | Response {
   return c.redirect(`/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`, 303)
 }
 
-/** Where to go after signing in: a path of this site only, never another origin. */
-export const safeNext = (next: string | undefined) =>
-  next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/'
+const here = 'http://pitstop.invalid'
+
+/**
+ * Where to go after signing in: a path of this site only, never another origin. The path is read as a
+ * browser reads a `Location` (which drops tabs and newlines and takes `\` for `/`, so `/\t/evil.example`
+ * is `//evil.example`) and sent on as it was read.
+ */
+export function safeNext(next: string | undefined): string {
+  if (!next?.startsWith('/')) return '/'
+  try {
+    const url = new URL(next, here)
+    return url.origin === here ? url.pathname + url.search : '/'
+  } catch {
+    return '/'
+  }
+}
