@@ -38,6 +38,10 @@ const SignIn = ({ next, email, errors }: { next: string; email?: string; errors?
           <button type="submit">Sign in</button>
         </div>
       </form>
+      <p class="hint">
+        Trying Pitstop on your own machine? Until staff accounts are configured, the host lets in demo
+        accounts and names them in its log when it starts.
+      </p>
     </div>
   </Page>
 )
