@@ -227,7 +227,9 @@ describe('the garage in the browser', () => {
     await mechanic.page.getByLabel('Labour (hours)', { exact: true }).fill('1.5')
     await mechanic.page.getByLabel('Part 1', { exact: true }).selectOption('BP-1044')
     await mechanic.page.getByLabel('Quantity', { exact: true }).first().fill('2')
-    await mechanic.page.getByText('Parts so far: 25.00').waitFor()
+    await mechanic.page
+      .getByText('Running price: 52.75 (labour 27.75 at 18.50 an hour, parts 25.00).')
+      .waitFor()
     await screenshot(mechanic.page, 'repair-proposal')
     await mechanic.page.getByRole('button', { name: 'Send proposal' }).click()
 

@@ -642,6 +642,12 @@ describe('GET /api/repairs/{repairId}', () => {
     expect((await host.get('/api/repairs/no-such-repair', await as(bob))).status).toBe(403)
   })
 
+  it('says the hourly rate a proposal made now is priced at', async () => {
+    const { repairId } = await newRepair('rated')
+    const res = await host.get(`/api/repairs/${repairId}`)
+    expect(((await res.json()) as { hourlyRate: string }).hourlyRate).toBe('18.50')
+  })
+
   it('is 404 to staff for a repair that does not exist, and 400 for a malformed id', async () => {
     expect((await host.get('/api/repairs/no-such-repair')).status).toBe(404)
     await expectBadInput(await host.get('/api/repairs/a%20b'), ['/param/repairId'])

@@ -6,7 +6,8 @@ import { access } from './access.ts'
 import { readRoutes } from './read-routes.ts'
 import type { ExecuteRepairCommand } from './repair-commands.ts'
 import { repairRoutes } from './repair-routes.ts'
-import type { RepairsSettings } from './settings.ts'
+import { policyOf, type RepairsSettings } from './settings.ts'
+import { formatCents } from '../../shared/contracts/money.ts'
 
 /** The repairs HTTP API: commands on repairs, the list and a repair's timeline, its dead letters. */
 export function createRepairsApp(
@@ -18,5 +19,5 @@ export function createRepairsApp(
   return createApp(deps, access)
     .route('/', deadLetterRoutes('repairs', deps.deadLetters))
     .route('/', repairRoutes(deps, store, execute))
-    .route('/', readRoutes(deps.db))
+    .route('/', readRoutes(deps.db, formatCents(policyOf(deps.settings).hourlyRateCents)))
 }

@@ -18,8 +18,11 @@ const RepairsQuery = v.object({
   ...Pagination.entries,
 })
 
-/** The list of repairs (its rows, written with their events) and one repair with its timeline. */
-export function readRoutes(db: Db) {
+/**
+ * The list of repairs (its rows, written with their events) and one repair with its timeline and the
+ * hourly rate a proposal made now is priced at (`hourlyRate`, so a form can show the running price).
+ */
+export function readRoutes(db: Db, hourlyRate: string) {
   return new Hono<AppEnv>()
     .get('/api/repairs', validate('query', RepairsQuery), async (c) => {
       const { status, jobId, limit, offset } = c.req.valid('query')
@@ -57,6 +60,7 @@ export function readRoutes(db: Db) {
       const forCustomer = customerScope(c) !== undefined
       return c.json({
         ...repairView(found),
+        hourlyRate,
         timeline: timeline.map((event) => timelineEntry(event, forCustomer)),
       })
     })

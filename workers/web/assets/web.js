@@ -33,24 +33,38 @@
     })
   }
 
-  // The proposal form's running price of its parts, and a warning where more is asked than is available.
+  // The proposal form's running price: labour as the repairs service prices it (hundredths of an hour
+  // times the rate, rounded half up to the cent) and the parts at their unit prices; and a warning where
+  // more is asked than is available.
   function runningPrice(form) {
     var output = form.querySelector('[data-price-output]')
     if (!output) return
+    var rateCents = Math.round(Number(form.dataset.hourlyRate) * 100)
+    var money = function (cents) {
+      return (cents / 100).toFixed(2)
+    }
     function update() {
-      var cents = 0
+      var partsCents = 0
       var short = []
       form.querySelectorAll('select[name^="part-"]').forEach(function (select) {
         var option = select.selectedOptions[0]
         if (!option || !option.value) return
         var quantity = Number(form.querySelector('[name="quantity-' + select.name.slice(5) + '"]').value) || 0
-        cents += Math.round(Number(option.dataset.price) * 100) * quantity
+        partsCents += Math.round(Number(option.dataset.price) * 100) * quantity
         if (quantity > Number(option.dataset.available)) short.push(option.value)
       })
+      var hundredths = Math.round((Number(form.querySelector('[name="labourHours"]').value) || 0) * 100)
+      var labourCents = Math.floor((hundredths * rateCents + 50) / 100)
       output.textContent =
-        'Parts so far: ' +
-        (cents / 100).toFixed(2) +
-        '. Labour is added at the garage\u2019s hourly rate.' +
+        'Running price: ' +
+        money(labourCents + partsCents) +
+        ' (labour ' +
+        money(labourCents) +
+        ' at ' +
+        money(rateCents) +
+        ' an hour, parts ' +
+        money(partsCents) +
+        ').' +
         (short.length ? ' Not enough in stock: ' + short.join(', ') + '.' : '')
     }
     form.addEventListener('input', update)

@@ -12,6 +12,8 @@ export interface RepairDetail {
   startedAt: string
   completedAt?: string
   proposals: Proposal[]
+  /** What an hour of labour costs in a proposal made now. */
+  hourlyRate: string
   timeline: { type: string; occurredAt: string; actor: string; data: Record<string, unknown> }[]
 }
 export interface Price {

@@ -155,11 +155,12 @@ function RepairState({
 
 function ProposeForm(props: {
   repairId: string
+  hourlyRate: string
   parts: Answer<Part[]>
   values?: Record<string, string>
   errors?: Errors
 }) {
-  const { repairId, parts, values = {}, errors } = props
+  const { repairId, hourlyRate, parts, values = {}, errors } = props
   return (
     <section class="card" aria-labelledby="propose">
       <h2 id="propose">Propose extra work</h2>
@@ -168,6 +169,7 @@ function ProposeForm(props: {
         method="post"
         action={`/repairs/${encodeURIComponent(repairId)}/proposals`}
         data-running-price
+        data-hourly-rate={hourlyRate}
       >
         <FormError errors={errors} />
         <Field name="description" label="What is needed" errors={errors}>
@@ -225,7 +227,7 @@ function ProposeForm(props: {
           {errors?.parts && <p class="error">{errors.parts}</p>}
         </fieldset>
         <p aria-live="polite" data-price-output class="hint">
-          Parts so far: 0.00. Labour is added at the garage's hourly rate.
+          Running price: labour at {hourlyRate} an hour and the parts at their unit prices.
         </p>
         <div>
           <button type="submit">Send proposal</button>
@@ -268,7 +270,9 @@ async function repairPage(
           <RepairState repair={repair} timeZone={today.timeZone} viewer={viewer} />
         </LiveRegion>
       </LiveNotifications>
-      {proposes && <ProposeForm repairId={repairId} parts={parts} {...extra} />}
+      {proposes && (
+        <ProposeForm repairId={repairId} hourlyRate={repair.data.hourlyRate} parts={parts} {...extra} />
+      )}
       <p>
         <a href="/repairs">All repairs</a>
       </p>
