@@ -145,6 +145,86 @@ describe('GET /api/customers', () => {
   })
 })
 
+describe('GET /api/customers?search=', () => {
+  // The same word, in other cases, in one customer's name, another's city and a third's e-mail address.
+  const byName = { ...sampleCustomer('find-name', 'Wilhelmina Kronkel'), city: 'Zwolle' }
+  const byCity = { ...sampleCustomer('find-city', 'Bram Bos'), city: 'KRONKELDORP' }
+  const byEmail = { ...sampleCustomer('find-mail', 'Els Eend'), emailAddress: 'kronkel.fan@mail.test' }
+  const neither = { ...sampleCustomer('find-none', 'Karel Kraan'), city: 'Kampen' }
+  // Names holding the characters LIKE gives a meaning, each beside one those meanings would also match.
+  const literal = {
+    percent: sampleCustomer('find-pct', 'Garage 50% Korting'),
+    percentLookalike: sampleCustomer('find-pct-not', 'Garage 50 Korting'),
+    underscore: sampleCustomer('find-us', 'Snake_Case Motors'),
+    underscoreLookalike: sampleCustomer('find-us-not', 'SnakeXCase Motors'),
+    backslash: sampleCustomer('find-bs', 'Slash\\Dash Autos'),
+    backslashLookalike: sampleCustomer('find-bs-not', 'SlashDash Autos'),
+  }
+  beforeAll(async () => {
+    for (const customer of [byName, byCity, byEmail, neither, ...Object.values(literal)])
+      expect((await host.post('/api/customers', customer)).status).toBe(201)
+  })
+
+  const search = async (text: string, page = '') => {
+    const res = await host.get(`/api/customers?search=${encodeURIComponent(text)}${page}`)
+    expect(res.status).toBe(200)
+    return ((await res.json()) as { customerId: string }[]).map((c) => c.customerId)
+  }
+
+  it('finds customers by name, city or e-mail address, in any case, ordered by name', async () => {
+    expect(await search('kRONKEL')).toEqual(['find-city', 'find-mail', 'find-name'])
+  })
+
+  it.each([
+    ['name', 'wilhelmina', 'find-name'],
+    ['city', 'dorp', 'find-city'],
+    ['e-mail address', 'FAN@MAIL', 'find-mail'],
+  ])('finds a customer by a part of their %s alone', async (_, text, customerId) => {
+    expect(await search(text)).toEqual([customerId])
+  })
+
+  it('ignores spaces around the text', async () => {
+    expect(await search('  Kronkeldorp ')).toEqual(['find-city'])
+  })
+
+  it.each([
+    ['%', '50%', 'find-pct'],
+    ['_', 'e_c', 'find-us'],
+    ['\\', 'h\\d', 'find-bs'],
+  ])('matches %s only as itself', async (_, text, customerId) => {
+    expect(await search(text)).toEqual([customerId])
+  })
+
+  it('answers an empty list when nobody matches', async () => {
+    expect(await search('qxzqxz')).toEqual([])
+  })
+
+  it('pages through the matches', async () => {
+    expect(await search('kronkel', '&limit=1&offset=1')).toEqual(['find-mail'])
+    expect(await search('kronkel', '&limit=2&offset=2')).toEqual(['find-name'])
+    expect(await search('kronkel', '&offset=3')).toEqual([])
+  })
+
+  it('takes a text of 100 characters', async () => {
+    expect(await search('k'.repeat(100))).toEqual([])
+  })
+
+  it.each([
+    ['empty', ''],
+    ['only spaces', '   '],
+    ['over 100 characters', 'k'.repeat(101)],
+    ['with a control character', 'Kron\u0007kel'],
+    ['of two lines', 'Kron\nkel'],
+  ])('refuses a text %s with 400 naming /query/search alone', async (_, text) => {
+    const res = await host.get(`/api/customers?search=${encodeURIComponent(text)}`)
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    const problem = (await res.json()) as { type: string; errors: { field: string }[] }
+    expect(problem.type).toBe('urn:pitstop:problem:invalid-input')
+    expect(problem.errors.map((e) => e.field)).toEqual(['/query/search'])
+  })
+})
+
 describe('bodies and lists at the edge of what is taken', () => {
   it('refuses a body over MAX_BODY_BYTES with 413 problem+json, and writes nothing', async () => {
     const before = await rows()

@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm'
+import { eq, or, sql, type AnyColumn } from 'drizzle-orm'
 import * as v from 'valibot'
 import { CustomerId, RegisterCustomerBody, type Customer } from '../../shared/contracts/index.ts'
+import { requiredText } from '../../shared/contracts/text.ts'
 import { isUniqueViolation } from '../../shared/db/database.ts'
 import { toEnvelopes } from '../../shared/envelope.ts'
 import { NotFound, ruleBook } from '../../shared/errors.ts'
@@ -17,6 +18,13 @@ import { customers } from './schema.ts'
 const refuse = ruleBook({ 'customer-id-taken': 409 })
 const customerIdTaken = (customerId: string) =>
   refuse('customer-id-taken', `Customer ${customerId} exists with other details`)
+
+/** `GET /api/customers`: a page, optionally only the customers whose name, city or e-mail address holds `search`. */
+const CustomerList = v.object({ ...Pagination.entries, search: v.optional(requiredText(100)) })
+
+/** `column` holds `text`, ASCII letters in any case; `%`, `_` and `\` in the text match only themselves. */
+const contains = (column: AnyColumn, text: string) =>
+  sql`${column} LIKE ${`%${text.replace(/[\\%_]/g, '\\$&')}%`} ESCAPE '\\'`
 
 export function createCustomersApp(deps: ServiceDeps) {
   const { db, outbox, clock, newId } = deps
@@ -49,9 +57,15 @@ export function createCustomersApp(deps: ServiceDeps) {
           }),
       )
     })
-    .get('/api/customers', validate('query', Pagination), async (c) => {
-      const { limit, offset } = c.req.valid('query')
-      return c.json(await db.select().from(customers).orderBy(customers.name).limit(limit).offset(offset))
+    .get('/api/customers', validate('query', CustomerList), async (c) => {
+      const { limit, offset, search } = c.req.valid('query')
+      const matching =
+        search === undefined
+          ? undefined
+          : or(...[customers.name, customers.city, customers.emailAddress].map((f) => contains(f, search)))
+      return c.json(
+        await db.select().from(customers).where(matching).orderBy(customers.name).limit(limit).offset(offset),
+      )
     })
     .get('/api/customers/:customerId', validate('param', v.object({ customerId: CustomerId })), async (c) => {
       const { customerId } = c.req.valid('param')

@@ -89,3 +89,53 @@ describe('GET /api/vehicles', () => {
     expect((await host.get('/api/vehicles?limit=5000')).status).toBe(400)
   })
 })
+
+describe('GET /api/vehicles?ownerId=', () => {
+  beforeAll(async () => {
+    for (const [licenseNumber, ownerId] of [
+      ['OF-33-CC', 'owner-fil'],
+      ['OF-22-BB', 'owner-flo'],
+      ['OF-11-AA', 'owner-fil'],
+    ] as const)
+      expect((await host.post('/api/vehicles', sampleVehicle(licenseNumber, ownerId))).status).toBe(201)
+  })
+
+  const list = async (query: string, headers: Record<string, string> = {}) => {
+    const res = await host.get(`/api/vehicles?${query}`, headers)
+    expect(res.status).toBe(200)
+    return ((await res.json()) as { licenseNumber: string }[]).map((v) => v.licenseNumber)
+  }
+  const asCustomer = async (customerId: string) => ({
+    authorization: `Bearer ${await host.tokenFor({ role: 'customer', customerId })}`,
+  })
+
+  it("lists only that owner's vehicles, ordered by license number and paginated", async () => {
+    expect(await list('ownerId=owner-fil')).toEqual(['OF-11-AA', 'OF-33-CC'])
+    expect(await list('ownerId=owner-flo')).toEqual(['OF-22-BB'])
+    expect(await list('ownerId=owner-fil&limit=1&offset=1')).toEqual(['OF-33-CC'])
+  })
+
+  it('answers an empty list for an owner without vehicles', async () => {
+    expect(await list('ownerId=owner-nobody')).toEqual([])
+  })
+
+  it('gives a customer their own vehicles, and none when they ask for another owner', async () => {
+    const fil = await asCustomer('owner-fil')
+    expect(await list('', fil)).toEqual(['OF-11-AA', 'OF-33-CC'])
+    expect(await list('ownerId=owner-fil', fil)).toEqual(['OF-11-AA', 'OF-33-CC'])
+    expect(await list('ownerId=owner-flo', fil)).toEqual([])
+  })
+
+  it.each([
+    ['empty', ''],
+    ['with a space', 'owner%20fil'],
+    ['over 64 characters', 'o'.repeat(65)],
+  ])('refuses an owner id %s with 400 naming /query/ownerId alone', async (_, ownerId) => {
+    const res = await host.get(`/api/vehicles?ownerId=${ownerId}`)
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-type')).toBe('application/problem+json')
+    const problem = (await res.json()) as { type: string; errors: { field: string }[] }
+    expect(problem.type).toBe('urn:pitstop:problem:invalid-input')
+    expect(problem.errors.map((e) => e.field)).toEqual(['/query/ownerId'])
+  })
+})
