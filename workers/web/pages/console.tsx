@@ -1,19 +1,12 @@
 import { Hono } from 'hono'
 import type { GroupHealth } from '../../../shared/consumer/consumer-group.ts'
+import type { DeadLetterView } from '../../../shared/consumer/dead-letters.ts'
 import type { HostHealth, ServiceHealth } from '../../../shared/host/health.ts'
 import type { Answer } from '../api.ts'
 import { Empty, Page, Unavailable } from '../layout.tsx'
 import { viewerOr, type WebEnv } from '../web-env.ts'
 import { Status } from './repair-views.tsx'
 
-type Letter = {
-  group: string
-  stream: string
-  entryId: string
-  type?: string
-  deliveries?: number
-  error?: string
-}
 type Report = Required<HostHealth> & { status: string }
 
 const age = (ms: number | undefined) =>
@@ -50,7 +43,7 @@ const Groups = ({ service, groups }: { service: string; groups: GroupHealth[] })
 )
 
 /** The groups' dead letters, each service's with a button to apply them again; one line when there are none. */
-function DeadLetters({ letters }: { letters: (readonly [string, Answer<{ letters: Letter[] }>])[] }) {
+function DeadLetters({ letters }: { letters: (readonly [string, Answer<{ letters: DeadLetterView[] }>])[] }) {
   const shown = letters.filter(([, answer]) => !answer.ok || answer.data.letters.length > 0)
   if (shown.length === 0)
     return <Empty>None: every consumer group has applied every event it was given.</Empty>
@@ -94,7 +87,8 @@ export function consolePages() {
       const withGroups = services.filter(([, s]) => s.consumers.length > 0).map(([name]) => name)
       const letters = await Promise.all(
         withGroups.map(
-          async (name) => [name, await api.get<{ letters: Letter[] }>(`/api/${name}/dead-letters`)] as const,
+          async (name) =>
+            [name, await api.get<{ letters: DeadLetterView[] }>(`/api/${name}/dead-letters`)] as const,
         ),
       )
       const redriven = c.req.query('redriven')
