@@ -31,6 +31,7 @@ describe('the workers under wrangler dev (npm run dev:edge)', () => {
       await page.getByLabel('Password', { exact: true }).fill('pitstop')
       await page.getByRole('button', { name: 'Sign in' }).click()
       await page.getByRole('heading', { name: 'Welcome to Pitstop' }).waitFor()
+      await page.waitForLoadState('load') // the deferred scripts have run
       // The stylesheet applied and the scripts ran: htmx is there, and nothing was refused.
       expect(await page.evaluate('getComputedStyle(document.querySelector("header")).display')).toBe('flex')
       expect(await page.evaluate('typeof htmx')).toBe('object')

@@ -14,14 +14,14 @@ describe('a day at the garage, through the Node host', () => {
     await aDayAtTheGarage(host)
   })
 
-  it('reports every service, its database and Redis on /health, and lists the APIs on /', async () => {
+  it('reports every service, its database and Redis on /health, and lists the APIs on /api', async () => {
     const health = await (await host.get('/health')).json()
     expect(health).toMatchObject({
       status: 'ok',
       redis: 'ok',
       services: { customers: { database: 'ok' }, vehicles: { database: 'ok' }, workshop: { database: 'ok' } },
     })
-    const page = await (await host.get('/')).text()
+    const page = await (await host.get('/api')).text()
     expect(page).toContain('POST /api/workshop/planning/{date}/jobs')
   })
 })
