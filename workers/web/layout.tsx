@@ -109,3 +109,41 @@ export const Unavailable = ({ what, reason }: { what: string; reason: string }) 
 
 /** What an empty list says, with what to do about it. */
 export const Empty = ({ children }: { children: Child }) => <p class="empty">{children}</p>
+
+/** A column's heading: its text, or `{ num: text }` for a column of numbers, set flush right. */
+export type Column = string | { num: string }
+
+/**
+ * A table of data, its rows as `children`. Only screen readers read its caption: to the eye, the page's
+ * headings already say what it holds. A `wide` table scrolls sideways in a box of its own, so that on a
+ * narrow screen the rest of the page stays put.
+ */
+export function DataTable(props: {
+  caption: string
+  columns: Column[]
+  id?: string
+  wide?: boolean
+  children: Child
+}) {
+  const { caption, columns, id, wide, children } = props
+  const table = (
+    <table id={id}>
+      <caption class="sr-only">{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((column) =>
+            typeof column === 'string' ? (
+              <th scope="col">{column}</th>
+            ) : (
+              <th scope="col" class="num">
+                {column.num}
+              </th>
+            ),
+          )}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  )
+  return wide ? <div class="table-wrap">{table}</div> : table
+}

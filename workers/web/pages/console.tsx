@@ -3,7 +3,7 @@ import type { GroupHealth } from '../../../shared/consumer/consumer-group.ts'
 import type { DeadLetterView } from '../../../shared/consumer/dead-letters.ts'
 import type { HostHealth, ServiceHealth } from '../../../shared/host/health.ts'
 import type { Answer } from '../api.ts'
-import { Empty, Page, Unavailable } from '../layout.tsx'
+import { DataTable, Empty, Page, Unavailable } from '../layout.tsx'
 import { viewerOr, type WebEnv } from '../web-env.ts'
 import { Status } from './repair-views.tsx'
 
@@ -109,67 +109,43 @@ export function consolePages() {
                 System: <Status status={report.status} /> Redis: {report.redis}
               </p>
               <h2>Services</h2>
-              <table>
-                <caption class="sr-only">Each service's database, outbox and problems</caption>
-                <thead>
+              <DataTable
+                caption="Each service's database, outbox and problems"
+                columns={['Service', 'Status', 'Database', { num: 'Outbox lag (events)' }, 'Problems']}
+              >
+                {services.map(([name, s]: [string, ServiceHealth]) => (
                   <tr>
-                    <th scope="col">Service</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Database</th>
-                    <th scope="col" class="num">
-                      Outbox lag (events)
-                    </th>
-                    <th scope="col">Problems</th>
+                    <td>{name}</td>
+                    <td>
+                      <Status status={s.status} />
+                    </td>
+                    <td>{s.database}</td>
+                    <td class="num">{s.unpublishedEvents ?? '–'}</td>
+                    <td>{s.problems.join('; ') || 'none'}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {services.map(([name, s]: [string, ServiceHealth]) => (
-                    <tr>
-                      <td>{name}</td>
-                      <td>
-                        <Status status={s.status} />
-                      </td>
-                      <td>{s.database}</td>
-                      <td class="num">{s.unpublishedEvents ?? '–'}</td>
-                      <td>{s.problems.join('; ') || 'none'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </DataTable>
               <h2>Consumer groups</h2>
-              <div class="table-wrap">
-                <table id="groups">
-                  <caption class="sr-only">Each consumer group on each stream it reads</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Service</th>
-                      <th scope="col">Group</th>
-                      <th scope="col">Stream</th>
-                      <th scope="col" class="num">
-                        Length
-                      </th>
-                      <th scope="col" class="num">
-                        Last id
-                      </th>
-                      <th scope="col" class="num">
-                        Lag
-                      </th>
-                      <th scope="col" class="num">
-                        Pending
-                      </th>
-                      <th scope="col" class="num">
-                        Oldest pending
-                      </th>
-                      <th scope="col">Consumers</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {services.map(([name, s]) => (
-                      <Groups service={name} groups={s.consumers} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                id="groups"
+                wide
+                caption="Each consumer group on each stream it reads"
+                columns={[
+                  'Service',
+                  'Group',
+                  'Stream',
+                  { num: 'Length' },
+                  { num: 'Last id' },
+                  { num: 'Lag' },
+                  { num: 'Pending' },
+                  { num: 'Oldest pending' },
+                  'Consumers',
+                ]}
+              >
+                {services.map(([name, s]) => (
+                  <Groups service={name} groups={s.consumers} />
+                ))}
+              </DataTable>
             </>
           )}
           <h2>Dead letters</h2>

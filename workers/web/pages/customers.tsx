@@ -3,7 +3,7 @@ import type { Customer } from '../../../shared/contracts/index.ts'
 import { may } from '../access.ts'
 import type { Answer } from '../api.ts'
 import { errorsOf, FormError, formValues, Input, type Errors } from '../forms.tsx'
-import { Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
+import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { dateInZone, timeInZone, workshopToday, type Job } from '../workshop-time.ts'
 import { viewerOr, type WebEnv } from '../web-env.ts'
 
@@ -79,31 +79,18 @@ export function customerPages() {
               {search ? `No customer matches “${search}”.` : 'No customers yet. Register the first one.'}
             </Empty>
           ) : (
-            <div class="table-wrap">
-              <table>
-                <caption class="sr-only">Customers, by name</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">City</th>
-                    <th scope="col">Telephone</th>
-                    <th scope="col">E-mail</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {answer.data.slice(0, PAGE).map((customer) => (
-                    <tr>
-                      <td>
-                        <a href={`/customers/${encodeURIComponent(customer.customerId)}`}>{customer.name}</a>
-                      </td>
-                      <td>{customer.city}</td>
-                      <td>{customer.telephoneNumber}</td>
-                      <td>{customer.emailAddress}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable wide caption="Customers, by name" columns={['Name', 'City', 'Telephone', 'E-mail']}>
+              {answer.data.slice(0, PAGE).map((customer) => (
+                <tr>
+                  <td>
+                    <a href={`/customers/${encodeURIComponent(customer.customerId)}`}>{customer.name}</a>
+                  </td>
+                  <td>{customer.city}</td>
+                  <td>{customer.telephoneNumber}</td>
+                  <td>{customer.emailAddress}</td>
+                </tr>
+              ))}
+            </DataTable>
           )}
           <nav class="pager" aria-label="Pages of customers">
             {offset > 0 && <a href={page(Math.max(0, offset - PAGE))}>Previous page</a>}

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { Page, Unavailable } from '../layout.tsx'
+import { DataTable, Page, Unavailable } from '../layout.tsx'
 import { viewerOr, type WebEnv } from '../web-env.ts'
 
 type Percentiles = { p50: number | null; p90: number | null }
@@ -67,31 +67,20 @@ function Chart({
       </div>
       <details>
         <summary>The numbers</summary>
-        <div class="table-wrap">
-          <table>
-            <caption class="sr-only">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Day</th>
-                {series.map((s) => (
-                  <th scope="col" class="num">
-                    {s.label} ({unit})
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {days.map((day, i) => (
-                <tr>
-                  <td>{day}</td>
-                  {series.map((s) => (
-                    <td class="num">{s.values[i] ?? '–'}</td>
-                  ))}
-                </tr>
+        <DataTable
+          wide
+          caption={title}
+          columns={['Day', ...series.map((s) => ({ num: `${s.label} (${unit})` }))]}
+        >
+          {days.map((day, i) => (
+            <tr>
+              <td>{day}</td>
+              {series.map((s) => (
+                <td class="num">{s.values[i] ?? '–'}</td>
               ))}
-            </tbody>
-          </table>
-        </div>
+            </tr>
+          ))}
+        </DataTable>
       </details>
     </section>
   )

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { may } from '../access.ts'
 import { errorsOf, FormError, formValues, Input, type Errors } from '../forms.tsx'
-import { Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
+import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { momentInZone, workshopToday } from '../workshop-time.ts'
 
@@ -40,41 +40,29 @@ async function catalogue(
           The catalogue is empty. {may(viewer.role, 'POST /api/parts') && 'Add the first part below.'}
         </Empty>
       ) : (
-        <div class="table-wrap">
-          <table>
-            <caption class="sr-only">Parts with their stock</caption>
-            <thead>
-              <tr>
-                <th scope="col">Part number</th>
-                <th scope="col">Name</th>
-                <th scope="col" class="num">
-                  Unit price
-                </th>
-                <th scope="col" class="num">
-                  On hand
-                </th>
-                <th scope="col" class="num">
-                  Reserved
-                </th>
-                <th scope="col" class="num">
-                  Available
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {parts.data.map((part) => (
-                <tr>
-                  <td>
-                    <a href={`/parts/${encodeURIComponent(part.partNumber)}`}>{part.partNumber}</a>
-                  </td>
-                  <td>{part.name}</td>
-                  <td class="num">{part.unitPrice}</td>
-                  <Stock part={part} />
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          wide
+          caption="Parts with their stock"
+          columns={[
+            'Part number',
+            'Name',
+            { num: 'Unit price' },
+            { num: 'On hand' },
+            { num: 'Reserved' },
+            { num: 'Available' },
+          ]}
+        >
+          {parts.data.map((part) => (
+            <tr>
+              <td>
+                <a href={`/parts/${encodeURIComponent(part.partNumber)}`}>{part.partNumber}</a>
+              </td>
+              <td>{part.name}</td>
+              <td class="num">{part.unitPrice}</td>
+              <Stock part={part} />
+            </tr>
+          ))}
+        </DataTable>
       )}
       {may(viewer.role, 'POST /api/parts') && (
         <form class="stack card" method="post" action="/parts">
@@ -129,33 +117,19 @@ async function partPage(c: WebContext, viewer: Viewer, partNumber: string, error
           {part.data.lots.length === 0 ? (
             <Empty>No lot received yet.</Empty>
           ) : (
-            <table>
-              <caption class="sr-only">Lots of {part.data.partNumber}</caption>
-              <thead>
+            <DataTable
+              caption={`Lots of ${part.data.partNumber}`}
+              columns={['Received', { num: 'Quantity' }, { num: 'Reserved' }, { num: 'Taken' }]}
+            >
+              {part.data.lots.map((lot) => (
                 <tr>
-                  <th scope="col">Received</th>
-                  <th scope="col" class="num">
-                    Quantity
-                  </th>
-                  <th scope="col" class="num">
-                    Reserved
-                  </th>
-                  <th scope="col" class="num">
-                    Taken
-                  </th>
+                  <td>{momentInZone(lot.receivedAt, today.timeZone)}</td>
+                  <td class="num">{lot.quantity}</td>
+                  <td class="num">{lot.reserved}</td>
+                  <td class="num">{lot.taken}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {part.data.lots.map((lot) => (
-                  <tr>
-                    <td>{momentInZone(lot.receivedAt, today.timeZone)}</td>
-                    <td class="num">{lot.quantity}</td>
-                    <td class="num">{lot.reserved}</td>
-                    <td class="num">{lot.taken}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
           {may(viewer.role, 'POST /api/parts/{partNumber}/lots') && (
             <form

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { may } from '../access.ts'
 import type { Answer } from '../api.ts'
 import { control, errorsOf, Field, FormError, formValues, Input, type Errors } from '../forms.tsx'
-import { Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
+import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { newestNotification } from '../live.ts'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { momentInZone, timeInZone, workshopToday } from '../workshop-time.ts'
@@ -50,8 +50,8 @@ function Board({ repairs, timeZone }: { repairs: Answer<RepairRow[]>; timeZone: 
     .filter((r) => r.status === 'completed')
     .slice(-10)
     .reverse()
-  const rows = (list: RepairRow[]) => (
-    <tbody>
+  const table = (caption: string, list: RepairRow[]) => (
+    <DataTable caption={caption} columns={['Vehicle', 'Started', 'Status']}>
       {list.map((r) => (
         <tr>
           <td>
@@ -66,39 +66,14 @@ function Board({ repairs, timeZone }: { repairs: Answer<RepairRow[]>; timeZone: 
           </td>
         </tr>
       ))}
-    </tbody>
-  )
-  const head = (
-    <thead>
-      <tr>
-        <th scope="col">Vehicle</th>
-        <th scope="col">Started</th>
-        <th scope="col">Status</th>
-      </tr>
-    </thead>
+    </DataTable>
   )
   return (
     <>
       <h2>In the workshop</h2>
-      {active.length === 0 ? (
-        <Empty>No repair under way.</Empty>
-      ) : (
-        <table>
-          <caption class="sr-only">Repairs under way</caption>
-          {head}
-          {rows(active)}
-        </table>
-      )}
+      {active.length === 0 ? <Empty>No repair under way.</Empty> : table('Repairs under way', active)}
       <h2>Recently completed</h2>
-      {completed.length === 0 ? (
-        <Empty>None yet.</Empty>
-      ) : (
-        <table>
-          <caption class="sr-only">Repairs completed last</caption>
-          {head}
-          {rows(completed)}
-        </table>
-      )}
+      {completed.length === 0 ? <Empty>None yet.</Empty> : table('Repairs completed last', completed)}
     </>
   )
 }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { may } from '../access.ts'
 import { control, errorsOf, Field, FormError, formValues, type Errors } from '../forms.tsx'
-import { Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
+import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { momentInZone, workshopToday } from '../workshop-time.ts'
 import { Status } from './repair-views.tsx'
@@ -44,31 +44,23 @@ const ConversationTable = ({
   caption: string
   waiting?: boolean
 }) => (
-  <table>
-    <caption class="sr-only">{caption}</caption>
-    <thead>
+  <DataTable
+    caption={caption}
+    columns={['Vehicle', 'Customer', 'Status', ...(waiting ? ['Waiting for'] : [])]}
+  >
+    {list.map((c) => (
       <tr>
-        <th scope="col">Vehicle</th>
-        <th scope="col">Customer</th>
-        <th scope="col">Status</th>
-        {waiting && <th scope="col">Waiting for</th>}
+        <td>
+          <a href={`/support/${encodeURIComponent(c.repairId)}`}>{c.licenseNumber ?? c.repairId}</a>
+        </td>
+        <td>{c.customerId}</td>
+        <td>
+          <Status status={c.status} />
+        </td>
+        {waiting && <td>{c.waitingSeconds === null ? '' : waitingTime(c.waitingSeconds)}</td>}
       </tr>
-    </thead>
-    <tbody>
-      {list.map((c) => (
-        <tr>
-          <td>
-            <a href={`/support/${encodeURIComponent(c.repairId)}`}>{c.licenseNumber ?? c.repairId}</a>
-          </td>
-          <td>{c.customerId}</td>
-          <td>
-            <Status status={c.status} />
-          </td>
-          {waiting && <td>{c.waitingSeconds === null ? '' : waitingTime(c.waitingSeconds)}</td>}
-        </tr>
-      ))}
-    </tbody>
-  </table>
+    ))}
+  </DataTable>
 )
 
 async function conversationPage(

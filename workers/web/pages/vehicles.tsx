@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { Customer } from '../../../shared/contracts/index.ts'
 import { may } from '../access.ts'
 import { errorsOf, FormError, formValues, Input, Select, type Errors } from '../forms.tsx'
-import { Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
+import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 
 type Vehicle = { licenseNumber: string; brand: string; type: string; ownerId: string }
@@ -77,35 +77,26 @@ export function vehiclePages() {
           ) : answer.data.length === 0 ? (
             <Empty>No vehicles yet. Register a customer first, then their vehicle.</Empty>
           ) : (
-            <div class="table-wrap">
-              <table>
-                <caption class="sr-only">Vehicles, by license number</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">License number</th>
-                    <th scope="col">Brand</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Owner</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {answer.data.slice(0, PAGE).map((vehicle) => (
-                    <tr>
-                      <td>
-                        <a href={`/vehicles/${encodeURIComponent(vehicle.licenseNumber)}`}>
-                          {vehicle.licenseNumber}
-                        </a>
-                      </td>
-                      <td>{vehicle.brand}</td>
-                      <td>{vehicle.type}</td>
-                      <td>
-                        <a href={`/customers/${encodeURIComponent(vehicle.ownerId)}`}>Owner</a>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              wide
+              caption="Vehicles, by license number"
+              columns={['License number', 'Brand', 'Type', 'Owner']}
+            >
+              {answer.data.slice(0, PAGE).map((vehicle) => (
+                <tr>
+                  <td>
+                    <a href={`/vehicles/${encodeURIComponent(vehicle.licenseNumber)}`}>
+                      {vehicle.licenseNumber}
+                    </a>
+                  </td>
+                  <td>{vehicle.brand}</td>
+                  <td>{vehicle.type}</td>
+                  <td>
+                    <a href={`/customers/${encodeURIComponent(vehicle.ownerId)}`}>Owner</a>
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
           <nav class="pager" aria-label="Pages of vehicles">
             {offset > 0 && <a href={`/vehicles?offset=${Math.max(0, offset - PAGE)}`}>Previous page</a>}

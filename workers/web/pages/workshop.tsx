@@ -3,7 +3,7 @@ import { addDays } from '../../../shared/days.ts'
 import { may } from '../access.ts'
 import type { Answer } from '../api.ts'
 import { control, errorsOf, Field, FormError, formValues, Input, Select, type Errors } from '../forms.tsx'
-import { Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
+import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { instantOf, timeInZone, workshopToday } from '../workshop-time.ts'
 
@@ -79,25 +79,15 @@ function Day(props: DayProps) {
         ) : planning.data.jobs.length === 0 ? (
           <Empty>No jobs on this day{plans ? ': plan the first one below.' : '.'}</Empty>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <caption class="sr-only">Jobs of {date}, by start time</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Vehicle</th>
-                  <th scope="col">Customer</th>
-                  <th scope="col">Work</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {planning.data.jobs.map((job) => (
-                  <JobRow {...props} job={job} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            wide
+            caption={`Jobs of ${date}, by start time`}
+            columns={['Time', 'Vehicle', 'Customer', 'Work', 'Status']}
+          >
+            {planning.data.jobs.map((job) => (
+              <JobRow {...props} job={job} />
+            ))}
+          </DataTable>
         )}
       </section>
       {plans && <PlanJob {...props} />}
