@@ -121,6 +121,18 @@ export function Select(
   )
 }
 
+/** A text area in its field, for what takes more than a line. */
+export function TextArea(props: FieldProps & { value?: string | undefined; maxlength?: number }) {
+  const { name, errors, hint, value, maxlength } = props
+  return (
+    <Field {...props}>
+      <textarea {...control(name, errors, !!hint)} required maxlength={maxlength}>
+        {value ?? ''}
+      </textarea>
+    </Field>
+  )
+}
+
 /** What went wrong with the form as a whole, announced as soon as the page shows it. */
 export const FormError = ({ errors }: { errors?: Errors | undefined }) =>
   errors?.form ? (
@@ -128,3 +140,33 @@ export const FormError = ({ errors }: { errors?: Errors | undefined }) =>
       {errors.form}
     </p>
   ) : null
+
+/**
+ * A form of fields one under another, what went wrong with it above them and its button below (in a
+ * box of its own, so it keeps its width rather than the form's). `data-*` attributes pass on to the form,
+ * for the page's script.
+ */
+export function PostForm(props: {
+  action: string
+  errors?: Errors | undefined
+  /** What its button says. */
+  submit: string
+  /** The form is a card of its own, not inside one. */
+  card?: boolean
+  /** The form's own heading, above what went wrong. */
+  heading?: string
+  children: Child
+  [data: `data-${string}`]: string | boolean
+}) {
+  const { action, errors, submit, card, heading, children, ...data } = props
+  return (
+    <form class={card ? 'stack card' : 'stack'} method="post" action={action} {...data}>
+      {heading && <h2>{heading}</h2>}
+      <FormError errors={errors} />
+      {children}
+      <div>
+        <button type="submit">{submit}</button>
+      </div>
+    </form>
+  )
+}

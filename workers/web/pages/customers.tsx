@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import type { Customer } from '../../../shared/contracts/index.ts'
 import { may } from '../access.ts'
 import type { Answer } from '../api.ts'
-import { errorsOf, FormError, formValues, Input, type Errors } from '../forms.tsx'
+import { errorsOf, formValues, Input, PostForm, type Errors } from '../forms.tsx'
 import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { dateInZone, timeInZone, workshopToday, type Job } from '../workshop-time.ts'
 import { viewerOr, type WebEnv } from '../web-env.ts'
@@ -28,16 +28,12 @@ function RegisterCustomer(props: {
   const { viewer, values = {}, errors, keyId } = props
   return (
     <Page title="Register a customer" viewer={viewer} current="/customers">
-      <form class="stack card" method="post" action="/customers">
-        <FormError errors={errors} />
+      <PostForm card action="/customers" errors={errors} submit="Register customer">
         <input type="hidden" name="key" value={values.key ?? keyId} />
         {fields.map((field) => (
           <Input {...field} value={values[field.name]} errors={errors} />
         ))}
-        <div>
-          <button type="submit">Register customer</button>
-        </div>
-      </form>
+      </PostForm>
     </Page>
   )
 }
@@ -59,10 +55,13 @@ export function customerPages() {
       return c.html(
         <Page title="Customers" viewer={viewer} current="/customers">
           <form class="inline" method="get" action="/customers" role="search">
-            <div class="field">
-              <label for="f-search">Search by name, city or e-mail</label>
-              <input id="f-search" name="search" type="search" value={search} />
-            </div>
+            <Input
+              name="search"
+              label="Search by name, city or e-mail"
+              type="search"
+              required={false}
+              value={search}
+            />
             <button type="submit" class="secondary">
               Search
             </button>

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { Input } from '../forms.tsx'
 import { DataTable, Page, Unavailable } from '../layout.tsx'
 import { viewerOr, type WebEnv } from '../web-env.ts'
 
@@ -105,24 +106,20 @@ export function insightsPages() {
     return c.html(
       <Page title="Insights" viewer={viewer} current="/insights" scripts={['/assets/chart.umd.js']}>
         <form class="inline" method="get" action="/insights">
-          <div class="field">
-            <label for="f-from">From</label>
-            <input
-              id="f-from"
-              type="date"
-              name="from"
-              value={summary.ok ? summary.data.from : (range.get('from') ?? '')}
-            />
-          </div>
-          <div class="field">
-            <label for="f-to">To</label>
-            <input
-              id="f-to"
-              type="date"
-              name="to"
-              value={summary.ok ? summary.data.to : (range.get('to') ?? '')}
-            />
-          </div>
+          <Input
+            name="from"
+            label="From"
+            type="date"
+            required={false}
+            value={summary.ok ? summary.data.from : (range.get('from') ?? '')}
+          />
+          <Input
+            name="to"
+            label="To"
+            type="date"
+            required={false}
+            value={summary.ok ? summary.data.to : (range.get('to') ?? '')}
+          />
           <button type="submit" class="secondary">
             Show
           </button>

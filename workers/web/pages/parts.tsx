@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { may } from '../access.ts'
-import { errorsOf, FormError, formValues, Input, type Errors } from '../forms.tsx'
+import { errorsOf, FormError, formValues, Input, PostForm, type Errors } from '../forms.tsx'
 import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { momentInZone, workshopToday } from '../workshop-time.ts'
@@ -65,9 +65,7 @@ async function catalogue(
         </DataTable>
       )}
       {may(viewer.role, 'POST /api/parts') && (
-        <form class="stack card" method="post" action="/parts">
-          <h2>Add a part</h2>
-          <FormError errors={errors} />
+        <PostForm card heading="Add a part" action="/parts" errors={errors} submit="Add part">
           <Input
             name="partNumber"
             label="Part number"
@@ -83,10 +81,7 @@ async function catalogue(
             value={values.unitPrice}
             errors={errors}
           />
-          <div>
-            <button type="submit">Add part</button>
-          </div>
-        </form>
+        </PostForm>
       )}
     </Page>,
     status as 200,

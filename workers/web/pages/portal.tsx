@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { Api, Answer } from '../api.ts'
-import { control, errorsOf, Field, FormError, formValues, type Errors } from '../forms.tsx'
+import { errorsOf, FormError, formValues, TextArea, type Errors } from '../forms.tsx'
 import { Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { momentInZone } from '../workshop-time.ts'
@@ -69,9 +69,7 @@ function Decision({ repair, errors }: { repair: RepairDetail; errors?: Errors | 
       </form>
       <form class="stack" method="post" action={`${base}/reject`}>
         <input type="hidden" name="proposalId" value={proposal.proposalId} />
-        <Field name="reason" label="Or reject it, saying why" errors={errors}>
-          <textarea {...control('reason', errors)} required></textarea>
-        </Field>
+        <TextArea name="reason" label="Or reject it, saying why" errors={errors} />
         <div>
           <button type="submit" class="danger">
             Reject the extra work

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { may } from '../access.ts'
 import type { Answer } from '../api.ts'
-import { control, errorsOf, Field, FormError, formValues, Input, type Errors } from '../forms.tsx'
+import { errorsOf, formValues, Input, PostForm, Select, TextArea, type Errors } from '../forms.tsx'
 import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { newestNotification } from '../live.ts'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
@@ -139,19 +139,14 @@ function ProposeForm(props: {
   return (
     <section class="card" aria-labelledby="propose">
       <h2 id="propose">Propose extra work</h2>
-      <form
-        class="stack"
-        method="post"
+      <PostForm
         action={`/repairs/${encodeURIComponent(repairId)}/proposals`}
+        errors={errors}
+        submit="Send proposal"
         data-running-price
         data-hourly-rate={hourlyRate}
       >
-        <FormError errors={errors} />
-        <Field name="description" label="What is needed" errors={errors}>
-          <textarea {...control('description', errors)} required>
-            {values.description ?? ''}
-          </textarea>
-        </Field>
+        <TextArea name="description" label="What is needed" value={values.description} errors={errors} />
         <Input
           name="labourHours"
           label="Labour (hours)"
@@ -204,10 +199,7 @@ function ProposeForm(props: {
         <p aria-live="polite" data-price-output class="hint">
           Running price: labour at {hourlyRate} an hour and the parts at their unit prices.
         </p>
-        <div>
-          <button type="submit">Send proposal</button>
-        </div>
-      </form>
+      </PostForm>
     </section>
   )
 }
@@ -290,16 +282,14 @@ export function repairPages() {
                 </Empty>
               ) : (
                 <form class="inline" method="post" action="/repairs">
-                  <div class="field">
-                    <label for="f-jobId">Today's job</label>
-                    <select id="f-jobId" name="jobId" required>
-                      {startable.map((j) => (
-                        <option value={j.jobId}>
-                          {`${timeInZone(j.startTime, today.timeZone)} ${j.vehicle.licenseNumber}, ${j.customer.name}: ${j.description}`}
-                        </option>
-                      ))}
-                    </select>
-                  </div>
+                  <Select
+                    name="jobId"
+                    label="Today's job"
+                    options={startable.map((j) => ({
+                      value: j.jobId,
+                      label: `${timeInZone(j.startTime, today.timeZone)} ${j.vehicle.licenseNumber}, ${j.customer.name}: ${j.description}`,
+                    }))}
+                  />
                   <button type="submit">Start repair</button>
                 </form>
               )}

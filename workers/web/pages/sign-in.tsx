@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { setCookie } from 'hono/cookie'
 import { SESSION_COOKIE } from '../../../shared/auth/access.ts'
-import { errorsOf, FormError, formValues, Input, type Errors } from '../forms.tsx'
+import { errorsOf, formValues, Input, PostForm, type Errors } from '../forms.tsx'
 import { Page, type Viewer } from '../layout.tsx'
 import { safeNext, type WebContext, type WebEnv } from '../web-env.ts'
 
@@ -17,8 +17,7 @@ const SignIn = ({ next, email, errors }: { next: string; email?: string; errors?
         Staff of the garage sign in with their e-mail address. Customers open Pitstop from the link they were
         sent.
       </p>
-      <form class="stack" method="post" action={`/sign-in?next=${encodeURIComponent(next)}`}>
-        <FormError errors={errors} />
+      <PostForm action={`/sign-in?next=${encodeURIComponent(next)}`} errors={errors} submit="Sign in">
         <Input
           name="email"
           label="E-mail address"
@@ -34,10 +33,7 @@ const SignIn = ({ next, email, errors }: { next: string; email?: string; errors?
           autocomplete="current-password"
           errors={errors}
         />
-        <div>
-          <button type="submit">Sign in</button>
-        </div>
-      </form>
+      </PostForm>
       <p class="hint">
         Trying Pitstop on your own machine? Until staff accounts are configured, the host lets in demo
         accounts and names them in its log when it starts.

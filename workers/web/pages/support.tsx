@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { may } from '../access.ts'
-import { control, errorsOf, Field, FormError, formValues, type Errors } from '../forms.tsx'
+import { errorsOf, formValues, PostForm, TextArea, type Errors } from '../forms.tsx'
 import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { momentInZone, workshopToday } from '../workshop-time.ts'
@@ -117,16 +117,15 @@ async function conversationPage(
         </>
       )}
       {may(viewer.role, 'POST /api/support/conversations/{repairId}/messages') && conversation.ok && (
-        <form class="stack card" method="post" action={`/support/${encodeURIComponent(repairId)}/messages`}>
-          <FormError errors={errors} />
+        <PostForm
+          card
+          action={`/support/${encodeURIComponent(repairId)}/messages`}
+          errors={errors}
+          submit="Send message"
+        >
           <input type="hidden" name="key" value={c.get('newId')()} />
-          <Field name="text" label="Write to the customer" errors={errors}>
-            <textarea {...control('text', errors)} required maxlength={2000}></textarea>
-          </Field>
-          <div>
-            <button type="submit">Send message</button>
-          </div>
-        </form>
+          <TextArea name="text" label="Write to the customer" maxlength={2000} errors={errors} />
+        </PostForm>
       )}
       <p>
         <a href="/support">All conversations</a>

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import type { Customer } from '../../../shared/contracts/index.ts'
 import { may } from '../access.ts'
-import { errorsOf, FormError, formValues, Input, Select, type Errors } from '../forms.tsx'
+import { errorsOf, formValues, Input, PostForm, Select, type Errors } from '../forms.tsx'
 import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 
@@ -17,8 +17,7 @@ function RegisterVehicle(props: {
   const { viewer, owners, values = {}, errors } = props
   return (
     <Page title="Register a vehicle" viewer={viewer} current="/vehicles">
-      <form class="stack card" method="post" action="/vehicles">
-        <FormError errors={errors} />
+      <PostForm card action="/vehicles" errors={errors} submit="Register vehicle">
         <Input
           name="licenseNumber"
           label="License number"
@@ -43,10 +42,7 @@ function RegisterVehicle(props: {
             options={owners.map((c) => ({ value: c.customerId, label: `${c.name}, ${c.city}` }))}
           />
         )}
-        <div>
-          <button type="submit">Register vehicle</button>
-        </div>
-      </form>
+      </PostForm>
     </Page>
   )
 }

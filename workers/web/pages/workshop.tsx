@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { addDays } from '../../../shared/days.ts'
 import { may } from '../access.ts'
 import type { Answer } from '../api.ts'
-import { control, errorsOf, Field, FormError, formValues, Input, Select, type Errors } from '../forms.tsx'
+import { errorsOf, formValues, Input, PostForm, Select, TextArea, type Errors } from '../forms.tsx'
 import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { instantOf, timeInZone, workshopToday } from '../workshop-time.ts'
@@ -126,12 +126,11 @@ function JobRow(props: DayProps & { job: PlannedJob }) {
           may(viewer.role, 'PUT /api/workshop/planning/{date}/jobs/{jobId}/finish') && (
             <details open={errors !== undefined}>
               <summary>Finish this job</summary>
-              <form
-                class="stack"
-                method="post"
+              <PostForm
                 action={`/workshop/${date}/jobs/${encodeURIComponent(job.jobId)}/finish`}
+                errors={errors}
+                submit="Finish job"
               >
-                <FormError errors={errors} />
                 <Input
                   name="startTime"
                   label="Started at"
@@ -146,15 +145,8 @@ function JobRow(props: DayProps & { job: PlannedJob }) {
                   value={values.endTime ?? timeInZone(job.endTime, timeZone)}
                   errors={errors}
                 />
-                <Field name="notes" label="Notes" errors={errors}>
-                  <textarea {...control('notes', errors)} required>
-                    {values.notes ?? ''}
-                  </textarea>
-                </Field>
-                <div>
-                  <button type="submit">Finish job</button>
-                </div>
-              </form>
+                <TextArea name="notes" label="Notes" value={values.notes} errors={errors} />
+              </PostForm>
             </details>
           )}
       </td>
@@ -167,8 +159,7 @@ function PlanJob({ date, customers, vehicles, values = {}, errors, finishing }: 
   return (
     <section class="card" aria-labelledby="plan-heading">
       <h2 id="plan-heading">Plan a job on {date}</h2>
-      <form class="stack" method="post" action={`/workshop/${date}/jobs`}>
-        <FormError errors={own} />
+      <PostForm action={`/workshop/${date}/jobs`} errors={own} submit="Plan job">
         <Input name="startTime" label="Start" type="time" value={values.startTime} errors={own} />
         <Input name="endTime" label="End" type="time" value={values.endTime} errors={own} />
         {customers.ok ? (
@@ -198,15 +189,8 @@ function PlanJob({ date, customers, vehicles, values = {}, errors, finishing }: 
         ) : (
           <Unavailable what="The vehicles" reason={vehicles.problem.title} />
         )}
-        <Field name="description" label="Work to do" errors={own}>
-          <textarea {...control('description', own)} required>
-            {values.description ?? ''}
-          </textarea>
-        </Field>
-        <div>
-          <button type="submit">Plan job</button>
-        </div>
-      </form>
+        <TextArea name="description" label="Work to do" value={values.description} errors={own} />
+      </PostForm>
       {customers.ok && customers.data.length === 0 && (
         <p class="hint">
           Customers and vehicles appear here a moment after they are <a href="/customers/new">registered</a>.
