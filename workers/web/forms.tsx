@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx'
 import type { Problem } from '../../shared/http/problem.ts'
 import { ruleOf } from './api.ts'
+import { Alert } from './layout.tsx'
 
 /** What a form shows next to its fields (by field name), and above them (`form`). */
 export type Errors = Record<string, string>
@@ -133,13 +134,9 @@ export function TextArea(props: FieldProps & { value?: string | undefined; maxle
   )
 }
 
-/** What went wrong with the form as a whole, announced as soon as the page shows it. */
+/** What went wrong with the form as a whole. */
 export const FormError = ({ errors }: { errors?: Errors | undefined }) =>
-  errors?.form ? (
-    <p class="notice error" role="alert">
-      {errors.form}
-    </p>
-  ) : null
+  errors?.form ? <Alert>{errors.form}</Alert> : null
 
 /**
  * A form of fields one under another, what went wrong with it above them and its button below (in a

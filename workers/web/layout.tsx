@@ -100,15 +100,25 @@ export function Page({ title, viewer, current, scripts = [], children }: PagePro
   )
 }
 
+/** What went wrong, announced as soon as the page shows it. */
+export const Alert = ({ children }: { children: Child }) => (
+  <p class="notice error" role="alert">
+    {children}
+  </p>
+)
+
 /** A panel whose data could not be had: says why, so the rest of the page still serves. */
 export const Unavailable = ({ what, reason }: { what: string; reason: string }) => (
-  <p class="notice error" role="alert">
+  <Alert>
     {what} cannot be shown right now: {reason}. The rest of the page works; try again in a moment.
-  </p>
+  </Alert>
 )
 
 /** What an empty list says, with what to do about it. */
 export const Empty = ({ children }: { children: Child }) => <p class="empty">{children}</p>
+
+/** A status (of a job, a repair, a service…) as a badge the stylesheet colours by its name. */
+export const Status = ({ status }: { status: string }) => <span class={`status ${status}`}>{status}</span>
 
 /** A column's heading: its text, or `{ num: text }` for a column of numbers, set flush right. */
 export type Column = string | { num: string }

@@ -3,9 +3,8 @@ import type { GroupHealth } from '../../../shared/consumer/consumer-group.ts'
 import type { DeadLetterView } from '../../../shared/consumer/dead-letters.ts'
 import type { HostHealth, ServiceHealth } from '../../../shared/host/health.ts'
 import type { Answer } from '../api.ts'
-import { DataTable, Empty, Page, Unavailable } from '../layout.tsx'
+import { DataTable, Empty, Page, Status, Unavailable } from '../layout.tsx'
 import { viewerOr, type WebEnv } from '../web-env.ts'
-import { Status } from './repair-views.tsx'
 
 type Report = Required<HostHealth> & { status: string }
 

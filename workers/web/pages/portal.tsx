@@ -1,17 +1,10 @@
 import { Hono } from 'hono'
 import type { Api, Answer } from '../api.ts'
 import { errorsOf, FormError, formValues, TextArea, type Errors } from '../forms.tsx'
-import { Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
+import { Empty, Page, Status, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { momentInZone } from '../workshop-time.ts'
-import {
-  LiveNotifications,
-  LiveRegion,
-  PriceTable,
-  Status,
-  Timeline,
-  type RepairDetail,
-} from './repair-views.tsx'
+import { LiveRegion, PriceTable, Timeline, type RepairDetail } from './repair-views.tsx'
 
 interface Notification {
   sequence: number
@@ -124,16 +117,15 @@ async function portalPage(c: WebContext, viewer: Viewer, errors?: Errors, status
   const newest = data.notifications.ok ? (data.notifications.data[0]?.sequence ?? 0) : 0
   return c.html(
     <Page title="Your repair" viewer={viewer}>
-      <LiveNotifications lastEventId={newest}>
-        <LiveRegion
-          id="portal"
-          source="/portal/live"
-          label="Your repairs and messages, as they arrive"
-          poll={false}
-        >
-          <Portal data={data} errors={errors} />
-        </LiveRegion>
-      </LiveNotifications>
+      <LiveRegion
+        id="portal"
+        source="/portal/live"
+        label="Your repairs and messages, as they arrive"
+        lastEventId={newest}
+        poll={false}
+      >
+        <Portal data={data} errors={errors} />
+      </LiveRegion>
     </Page>,
     status as 200,
   )

@@ -33,8 +33,6 @@ export interface Proposal {
   shortages?: { partNumber: string; requested?: number; quantity?: number; available: number }[]
 }
 
-export const Status = ({ status }: { status: string }) => <span class={`status ${status}`}>{status}</span>
-
 /** The price of a proposal, line by line. */
 export const PriceTable = ({ price, caption }: { price: Price; caption: string }) => (
   <table class="price">
@@ -101,33 +99,27 @@ export const Timeline = ({ repair, timeZone }: { repair: RepairDetail; timeZone:
 /**
  * A region the page refreshes from `source` when a notification arrives, and every 10 s as a backstop
  * for what no notification announces (parts reserved, say) unless `poll` is false (a form inside would
- * lose what is being typed).
+ * lose what is being typed). It opens the viewer's notification stream from after `lastEventId`, the
+ * newest the page already reflects, so opening it does not replay the past.
  */
 export const LiveRegion = (props: {
   id: string
   source: string
   label: string
+  lastEventId: number
   poll?: boolean
   children: Child
 }) => (
-  <div
-    id={props.id}
-    hx-get={props.source}
-    hx-trigger={props.poll === false ? 'sse:notification' : 'sse:notification, every 10s'}
-    hx-swap="innerHTML"
-    aria-live="polite"
-    aria-label={props.label}
-  >
-    {props.children}
-  </div>
-)
-
-/**
- * Opens the viewer's notification stream for the regions inside: only what comes after `lastEventId`,
- * the newest the page already reflects, so opening it does not replay the past.
- */
-export const LiveNotifications = ({ lastEventId, children }: { lastEventId: number; children: Child }) => (
-  <div hx-ext="sse" sse-connect={`/api/notifications/stream?lastEventId=${lastEventId}`}>
-    {children}
+  <div hx-ext="sse" sse-connect={`/api/notifications/stream?lastEventId=${props.lastEventId}`}>
+    <div
+      id={props.id}
+      hx-get={props.source}
+      hx-trigger={props.poll === false ? 'sse:notification' : 'sse:notification, every 10s'}
+      hx-swap="innerHTML"
+      aria-live="polite"
+      aria-label={props.label}
+    >
+      {props.children}
+    </div>
   </div>
 )

@@ -2,18 +2,11 @@ import { Hono } from 'hono'
 import { may } from '../access.ts'
 import type { Answer } from '../api.ts'
 import { errorsOf, formValues, Input, PostForm, Select, TextArea, type Errors } from '../forms.tsx'
-import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
+import { Alert, DataTable, Empty, Page, Status, Unavailable, type Viewer } from '../layout.tsx'
 import { newestNotification } from '../live.ts'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { momentInZone, timeInZone, workshopToday } from '../workshop-time.ts'
-import {
-  LiveNotifications,
-  LiveRegion,
-  PriceTable,
-  Status,
-  Timeline,
-  type RepairDetail,
-} from './repair-views.tsx'
+import { LiveRegion, PriceTable, Timeline, type RepairDetail } from './repair-views.tsx'
 
 type RepairRow = {
   repairId: string
@@ -228,15 +221,14 @@ async function repairPage(
       current="/repairs"
       scripts={[]}
     >
-      <LiveNotifications lastEventId={lastEventId}>
-        <LiveRegion
-          id="repair"
-          source={`/repairs/${encodeURIComponent(repairId)}/state`}
-          label="The repair, as it changes"
-        >
-          <RepairState repair={repair} timeZone={today.timeZone} viewer={viewer} />
-        </LiveRegion>
-      </LiveNotifications>
+      <LiveRegion
+        id="repair"
+        source={`/repairs/${encodeURIComponent(repairId)}/state`}
+        label="The repair, as it changes"
+        lastEventId={lastEventId}
+      >
+        <RepairState repair={repair} timeZone={today.timeZone} viewer={viewer} />
+      </LiveRegion>
       {proposes && (
         <ProposeForm repairId={repairId} hourlyRate={repair.data.hourlyRate} parts={parts} {...extra} />
       )}
@@ -271,11 +263,7 @@ export function repairPages() {
           {may(viewer.role, 'POST /api/repairs') && (
             <section class="card" aria-labelledby="start">
               <h2 id="start">Start a repair</h2>
-              {error && (
-                <p class="notice error" role="alert">
-                  {error}
-                </p>
-              )}
+              {error && <Alert>{error}</Alert>}
               {startable.length === 0 ? (
                 <Empty>
                   No planned job of today is waiting for its repair. <a href="/workshop">Plan a job</a> first.
@@ -295,11 +283,14 @@ export function repairPages() {
               )}
             </section>
           )}
-          <LiveNotifications lastEventId={lastEventId}>
-            <LiveRegion id="board" source="/repairs/board" label="Repairs, as they change">
-              <Board repairs={repairs} timeZone={today.timeZone} />
-            </LiveRegion>
-          </LiveNotifications>
+          <LiveRegion
+            id="board"
+            source="/repairs/board"
+            label="Repairs, as they change"
+            lastEventId={lastEventId}
+          >
+            <Board repairs={repairs} timeZone={today.timeZone} />
+          </LiveRegion>
         </Page>,
       )
     })

@@ -2,7 +2,7 @@ import { Hono } from 'hono'
 import { setCookie } from 'hono/cookie'
 import { SESSION_COOKIE } from '../../../shared/auth/access.ts'
 import { errorsOf, formValues, Input, PostForm, type Errors } from '../forms.tsx'
-import { Page, type Viewer } from '../layout.tsx'
+import { Alert, Page, type Viewer } from '../layout.tsx'
 import { safeNext, type WebContext, type WebEnv } from '../web-env.ts'
 
 /** Passes the auth service's cookies (the session, or its end) on to the browser. */
@@ -71,9 +71,7 @@ export function signInPages() {
       if (!checked.ok || checked.data.role !== 'customer')
         return c.html(
           <Page title="This link does not open">
-            <p class="notice error" role="alert">
-              The link has ended or is not valid. Ask the garage to send you a new one.
-            </p>
+            <Alert>The link has ended or is not valid. Ask the garage to send you a new one.</Alert>
           </Page>,
           401,
         )

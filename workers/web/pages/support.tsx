@@ -1,10 +1,9 @@
 import { Hono } from 'hono'
 import { may } from '../access.ts'
 import { errorsOf, formValues, PostForm, TextArea, type Errors } from '../forms.tsx'
-import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
+import { DataTable, Empty, Page, Status, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { momentInZone, workshopToday } from '../workshop-time.ts'
-import { Status } from './repair-views.tsx'
 
 interface Conversation {
   repairId: string

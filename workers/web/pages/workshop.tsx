@@ -3,7 +3,7 @@ import { addDays } from '../../../shared/days.ts'
 import { may } from '../access.ts'
 import type { Answer } from '../api.ts'
 import { errorsOf, formValues, Input, PostForm, Select, TextArea, type Errors } from '../forms.tsx'
-import { DataTable, Empty, Page, Unavailable, type Viewer } from '../layout.tsx'
+import { DataTable, Empty, Page, Status, Unavailable, type Viewer } from '../layout.tsx'
 import { viewerOr, type WebContext, type WebEnv } from '../web-env.ts'
 import { instantOf, timeInZone, workshopToday } from '../workshop-time.ts'
 
@@ -116,7 +116,7 @@ function JobRow(props: DayProps & { job: PlannedJob }) {
         {job.notes && <p class="hint">Notes: {job.notes}</p>}
       </td>
       <td>
-        <span class={`status ${job.status}`}>{job.status}</span>
+        <Status status={job.status} />
         {job.status === 'finished' && job.actualStartTime && job.actualEndTime && (
           <p class="hint">
             Worked {timeInZone(job.actualStartTime, timeZone)}–{timeInZone(job.actualEndTime, timeZone)}
