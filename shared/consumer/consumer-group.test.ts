@@ -612,6 +612,28 @@ describe('ConsumerGroup', () => {
       expect(await t.db.select().from(members)).toHaveLength(3)
     })
 
+    it('prepares the group at its first poll only, and again within the poll that finds it gone', async () => {
+      // Given a group polled twice on one bus
+      const t = await setup()
+      const real = createRedisBus(TEST_REDIS_URL)
+      let ensured = 0
+      const consumer = t.consumer('edge', {
+        bus: { ...real, ensureGroup: (...args) => (ensured++, real.ensureGroup(...args)) },
+      })
+      await t.publish(t.streams.members, joined('m-1'))
+      expect(await consumer.poll(5_000)).toBe(1)
+      expect(await consumer.poll(5_000)).toBe(0)
+      expect(ensured).toBe(2) // one per stream, at the first poll
+      // When Redis loses the streams and their group (a flush) and a new entry follows
+      await t.redis.del(t.streams.members, t.streams.todo)
+      await t.publish(t.streams.members, joined('m-2'))
+
+      // Then the next poll makes the group again from the database's position and applies it
+      expect(await consumer.poll(5_000)).toBe(1)
+      expect(ensured).toBe(4)
+      expect(await t.db.select().from(members)).toHaveLength(2)
+    })
+
     it('first applies the entries an earlier invocation left pending, its own and idle ones of others', async () => {
       const t = await setup()
       const own = joined('m-own')

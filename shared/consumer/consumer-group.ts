@@ -99,6 +99,8 @@ export class ConsumerGroup {
   private reading = false
   private loop: Promise<void> | undefined
   private nextClaimAt = 0
+  /** Whether `poll` may skip `prepare`. */
+  private prepared = false
   /** The last acknowledgement `run` sent without waiting for its reply. */
   private acknowledging: Promise<void> = Promise.resolve()
   private problem: string | undefined
@@ -168,15 +170,32 @@ export class ConsumerGroup {
 
   /**
    * One bounded pass for hosts that cannot hold a connection or block on it (workerd's `scheduled` and
-   * alarms, REST buses): own pending entries, idle entries of others, then new entries without blocking
-   * until none are left or `budgetMs` is spent.
+   * alarms, REST buses): own pending entries, idle entries of others (as often as a running group
+   * claims them), then new entries without blocking until none are left or `budgetMs` is spent. The
+   * group is prepared at its first pass, as a running group is at its start, and again after a pass
+   * that failed or found the group gone (Redis flushed or restarted empty).
    * @returns how many entries were acknowledged.
    */
   async poll(budgetMs: number): Promise<number> {
     const deadline = performance.now() + budgetMs
-    if (!(await this.prepare())) return 0
+    for (let attempt = 1; ; attempt++) {
+      if (!this.prepared) {
+        if (!(await this.prepare())) return 0
+        this.prepared = true
+      }
+      try {
+        return await this.pollPrepared(deadline)
+      } catch (error) {
+        this.prepared = false
+        if (attempt > 1 || !/NOGROUP/.test(String(error))) throw error
+        this.options.logger.warn({ group: this.options.group }, 'consumer group missing; recreating it')
+      }
+    }
+  }
+
+  private async pollPrepared(deadline: number): Promise<number> {
     let acknowledged = await this.drainOwnPending()
-    acknowledged += await this.claimIdle()
+    if (performance.now() >= this.nextClaimAt) acknowledged += await this.claimIdle()
     while (performance.now() < deadline) {
       const read = await this.read('>')
       if (read.length === 0) break

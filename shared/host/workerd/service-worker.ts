@@ -34,6 +34,13 @@ interface Isolate {
   clock: Clock
   /** The service serving requests; its Redis commands go over the bus of the invocation they run in. */
   service: WiredService
+  /**
+   * The same service for background passes, one at a time (see `backgroundPass`): its consumer groups
+   * and relay keep what they learnt from one pass to the next.
+   */
+  background: WiredService
+  /** The background pass running, if any. */
+  passing?: Promise<number>
   invocation: AsyncLocalStorage<Invocation>
 }
 
@@ -84,7 +91,10 @@ function buildIsolate(definition: ServiceDefinition, env: Env): Isolate {
     const current = invocation.getStore()
     if (pass && current) current.publishing = pass
   })
-  return { config, db, logger, clock, tokens, service, invocation }
+  // Nothing is published from a commit of a background pass until the pass flushes the relay: a pass
+  // kicked and left running would go on in the next invocation.
+  const background = wire(definition, { config, db, logger, clock, tokens }, bus, () => {})
+  return { config, db, logger, clock, tokens, service, background, invocation }
 }
 
 /** The service put together on `bus`; its consumer groups share it. Each commit is its own transaction. */
@@ -127,21 +137,27 @@ function wire(
  * Runs the service's background work (`tick`), publishes what was committed, then runs each consumer
  * group for at most the poll budget. From cron and from the poller's alarm alike: a service with
  * consumers meets its deadlines (an approval expiring) within `POLL_INTERVAL_MS`, not at the next cron
- * minute. Its Redis commands, the isolate's clock's too, go over a bus of its own.
+ * minute. Its Redis commands, the isolate's clock's too, go over a bus of its own. A pass asked for
+ * while another runs in the isolate (cron during an alarm) is left to that one: their groups would
+ * wait on each other's requests, which workerd cancels.
  */
-async function backgroundPass(definition: ServiceDefinition, isolate: Isolate): Promise<number> {
-  const { config } = isolate
-  const bus = config.openBus(`pitstop-${definition.name}-background`)
+async function backgroundPass(isolate: Isolate): Promise<number> {
+  if (isolate.passing) return 0
+  isolate.passing = passOnce(isolate).finally(() => (isolate.passing = undefined))
+  return isolate.passing
+}
+
+async function passOnce({ config, background, invocation }: Isolate): Promise<number> {
+  const bus = config.openBus(`pitstop-${background.name}-background`)
   try {
-    return await isolate.invocation.run({ bus }, async () => {
-      const service = wire(definition, isolate, bus)
-      await service.tick?.()
-      await service.relay.flush()
-      await service.relay.trim()
+    return await invocation.run({ bus }, async () => {
+      await background.tick?.()
+      await background.relay.flush()
+      await background.relay.trim()
       let applied = 0
-      for (const group of service.consumers) applied += await group.poll(config.POLL_BUDGET_MS)
+      for (const group of background.consumers) applied += await group.poll(config.POLL_BUDGET_MS)
       // What the groups answered (a reservation, an approval requested) goes out now, before the bus closes.
-      if (applied > 0) await service.relay.flush()
+      if (applied > 0) await background.relay.flush()
       return applied
     })
   } finally {
@@ -216,7 +232,7 @@ export function serviceWorker(definition: ServiceDefinition) {
     async scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): Promise<void> {
       const isolate = isolateOf(env)
       ctx.waitUntil(armPoller(env))
-      await backgroundPass(definition, isolate)
+      await backgroundPass(isolate)
     },
   }
 
@@ -236,7 +252,7 @@ export function serviceWorker(definition: ServiceDefinition) {
     async alarm(): Promise<void> {
       const isolate = isolateOf(this.env)
       try {
-        await backgroundPass(definition, isolate)
+        await backgroundPass(isolate)
       } catch (error) {
         isolate.logger.warn({ err: error }, 'consumer pass failed; polling again')
       }
