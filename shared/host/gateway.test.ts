@@ -79,20 +79,31 @@ describe('the gateway', () => {
     }
   })
 
-  it('hands its request id to the service, so both answer and log the same one', async () => {
+  it('hands a request for a service over as it came, and answers with what the service answered', async () => {
     const response = await gateway().request('/api/things')
-    expect(response.headers.get('x-request-id')).toBe('gateway-1')
-    expect(await response.json()).toEqual({ requestId: 'gateway-1' })
+    // The service's own request id, which it logged: the gateway made none.
+    expect(response.headers.get('x-request-id')).toBe('service-id')
+    expect(await response.json()).toEqual({ requestId: 'service-id' })
   })
 
   it("keeps a caller's safe x-request-id end to end and replaces an unsafe one", async () => {
-    const app = gateway()
-    const kept = await app.request('/api/things', { headers: { 'x-request-id': 'client-42' } })
-    expect(kept.headers.get('x-request-id')).toBe('client-42')
-    expect(await kept.json()).toEqual({ requestId: 'client-42' })
-    const replaced = await app.request('/api/things', { headers: { 'x-request-id': 'not safe' } })
-    expect(replaced.headers.get('x-request-id')).toBe('gateway-1')
-    expect(await replaced.json()).toEqual({ requestId: 'gateway-1' })
+    for (const app of [gateway(), gateway({ corsOrigins: ['https://garage.example'] })]) {
+      const kept = await app.request('/api/things', { headers: { 'x-request-id': 'client-42' } })
+      expect(kept.headers.get('x-request-id')).toBe('client-42')
+      expect(await kept.json()).toEqual({ requestId: 'client-42' })
+      const replaced = await app.request('/api/things', { headers: { 'x-request-id': 'not safe' } })
+      const { requestId } = (await replaced.json()) as { requestId: string }
+      expect(requestId).not.toBe('not safe')
+      expect(replaced.headers.get('x-request-id')).toBe(requestId)
+    }
+  })
+
+  it('answers 500 problem+json, with a request id and the security headers, for a service that throws', async () => {
+    const failing = gateway({}, () => Promise.reject(new Error('the binding broke')))
+    const response = await failing.request('/api/things', { method: 'POST', body: '{}' })
+    await isProblem(response, 500)
+    expect(response.headers.get('x-request-id')).toBe('gateway-1')
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
   })
 
   it.each(['/api', '/health', '/nope', '/api/things'])('puts the security headers on %s', async (path) => {
@@ -129,6 +140,12 @@ describe('the gateway without CORS_ORIGINS', () => {
 
 describe('the gateway with CORS_ORIGINS', () => {
   const app = gateway({ corsOrigins: ['https://garage.example'] })
+
+  it('hands its request id to the service, so both answer and log the same one', async () => {
+    const response = await gateway({ corsOrigins: ['https://garage.example'] }).request('/api/things')
+    expect(response.headers.get('x-request-id')).toBe('gateway-1')
+    expect(await response.json()).toEqual({ requestId: 'gateway-1' })
+  })
 
   it('lets a listed origin call a service and read the request id', async () => {
     const response = await app.request('/api/things', { headers: { origin: 'https://garage.example' } })
@@ -179,8 +196,12 @@ describe('the gateway in front of a service whose responses have immutable heade
     fetch(`${origin}${new URL(request.url).pathname}`, { method: request.method, headers: request.headers })
 
   it("adds its own headers to a copy and answers with the service's status and request id", async () => {
-    // Without CORS_ORIGINS: Hono's cors middleware would make a copy of its own.
-    const response = await gateway({}, overHttp).request('/api/things', { method: 'POST' })
+    // With CORS_ORIGINS, where the gateway adds headers, to a request without an origin: Hono's cors
+    // middleware, which would make a copy of its own, adds none.
+    const response = await gateway({ corsOrigins: ['https://garage.example'] }, overHttp).request(
+      '/api/things',
+      { method: 'POST' },
+    )
     expect(response.status).toBe(201)
     expect(response.headers.get('x-request-id')).toBe('gateway-1')
     expect(response.headers.get('x-content-type-options')).toBe('nosniff')
