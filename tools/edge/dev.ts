@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { watch } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { serviceNames } from '../../workers/registry.ts'
 import { openDatabase } from '../../shared/db/database.ts'
@@ -7,7 +8,7 @@ import { configOrExit, randomSecretNotice } from '../../shared/host/config.ts'
 import { startLibsqlDevServer } from '../libsql-dev-server/server.ts'
 import { ensureRedis } from '../../shared/host/node/redis-server.ts'
 import { startUpstashBridge } from '../upstash-bridge/server.ts'
-import { root, writeWorkerConfigs } from './edge-workers.ts'
+import { bundleForDev, root, writeWorkerConfigs } from './edge-workers.ts'
 import { demoAccountsNotice } from '../../workers/auth/staff-accounts.ts'
 
 // `npm run dev:edge`: the whole system under `wrangler dev`, configured like the Node host (PORT,
@@ -73,7 +74,7 @@ const vars: Record<string, string> = {
   ),
   ...(bridge ? { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: 'dev-token' } : {}),
 }
-const configs = await writeWorkerConfigs(join(dataDir, 'wrangler'), vars, secrets)
+const configs = await bundled(await writeWorkerConfigs(join(dataDir, 'wrangler'), vars, secrets))
 // wrangler's and Miniflare's own chatter, off: no telemetry (nor its notice), no banner and with it no
 // update check against the npm registry, no fetch of `Request.cf` from Cloudflare (which fails offline
 // with a stack trace; a placeholder serves locally).
@@ -97,6 +98,41 @@ logger.info(
   { port: config.port, libsql: libsql.url, bus: bridge ? 'upstash' : 'redis' },
   'starting wrangler dev',
 )
+
+/**
+ * The workers bundled before wrangler starts, and again whenever a source file changes (tests aside),
+ * one bundling at a time: wrangler reloads each worker when its bundle is replaced.
+ */
+async function bundled(configs: string[]): Promise<string[]> {
+  const bundle = async () => {
+    const started = performance.now()
+    const served = await bundleForDev(configs)
+    logger.info({ ms: Math.round(performance.now() - started) }, 'workers bundled')
+    return served
+  }
+  const served = await bundle().catch((error: Error) => {
+    logger.fatal({ err: error }, 'the workers cannot be bundled')
+    process.exit(1)
+  })
+  let bundling: Promise<unknown> | undefined
+  let again = false
+  const rebundle = () => {
+    if (bundling) return void (again = true)
+    bundling = bundle()
+      .catch((error: Error) =>
+        logger.error({ err: error }, 'the workers cannot be bundled; still serving the last bundles'),
+      )
+      .finally(() => {
+        bundling = undefined
+        if (again) ((again = false), rebundle())
+      })
+  }
+  for (const dir of ['shared', 'workers'])
+    watch(join(root, dir), { recursive: true }, (_, file) => {
+      if (file && /\.tsx?$/.test(file) && !/\.test\.tsx?$/.test(file)) rebundle()
+    })
+  return served
+}
 
 async function stopAll(code: number) {
   await libsql.close()

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { serviceNames } from '../../workers/registry.ts'
-import { writeWorkerConfigs } from './edge-workers.ts'
+import { bundleForDev, writeWorkerConfigs } from './edge-workers.ts'
 
 type WrittenConfig = {
   name: string
@@ -58,5 +58,30 @@ describe('the worker configs npm run dev:edge and deploy:edge write', () => {
         `AUTH_SECRET='a secret of the run, with = and +/'\n${staff}`,
       )
     }
+  })
+})
+
+describe('the bundles npm run dev:edge serves', () => {
+  it('are each worker bundled once, served as they are, and replaced when bundled again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pitstop-edge-bundles-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+    const [gateway] = await writeWorkerConfigs(dir, { STREAM_PREFIX: 'edge-test' })
+
+    const [served] = await bundleForDev([gateway!])
+    const config = JSON.parse(await readFile(served!, 'utf8')) as WrittenConfig & {
+      main: string
+      no_bundle: boolean
+    }
+    expect(config).toMatchObject({ name: 'pitstop-gateway', no_bundle: true, keep_names: false })
+    expect(config.vars).toMatchObject({ STREAM_PREFIX: 'edge-test' })
+    const first = await stat(config.main)
+    expect(await readFile(config.main, 'utf8')).toContain('does not run here')
+    const configWritten = (await stat(served!)).mtimeMs
+
+    await bundleForDev([gateway!])
+    // A new file in the bundle's place, which wrangler reloads; its configuration, which would restart
+    // every worker, untouched.
+    expect((await stat(config.main)).ino).not.toBe(first.ino)
+    expect((await stat(served!)).mtimeMs).toBe(configWritten)
   })
 })
