@@ -20,6 +20,12 @@ function idApp() {
   const app = new Hono<AppEnv>()
     .use(requestContext({ logger, newId: () => 'generated' }))
     .get('/ids', (c) => c.json(eventMetadata(c)))
+    .get('/warns', (c) => {
+      const requestLogger = c.get('logger')
+      requestLogger.warn({ part: 'p-1' }, 'low on stock')
+      requestLogger.child({ step: 2 }).error('and out')
+      return c.body(null, 204)
+    })
   return { app, lines }
 }
 
@@ -66,6 +72,16 @@ describe('requestContext', () => {
     expect(lines).toMatchObject([
       { msg: 'request', requestId: 'r-1', correlationId: 'r-1', method: 'GET', path: '/ids', status: 200 },
       { msg: 'request', requestId: 'r-2', method: 'GET', path: '/nope', status: 404 },
+    ])
+  })
+
+  it("gives the handler a logger whose lines carry the request's ids", async () => {
+    const { app, lines } = idApp()
+    await app.request('/warns', { headers: { 'x-request-id': 'r-3', 'x-correlation-id': 'saga-3' } })
+    expect(lines).toMatchObject([
+      { msg: 'low on stock', requestId: 'r-3', correlationId: 'saga-3', part: 'p-1', level: 40 },
+      { msg: 'and out', requestId: 'r-3', correlationId: 'saga-3', step: 2, level: 50 },
+      { msg: 'request', requestId: 'r-3', correlationId: 'saga-3', status: 204 },
     ])
   })
 })

@@ -19,19 +19,20 @@ export function requestContext({ logger, newId }: RequestContextOptions): Middle
   return async function requestContext(c, next) {
     const requestId = incomingId(c.req.header('x-request-id')) ?? newId()
     const correlationId = incomingId(c.req.header('x-correlation-id')) ?? requestId
-    const requestLogger = logger.child({ requestId, correlationId })
+    const ids = { requestId, correlationId }
     c.set('requestId', requestId)
     c.set('correlationId', correlationId)
     c.set('actor', 'anonymous')
-    c.set('logger', requestLogger)
+    c.set('logger', childOnUse(logger, ids))
     // Set before the handler runs, so they go into the response it builds (or the error handler's);
     // set afterwards, they would make Hono copy the finished response.
     c.header('x-request-id', requestId)
     c.header('x-correlation-id', correlationId)
     const started = performance.now()
     await next()
-    requestLogger.info(
+    logger.info(
       {
+        ...ids,
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
@@ -40,6 +41,23 @@ export function requestContext({ logger, newId }: RequestContextOptions): Middle
       'request',
     )
   }
+}
+
+/**
+ * `parent.child(bindings)`, made at its first use: most requests log nothing but their request line,
+ * which the parent writes with the same fields, and a child cost pino's browser build (workerd's) a
+ * twentieth of a registration's CPU.
+ */
+function childOnUse(parent: Logger, bindings: Record<string, string>): Logger {
+  let child: Logger | undefined
+  const made = () => (child ??= parent.child(bindings))
+  return new Proxy(parent, {
+    get(_, key) {
+      const value: unknown = Reflect.get(made(), key)
+      return typeof value === 'function' ? value.bind(made()) : value
+    },
+    set: (_, key, value) => Reflect.set(made(), key, value),
+  })
 }
 
 /** The metadata events caused by this request carry. */
