@@ -35,10 +35,10 @@ interface Isolate {
   /** The service serving requests; its Redis commands go over the bus of the invocation they run in. */
   service: WiredService
   /**
-   * The same service for background passes, one at a time (see `backgroundPass`): its consumer groups
-   * and relay keep what they learnt from one pass to the next.
+   * The same service for background passes, one at a time (see `backgroundPass`), built at the first:
+   * its consumer groups and relay keep what they learnt from one pass to the next.
    */
-  background: WiredService
+  background: () => WiredService
   /** The background pass running, if any. */
   passing?: Promise<number>
   invocation: AsyncLocalStorage<Invocation>
@@ -91,10 +91,19 @@ function buildIsolate(definition: ServiceDefinition, env: Env): Isolate {
     const current = invocation.getStore()
     if (pass && current) current.publishing = pass
   })
-  // Nothing is published from a commit of a background pass until the pass flushes the relay: a pass
-  // kicked and left running would go on in the next invocation.
-  const background = wire(definition, { config, db, logger, clock, tokens }, bus, () => {})
-  return { config, db, logger, clock, tokens, service, background, invocation }
+  let background: WiredService | undefined
+  return {
+    config,
+    db,
+    logger,
+    clock,
+    tokens,
+    service,
+    // Nothing is published from a commit of a background pass until the pass flushes the relay: a
+    // pass kicked and left running would go on in the next invocation.
+    background: () => (background ??= wire(definition, { config, db, logger, clock, tokens }, bus, () => {})),
+    invocation,
+  }
 }
 
 /** The service put together on `bus`; its consumer groups share it. Each commit is its own transaction. */
@@ -147,7 +156,9 @@ async function backgroundPass(isolate: Isolate): Promise<number> {
   return isolate.passing
 }
 
-async function passOnce({ config, background, invocation }: Isolate): Promise<number> {
+async function passOnce(isolate: Isolate): Promise<number> {
+  const { config, invocation } = isolate
+  const background = isolate.background()
   const bus = config.openBus(`pitstop-${background.name}-background`)
   try {
     return await invocation.run({ bus }, async () => {
