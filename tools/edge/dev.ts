@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { watch } from 'node:fs'
+import { stripVTControlCharacters } from 'node:util'
 import { join, resolve } from 'node:path'
 import { serviceNames } from '../../workers/registry.ts'
 import { openDatabase } from '../../shared/db/database.ts'
@@ -111,7 +112,7 @@ async function bundled(configs: string[]): Promise<string[]> {
     return served
   }
   const served = await bundle().catch((error: Error) => {
-    logger.fatal({ err: error }, 'the workers cannot be bundled')
+    logger.fatal({ reason: failure(error) }, 'the workers cannot be bundled')
     process.exit(1)
   })
   let bundling: Promise<unknown> | undefined
@@ -120,7 +121,10 @@ async function bundled(configs: string[]): Promise<string[]> {
     if (bundling) return void (again = true)
     bundling = bundle()
       .catch((error: Error) =>
-        logger.error({ err: error }, 'the workers cannot be bundled; still serving the last bundles'),
+        logger.error(
+          { reason: failure(error) },
+          'the workers cannot be bundled; still serving the last bundles',
+        ),
       )
       .finally(() => {
         bundling = undefined
@@ -133,6 +137,10 @@ async function bundled(configs: string[]): Promise<string[]> {
     })
   return served
 }
+
+/** What wrangler said of a failed bundling (esbuild's error, where in the source), without its colours. */
+const failure = (error: Error & { stderr?: string }) =>
+  stripVTControlCharacters(error.stderr || error.message)
 
 async function stopAll(code: number) {
   await libsql.close()

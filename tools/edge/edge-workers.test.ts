@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -62,7 +62,7 @@ describe('the worker configs npm run dev:edge and deploy:edge write', () => {
 })
 
 describe('the bundles npm run dev:edge serves', () => {
-  it('are each worker bundled once, served as they are, and replaced when bundled again', async () => {
+  it('are each worker bundled once, served as they are, and replaced when bundled again only if they changed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pitstop-edge-bundles-'))
     onTestFinished(() => rm(dir, { recursive: true, force: true }))
     const [gateway] = await writeWorkerConfigs(dir, { STREAM_PREFIX: 'edge-test' })
@@ -74,14 +74,20 @@ describe('the bundles npm run dev:edge serves', () => {
     }
     expect(config).toMatchObject({ name: 'pitstop-gateway', no_bundle: true, keep_names: false })
     expect(config.vars).toMatchObject({ STREAM_PREFIX: 'edge-test' })
-    const first = await stat(config.main)
-    expect(await readFile(config.main, 'utf8')).toContain('does not run here')
+    const bundle = await readFile(config.main, 'utf8')
+    expect(bundle).toContain('does not run here')
     const configWritten = (await stat(served!)).mtimeMs
 
+    // The same sources: the bundle stays as it is, since wrangler restarts every worker for each change.
+    const first = await stat(config.main)
     await bundleForDev([gateway!])
-    // A new file in the bundle's place, which wrangler reloads; its configuration, which would restart
-    // every worker, untouched.
+    expect((await stat(config.main)).ino).toBe(first.ino)
+    // A bundle that differs from what the sources give (they changed since): replaced by a new file.
+    await writeFile(config.main, `${bundle}\n// from older sources\n`)
+    await bundleForDev([gateway!])
+    expect(await readFile(config.main, 'utf8')).toBe(bundle)
     expect((await stat(config.main)).ino).not.toBe(first.ino)
+    // Its configuration, which would restart every worker, untouched throughout.
     expect((await stat(served!)).mtimeMs).toBe(configWritten)
   })
 })

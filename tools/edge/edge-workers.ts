@@ -145,7 +145,7 @@ export async function buildEdgeWorkers(outDir: string): Promise<BuiltWorker[]> {
  * Each worker of `configs` (as `writeWorkerConfigs` wrote them) bundled as it is deployed, and a
  * configuration beside its own that serves the bundle as it is (`no_bundle`): `wrangler dev` then runs
  * no bundler of its own, whose watch mode polls every source file of every worker. Called again, it
- * replaces each bundle by a rename, which `wrangler dev` notices and reloads.
+ * replaces each bundle that changed by a rename, which `wrangler dev` notices and reloads.
  * @returns the configurations to serve, in the order of `configs`.
  */
 export async function bundleForDev(configs: string[]): Promise<string[]> {
@@ -155,8 +155,12 @@ export async function bundleForDev(configs: string[]): Promise<string[]> {
       const built = await bundleWorker(config, join(dir, 'bundling'))
       const script = join(dir, 'bundle', basename(built))
       await mkdir(dirname(script), { recursive: true })
-      await rename(`${built}.map`, `${script}.map`).catch(() => {})
-      await rename(built, script)
+      // Only a bundle that changed is replaced: wrangler restarts every worker for each file it sees change.
+      const [fresh, serving] = await Promise.all([readFile(built), readFile(script).catch(() => undefined)])
+      if (!serving?.equals(fresh)) {
+        await rename(`${built}.map`, `${script}.map`).catch(() => {})
+        await rename(built, script)
+      }
       const served = join(dir, 'wrangler.bundled.json')
       const content = JSON.stringify({
         ...JSON.parse(await readFile(config, 'utf8')),
