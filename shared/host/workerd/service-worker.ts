@@ -34,13 +34,6 @@ interface Isolate {
   clock: Clock
   /** The service serving requests; its Redis commands go over the bus of the invocation they run in. */
   service: WiredService
-  /**
-   * The same service for background passes, one at a time (see `backgroundPass`), built at the first:
-   * its consumer groups and relay keep what they learnt from one pass to the next.
-   */
-  background: () => WiredService
-  /** The background pass running, if any. */
-  passing?: Promise<number>
   invocation: AsyncLocalStorage<Invocation>
 }
 
@@ -91,19 +84,7 @@ function buildIsolate(definition: ServiceDefinition, env: Env): Isolate {
     const current = invocation.getStore()
     if (pass && current) current.publishing = pass
   })
-  let background: WiredService | undefined
-  return {
-    config,
-    db,
-    logger,
-    clock,
-    tokens,
-    service,
-    // Nothing is published from a commit of a background pass until the pass flushes the relay: a
-    // pass kicked and left running would go on in the next invocation.
-    background: () => (background ??= wire(definition, { config, db, logger, clock, tokens }, bus, () => {})),
-    invocation,
-  }
+  return { config, db, logger, clock, tokens, service, invocation }
 }
 
 /** The service put together on `bus`; its consumer groups share it. Each commit is its own transaction. */
@@ -146,29 +127,21 @@ function wire(
  * Runs the service's background work (`tick`), publishes what was committed, then runs each consumer
  * group for at most the poll budget. From cron and from the poller's alarm alike: a service with
  * consumers meets its deadlines (an approval expiring) within `POLL_INTERVAL_MS`, not at the next cron
- * minute. Its Redis commands, the isolate's clock's too, go over a bus of its own. A pass asked for
- * while another runs in the isolate (cron during an alarm) is left to that one: their groups would
- * wait on each other's requests, which workerd cancels.
+ * minute. Its Redis commands, the isolate's clock's too, go over a bus of its own.
  */
-async function backgroundPass(isolate: Isolate): Promise<number> {
-  if (isolate.passing) return 0
-  isolate.passing = passOnce(isolate).finally(() => (isolate.passing = undefined))
-  return isolate.passing
-}
-
-async function passOnce(isolate: Isolate): Promise<number> {
-  const { config, invocation } = isolate
-  const background = isolate.background()
-  const bus = config.openBus(`pitstop-${background.name}-background`)
+async function backgroundPass(definition: ServiceDefinition, isolate: Isolate): Promise<number> {
+  const { config } = isolate
+  const bus = config.openBus(`pitstop-${definition.name}-background`)
   try {
-    return await invocation.run({ bus }, async () => {
-      await background.tick?.()
-      await background.relay.flush()
-      await background.relay.trim()
+    return await isolate.invocation.run({ bus }, async () => {
+      const service = wire(definition, isolate, bus)
+      await service.tick?.()
+      await service.relay.flush()
+      await service.relay.trim()
       let applied = 0
-      for (const group of background.consumers) applied += await group.poll(config.POLL_BUDGET_MS)
+      for (const group of service.consumers) applied += await group.poll(config.POLL_BUDGET_MS)
       // What the groups answered (a reservation, an approval requested) goes out now, before the bus closes.
-      if (applied > 0) await background.relay.flush()
+      if (applied > 0) await service.relay.flush()
       return applied
     })
   } finally {
@@ -243,7 +216,7 @@ export function serviceWorker(definition: ServiceDefinition) {
     async scheduled(_controller: unknown, env: Env, ctx: ExecutionContext): Promise<void> {
       const isolate = isolateOf(env)
       ctx.waitUntil(armPoller(env))
-      await backgroundPass(isolate)
+      await backgroundPass(definition, isolate)
     },
   }
 
@@ -263,7 +236,7 @@ export function serviceWorker(definition: ServiceDefinition) {
     async alarm(): Promise<void> {
       const isolate = isolateOf(this.env)
       try {
-        await backgroundPass(isolate)
+        await backgroundPass(definition, isolate)
       } catch (error) {
         isolate.logger.warn({ err: error }, 'consumer pass failed; polling again')
       }
