@@ -10,7 +10,7 @@ type WrittenConfig = {
   vars: Record<string, string>
   services?: { binding: string; service: string }[]
   triggers?: { crons: string[] }
-  assets?: { directory: string }
+  assets?: { directory: string; run_worker_first?: string[] }
 }
 
 describe('the worker configs npm run dev:edge and deploy:edge write', () => {
@@ -30,6 +30,8 @@ describe('the worker configs npm run dev:edge and deploy:edge write', () => {
     const assets = gateway!.assets!.directory
     expect(await readFile(join(assets, 'assets/app.css'), 'utf8')).toContain(':root')
     expect((await stat(join(assets, 'assets/htmx.min.js'))).size).toBeGreaterThan(10_000)
+    // The API goes to the worker without a look among them first.
+    expect(gateway!.assets!.run_worker_first).toEqual(['/api/*'])
     for (const worker of workers) {
       expect(worker.vars, worker.name).toMatchObject({ CLOCK: 'manual', STREAM_PREFIX: 'edge-test' })
       expect(worker.triggers?.crons, worker.name).toEqual(['* * * * *'])

@@ -67,8 +67,12 @@ export async function writeWorkerConfigs(
       }
       const workerDir = join(dir, name)
       await mkdir(workerDir, { recursive: true })
+      // A request for the API goes straight to the worker: otherwise the platform first asks its asset
+      // worker whether a file answers the path, which under `wrangler dev` is two more workers' hops.
       if (gateway)
-        Object.assign(written, { assets: { directory: await copyAssets(join(workerDir, 'public')) } })
+        Object.assign(written, {
+          assets: { directory: await copyAssets(join(workerDir, 'public')), run_worker_first: ['/api/*'] },
+        })
       const writtenPath = join(workerDir, 'wrangler.json')
       await writeFile(writtenPath, JSON.stringify(written, null, 2))
       const own = gateway
