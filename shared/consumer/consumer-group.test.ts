@@ -634,6 +634,26 @@ describe('ConsumerGroup', () => {
       expect(await t.db.select().from(members)).toHaveLength(2)
     })
 
+    it('is caught up once every entry of its streams is applied and acknowledged, not before', async () => {
+      // Given a group that has not read its streams yet, one of which holds an entry
+      const t = await setup()
+      const consumer = t.consumer('edge')
+      await t.publish(t.streams.members, joined('m-1'))
+      expect(await consumer.caughtUp()).toBe(false)
+      // When it polls
+      expect(await consumer.poll(5_000)).toBe(1)
+      // Then it is caught up, until the next entry arrives
+      expect(await consumer.caughtUp()).toBe(true)
+      await t.publish(t.streams.members, joined('m-2'))
+      expect(await consumer.caughtUp()).toBe(false)
+      // And an entry delivered but not acknowledged (a consumer died with it) is still work to do
+      await t.redis.xreadgroup('GROUP', GROUP, 'gone', 'COUNT', 1, 'STREAMS', t.streams.members, '>')
+      expect(await consumer.caughtUp()).toBe(false)
+      await sleep(250) // past claimIdleMs: the poll takes it over
+      expect(await consumer.poll(5_000)).toBe(1)
+      expect(await consumer.caughtUp()).toBe(true)
+    })
+
     it('first applies the entries an earlier invocation left pending, its own and idle ones of others', async () => {
       const t = await setup()
       const own = joined('m-own')

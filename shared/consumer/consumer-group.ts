@@ -169,6 +169,19 @@ export class ConsumerGroup {
   }
 
   /**
+   * Whether a `poll` would find nothing to do: each stream delivered to the group up to its last entry
+   * (a group missing from a stream that holds entries is not), and nothing pending. One round trip,
+   * where a poll makes several for each stream and reads the database; it looks at Redis only, so
+   * a host that asks before polling still polls now and then, for what only a poll finds (a database
+   * restored behind the group's position in Redis).
+   */
+  async caughtUp(): Promise<boolean> {
+    const { bus, streams, group } = this.options
+    const standing = await bus.streamStatus(streams, group)
+    return standing.every((s) => s.lastDeliveredSeq >= s.lastSeq && s.pending === 0)
+  }
+
+  /**
    * One bounded pass for hosts that cannot hold a connection or block on it (workerd's `scheduled` and
    * alarms, REST buses): own pending entries, idle entries of others (as often as a running group
    * claims them), then new entries without blocking until none are left or `budgetMs` is spent. The
