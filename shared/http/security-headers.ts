@@ -18,9 +18,9 @@ const documentOnly = (on: boolean) => ({
 /**
  * Hono's `secureHeaders` with this project's choices: no framing at all (`X-Frame-Options: DENY` and
  * `frame-ancestors 'none'`), and a Content-Security-Policy that lets a page load only what its own
- * origin serves: no inline scripts, plugins or foreign forms. It goes on every response, JSON too,
- * where it costs nothing and covers a body a browser is tricked into rendering; the headers that only
- * a document heeds go on HTML answers alone.
+ * origin serves: no inline scripts, plugins or foreign forms. These go on every response, JSON too,
+ * covering a body a browser is tricked into rendering; the headers that only a document heeds go on
+ * HTML answers alone.
  *
  * @example
  * app.use(securityHeaders())
