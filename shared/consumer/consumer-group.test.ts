@@ -612,6 +612,33 @@ describe('ConsumerGroup', () => {
       expect(await t.db.select().from(members)).toHaveLength(3)
     })
 
+    it('reads on after a full batch, and stops after a short one: what arrives meanwhile waits for the next poll', async () => {
+      // Given streams holding a full batch, and a producer that appends an entry after each read
+      const t = await setup()
+      await t.publish(t.streams.members, joined('m-1'))
+      await t.publish(t.streams.members, joined('m-2'))
+      const real = createRedisBus(TEST_REDIS_URL)
+      let appended = 2
+      const consumer = t.consumer('edge', {
+        batchSize: 2,
+        bus: {
+          ...real,
+          async readGroup(request) {
+            const batches = await real.readGroup(request)
+            if (request.from === '>') await t.publish(t.streams.members, joined(`m-${++appended}`))
+            return batches
+          },
+        },
+      })
+
+      // When it polls: a full read (m-1, m-2), then a short one (m-3)
+      expect(await consumer.poll(5_000)).toBe(3)
+      // Then m-4, appended after the short read, is the next poll's
+      expect(await t.db.select().from(members)).toHaveLength(3)
+      expect(await consumer.poll(5_000)).toBe(1)
+      expect(await t.db.select().from(members)).toHaveLength(4)
+    })
+
     it('prepares the group at its first poll only, and again within the poll that finds it gone', async () => {
       // Given a group polled twice on one bus
       const t = await setup()

@@ -184,7 +184,8 @@ export class ConsumerGroup {
   /**
    * One bounded pass for hosts that cannot hold a connection or block on it (workerd's `scheduled` and
    * alarms, REST buses): own pending entries, idle entries of others (as often as a running group
-   * claims them), then new entries without blocking until none are left or `budgetMs` is spent. The
+   * claims them), then new entries without blocking, until a read comes back short (the streams' end
+   * as of then) or `budgetMs` is spent. The
    * group is prepared at its first pass, as a running group is at its start, and again after a pass
    * that failed or found the group gone (Redis flushed or restarted empty).
    * @returns how many entries were acknowledged.
@@ -211,9 +212,11 @@ export class ConsumerGroup {
     if (performance.now() >= this.nextClaimAt) acknowledged += await this.claimIdle()
     while (performance.now() < deadline) {
       const read = await this.read('>')
-      if (read.length === 0) break
       for (const { stream, entries } of read)
         acknowledged += await this.process(stream, entries, { firstDelivery: true })
+      // A short read reached the end of every stream: what was appended since waits for the next poll
+      // and comes in one batch then, instead of being chased here a few entries, and a batch, at a time.
+      if (read.every((batch) => batch.entries.length < this.batchSize)) break
     }
     return acknowledged
   }
