@@ -35,8 +35,23 @@ interface Isolate {
   /** The service serving requests; its Redis commands go over the bus of the invocation they run in. */
   service: WiredService
   invocation: AsyncLocalStorage<Invocation>
+  /** Sends each command over the bus of the invocation it runs in. */
+  bus: Bus
+  /** The service of background passes, kept from one to the next (see `backgroundPass`). */
+  background?: Background
   /** When each consumer group is next polled even if Redis shows it caught up (see `backgroundPass`). */
   fullPollDue: Map<string, number>
+}
+
+/**
+ * The service background passes run on, with what its groups and relay learnt (positions, origins,
+ * groups created in Redis), and whether the last pass on it ended well. One that did not (it failed, it
+ * still runs beside a new one, or workerd cancelled its invocation, leaving promises that never settle)
+ * may have left its relay or groups half way: the next pass builds another.
+ */
+interface Background {
+  service: WiredService
+  reusable: boolean
 }
 
 /** What belongs to one invocation. */
@@ -86,7 +101,7 @@ function buildIsolate(definition: ServiceDefinition, env: Env): Isolate {
     const current = invocation.getStore()
     if (pass && current) current.publishing = pass
   })
-  return { config, db, logger, clock, tokens, service, invocation, fullPollDue: new Map() }
+  return { config, db, logger, clock, tokens, service, invocation, bus, fullPollDue: new Map() }
 }
 
 /** The service put together on `bus`; its consumer groups share it. Each commit is its own transaction. */
@@ -129,34 +144,44 @@ function wire(
  * Runs the service's background work (`tick`), publishes what was committed, then runs each consumer
  * group for at most the poll budget. From cron and from the poller's alarm alike: a service with
  * consumers meets its deadlines (an approval expiring) within `POLL_INTERVAL_MS`, not at the next cron
- * minute. Its Redis commands, the isolate's clock's too, go over a bus of its own.
+ * minute. Its Redis commands, the isolate's clock's too, go over a bus of its own. The service is the
+ * one the pass before ran on, where that pass ended well: its groups go on from where they were, not
+ * prepared again (origins, positions, groups in Redis), and claim only every CLAIM_IDLE_MS / 2.
+ * @returns how many entries the groups acknowledged.
  */
 async function backgroundPass(definition: ServiceDefinition, isolate: Isolate): Promise<number> {
-  const { config } = isolate
-  const bus = config.openBus(`pitstop-${definition.name}-background`)
+  if (!isolate.background?.reusable)
+    isolate.background = { service: wire(definition, isolate, isolate.bus), reusable: false }
+  const background = isolate.background
+  background.reusable = false
+  const bus = isolate.config.openBus(`pitstop-${definition.name}-background`)
   try {
-    return await isolate.invocation.run({ bus }, async () => {
-      const service = wire(definition, isolate, bus)
-      await service.tick?.()
-      await service.relay.flush()
-      await service.relay.trim()
-      let applied = 0
-      for (const group of service.consumers) {
-        // A poll prepares the group anew (the service is built for this pass) and claims idle entries,
-        // several round trips for each stream: a group Redis shows caught up is left alone, and polled
-        // all the same as often as a running group claims (CLAIM_IDLE_MS / 2).
-        const now = systemClock.now().getTime()
-        if (now < (isolate.fullPollDue.get(group.group) ?? 0) && (await group.caughtUp())) continue
-        applied += await group.poll(config.POLL_BUDGET_MS)
-        isolate.fullPollDue.set(group.group, now + config.CLAIM_IDLE_MS / 2)
-      }
-      // What the groups answered (a reservation, an approval requested) goes out now, before the bus closes.
-      if (applied > 0) await service.relay.flush()
-      return applied
-    })
+    const applied = await isolate.invocation.run({ bus }, () => pass(background.service, isolate))
+    background.reusable = true
+    return applied
   } finally {
     await bus.close()
   }
+}
+
+/** One background pass on `service`, whose Redis commands go over the invocation's bus. */
+async function pass(service: WiredService, isolate: Isolate): Promise<number> {
+  const { config } = isolate
+  await service.tick?.()
+  await service.relay.flush()
+  await service.relay.trim()
+  let applied = 0
+  for (const group of service.consumers) {
+    // Polling claims idle entries and reads several times for each stream: a group Redis shows caught
+    // up is left alone, and polled all the same as often as a running group claims (CLAIM_IDLE_MS / 2).
+    const now = systemClock.now().getTime()
+    if (now < (isolate.fullPollDue.get(group.group) ?? 0) && (await group.caughtUp())) continue
+    applied += await group.poll(config.POLL_BUDGET_MS)
+    isolate.fullPollDue.set(group.group, now + config.CLAIM_IDLE_MS / 2)
+  }
+  // What the groups answered (a reservation, an approval requested) goes out now, before the bus closes.
+  if (applied > 0) await service.relay.flush()
+  return applied
 }
 
 /**

@@ -386,6 +386,38 @@ describe('the workshop worker', () => {
     expect((await get('/api/workshop/refdata/vehicles/CF-12-AB')).status).toBe(200)
   })
 
+  it('goes on at the next cron tick with its group as the last tick left it, not set up in Redis again', async () => {
+    const workshop = (await mf.getWorker('pitstop-workshop')) as unknown as {
+      scheduled(options: { cron: string }): Promise<{ outcome: string }>
+    }
+    expect(await workshop.scheduled({ cron: '* * * * *' })).toMatchObject({ outcome: 'ok' })
+    // Every command Redis runs, of any client: those on this run's streams that create or move a group.
+    const monitor = await redis.duplicate().monitor()
+    const groupCommands: string[][] = []
+    const end = `${prefix}-tick-done`
+    let ended = false
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'xgroup' && args[2]?.startsWith(prefix)) groupCommands.push(args)
+      if (args.includes(end)) ended = true
+    })
+    try {
+      expect((await send('POST', '/api/customers', sampleCustomer('cf-next'))).status).toBe(201)
+      await vi.waitFor(async () => {
+        const entries = await redis.xrange(serviceStream(prefix, 'customers'), '-', '+')
+        expect(entries.some(([, fields]) => fields.join(' ').includes('cf-next'))).toBe(true)
+      }, waitLong)
+
+      expect(await workshop.scheduled({ cron: '* * * * *' })).toMatchObject({ outcome: 'ok' })
+
+      expect((await get('/api/workshop/refdata/customers/cf-next')).status).toBe(200)
+      await redis.echo(end)
+      await vi.waitFor(() => expect(ended).toBe(true))
+      expect(groupCommands).toEqual([])
+    } finally {
+      monitor.disconnect()
+    }
+  })
+
   it('plans a job against its reference data and applies the planning rules', async () => {
     expect((await send('POST', '/api/workshop/planning/2026-12-01/jobs', job)).status).toBe(201)
     const reversed = await send('POST', '/api/workshop/planning/2026-12-01/jobs', {
