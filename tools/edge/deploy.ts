@@ -1,14 +1,15 @@
 import { spawnSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
-import { edgeWorkers, root, writeWorkerConfigs } from './edge-workers.ts'
+import { edgeWorkers, root, webAssetsWorker, writeWorkerConfigs } from './edge-workers.ts'
 
-// `npm run deploy:edge`: `wrangler deploy` for every worker of the registry, the services first and the
-// gateway last (its service bindings name them), each from its config as deployed (see
+// `npm run deploy:edge`: `wrangler deploy` for every worker of the registry and the worker of the web
+// app's files, the gateway last (its service bindings name them), each from its config as deployed (see
 // writeWorkerConfigs). Arguments go on to every `wrangler deploy` (`npm run deploy:edge -- --dry-run`).
 const configs = await writeWorkerConfigs(resolve(root, 'dist/edge/configs'))
-const order = [...edgeWorkers.keys()].slice(1).concat(0)
+const workers = [...edgeWorkers, webAssetsWorker]
+const order = [...workers.keys()].slice(1).concat(0)
 for (const i of order) {
-  const { name } = edgeWorkers[i]!
+  const { name } = workers[i]!
   console.log(`deploying ${name}`)
   const { status } = spawnSync(
     join(root, 'node_modules/.bin/wrangler'),

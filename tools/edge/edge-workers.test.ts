@@ -10,7 +10,7 @@ type WrittenConfig = {
   vars: Record<string, string>
   services?: { binding: string; service: string }[]
   triggers?: { crons: string[] }
-  assets?: { directory: string; run_worker_first?: string[] }
+  assets?: { directory: string }
 }
 
 describe('the worker configs npm run dev:edge and deploy:edge write', () => {
@@ -19,23 +19,42 @@ describe('the worker configs npm run dev:edge and deploy:edge write', () => {
     onTestFinished(() => rm(dir, { recursive: true, force: true }))
 
     const paths = await writeWorkerConfigs(dir, { CLOCK: 'manual', STREAM_PREFIX: 'edge-test' })
-    const [gateway, ...workers] = await Promise.all(
+    const configs = await Promise.all(
       paths.map(async (path) => JSON.parse(await readFile(path, 'utf8')) as WrittenConfig),
     )
+    const [gateway, ...workers] = configs.slice(0, -1)
 
-    expect(gateway!.services?.map((s) => s.binding)).toEqual(serviceNames.map((n) => n.toUpperCase()))
+    expect(gateway!.services).toEqual([
+      ...serviceNames.map((n) => ({ binding: n.toUpperCase(), service: `pitstop-${n}` })),
+      { binding: 'WEB_ASSETS', service: 'pitstop-web-assets' },
+    ])
     expect(gateway!.vars).toMatchObject({ STREAM_PREFIX: 'edge-test', SERVICES: serviceNames.join(',') })
     expect(gateway!.vars).not.toHaveProperty('CLOCK')
-    // The web app's files, where the platform serves them from.
-    const assets = gateway!.assets!.directory
-    expect(await readFile(join(assets, 'assets/app.css'), 'utf8')).toContain(':root')
-    expect((await stat(join(assets, 'assets/htmx.min.js'))).size).toBeGreaterThan(10_000)
-    // The API goes to the worker without a look among them first.
-    expect(gateway!.assets!.run_worker_first).toEqual(['/api/*'])
     for (const worker of workers) {
       expect(worker.vars, worker.name).toMatchObject({ CLOCK: 'manual', STREAM_PREFIX: 'edge-test' })
       expect(worker.triggers?.crons, worker.name).toEqual(['* * * * *'])
     }
+  })
+
+  it("put the web app's files in a worker of static assets alone, so that no API request meets the asset router", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pitstop-edge-configs-'))
+    onTestFinished(() => rm(dir, { recursive: true, force: true }))
+
+    const paths = await writeWorkerConfigs(dir, { STREAM_PREFIX: 'edge-test' })
+    const [gateway, files] = await Promise.all(
+      [paths[0]!, paths.at(-1)!].map(
+        async (path) => JSON.parse(await readFile(path, 'utf8')) as WrittenConfig,
+      ),
+    )
+
+    expect(gateway!.assets).toBeUndefined()
+    expect(files).toMatchObject({ name: 'pitstop-web-assets', compatibility_date: expect.any(String) })
+    expect(files).not.toHaveProperty('main')
+    const assets = files!.assets!.directory
+    expect(await readFile(join(assets, 'assets/app.css'), 'utf8')).toContain(':root')
+    expect((await stat(join(assets, 'assets/htmx.min.js'))).size).toBeGreaterThan(10_000)
+    // Served as they are: `wrangler dev` has nothing to bundle for them.
+    expect(await bundleForDev([paths.at(-1)!])).toEqual([paths.at(-1)!])
   })
 
   it("keep secrets out of the configs wrangler prints: each service worker's .dev.vars, for its owner only", async () => {
@@ -46,11 +65,13 @@ describe('the worker configs npm run dev:edge and deploy:edge write', () => {
       STAFF_ACCOUNTS: "manager:o'neil@x.example:p#w",
     }
 
-    const [gateway, ...workers] = await writeWorkerConfigs(dir, { STREAM_PREFIX: 'edge-test' }, secrets)
+    const paths = await writeWorkerConfigs(dir, { STREAM_PREFIX: 'edge-test' }, secrets)
+    const [gateway, ...workers] = paths.slice(0, -1)
+    const files = paths.at(-1)!
 
-    for (const path of [gateway!, ...workers])
-      expect(await readFile(path, 'utf8'), path).not.toContain('a secret of the run')
-    await expect(stat(join(dirname(gateway!), '.dev.vars'))).rejects.toThrow()
+    for (const path of paths) expect(await readFile(path, 'utf8'), path).not.toContain('a secret of the run')
+    for (const path of [gateway!, files])
+      await expect(stat(join(dirname(path), '.dev.vars'))).rejects.toThrow()
     for (const path of workers) {
       const devVars = join(dirname(path), '.dev.vars')
       expect((await stat(devVars)).mode & 0o777).toBe(0o600)

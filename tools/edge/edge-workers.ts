@@ -20,6 +20,13 @@ export const edgeWorkers = [
   ...services.map(({ name }) => ({ name: workerName(name), config: `workers/${name}/wrangler.toml` })),
 ]
 
+/**
+ * The worker of the web app's files: static assets and no script, bound to the gateway as `WEB_ASSETS`.
+ * Not the gateway's own assets: a worker with static assets is reached through the platform's asset
+ * router, which under `wrangler dev` made two more workers' hops of every API request.
+ */
+export const webAssetsWorker = { name: 'pitstop-web-assets', binding: 'WEB_ASSETS' }
+
 export interface BuiltWorker {
   name: string
   script: string
@@ -31,10 +38,10 @@ export interface BuiltWorker {
  * Writes each worker's configuration as it is deployed, as `dir/<worker>/wrangler.json`: its
  * wrangler.toml with `main` made absolute and `vars` merged in, and the gateway bound to every service's
  * worker (`CUSTOMERS` → `pitstop-customers`, …) and told their names (`SERVICES`), so a service added to
- * the registry is routed without editing the gateway's. `secrets` go to each service worker's
- * `.dev.vars` beside it, readable by the owner alone: wrangler shows a secret as "(hidden)" where it
- * prints every variable.
- * @returns the config paths, gateway first.
+ * the registry is routed without editing the gateway's, and bound to the worker of the web app's files
+ * (`webAssetsWorker`). `secrets` go to each service worker's `.dev.vars` beside it, readable by the owner
+ * alone: wrangler shows a secret as "(hidden)" where it prints every variable.
+ * @returns the config paths in the order of `edgeWorkers` (gateway first), then the web app's files.
  */
 export async function writeWorkerConfigs(
   dir: string,
@@ -47,7 +54,7 @@ export async function writeWorkerConfigs(
   const gatewayVars = Object.fromEntries(
     Object.entries(vars).filter(([key]) => !bindings.some(({ binding }) => binding === key)),
   )
-  return Promise.all(
+  const scripts = await Promise.all(
     edgeWorkers.map(async ({ name, config }) => {
       const path = resolve(root, config)
       const parsed = parse(await readFile(path, 'utf8')) as { main: string; vars?: Record<string, string> }
@@ -63,16 +70,12 @@ export async function writeWorkerConfigs(
           ...(gateway ? gatewayVars : vars),
           ...(gateway && { SERVICES: services.map((s) => s.name).join(',') }),
         },
-        ...(gateway && { services: bindings }),
+        ...(gateway && {
+          services: [...bindings, { binding: webAssetsWorker.binding, service: webAssetsWorker.name }],
+        }),
       }
       const workerDir = join(dir, name)
       await mkdir(workerDir, { recursive: true })
-      // A request for the API goes straight to the worker: otherwise the platform first asks its asset
-      // worker whether a file answers the path, which under `wrangler dev` is two more workers' hops.
-      if (gateway)
-        Object.assign(written, {
-          assets: { directory: await copyAssets(join(workerDir, 'public')), run_worker_first: ['/api/*'] },
-        })
       const writtenPath = join(workerDir, 'wrangler.json')
       await writeFile(writtenPath, JSON.stringify(written, null, 2))
       const own = gateway
@@ -89,11 +92,28 @@ export async function writeWorkerConfigs(
       return writtenPath
     }),
   )
+  return [...scripts, await writeWebAssetsConfig(dir)]
+}
+
+/** The configuration of the worker of the web app's files, dated as the gateway is. */
+async function writeWebAssetsConfig(dir: string): Promise<string> {
+  const gateway = parse(await readFile(resolve(root, 'wrangler.toml'), 'utf8')) as {
+    compatibility_date: string
+  }
+  const workerDir = join(dir, webAssetsWorker.name)
+  const path = join(workerDir, 'wrangler.json')
+  const config = {
+    name: webAssetsWorker.name,
+    compatibility_date: gateway.compatibility_date,
+    assets: { directory: await copyAssets(join(workerDir, 'public')) },
+  }
+  await writeFile(path, JSON.stringify(config, null, 2))
+  return path
 }
 
 /**
- * The web app's files, copied where the gateway worker's static assets are served from: the platform
- * answers `/assets/...` from them before the worker runs.
+ * The web app's files, copied where the worker of static assets serves them from, at the paths the
+ * pages load them (`/assets/...`).
  * @returns the directory.
  */
 async function copyAssets(publicDir: string): Promise<string> {
@@ -155,6 +175,8 @@ export async function buildEdgeWorkers(outDir: string): Promise<BuiltWorker[]> {
 export async function bundleForDev(configs: string[]): Promise<string[]> {
   return Promise.all(
     configs.map(async (config) => {
+      // Static assets alone (the web app's files): nothing to bundle.
+      if (!(JSON.parse(await readFile(config, 'utf8')) as { main?: string }).main) return config
       const dir = dirname(config)
       const built = await bundleWorker(config, join(dir, 'bundling'))
       const script = join(dir, 'bundle', basename(built))

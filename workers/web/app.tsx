@@ -20,7 +20,7 @@ import type { WebEnv } from './web-env.ts'
 export interface WebDeps {
   /** The gateway itself, with the host's bindings: the pages call the API as any client does. */
   call: (request: Request, bindings: unknown) => Response | Promise<Response>
-  /** The stylesheet, script and libraries; none where the platform serves them (workerd's assets). */
+  /** The stylesheet, script and libraries, by path; without them the app serves no `/assets/...`. */
   assets?: Assets
   newId: NewId
 }
@@ -68,7 +68,7 @@ export function createWebApp({ call, assets, newId }: WebDeps) {
     .route('/', consolePages())
 }
 
-/** The web app as a gateway mounts it, with the host's way of serving its files (none on workerd). */
+/** The web app as a gateway mounts it, with the host's way of serving its files. */
 export const webApp =
   (assets?: Assets): WebApp =>
   (call) =>

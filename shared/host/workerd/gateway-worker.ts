@@ -1,5 +1,6 @@
 import { createLogger } from '../../logger.ts'
 import { webApp } from '../../../workers/web/app.tsx'
+import type { Assets } from '../../../workers/web/assets.ts'
 import { createGateway, type GatewayTargets } from '../gateway.ts'
 import type { ServiceHealth } from '../health.ts'
 import type { Fetcher } from './runtime.ts'
@@ -91,14 +92,29 @@ function targets(env: Env, names: string[]): GatewayTargets {
   }
 }
 
+/**
+ * The web app's files from the worker of static assets bound as `WEB_ASSETS`, as it answers them (type,
+ * ETag, caching), in a copy the gateway can add its headers to; a path it has no file for is not one.
+ */
+function assetsOf(files: Fetcher): Assets {
+  return async (path) => {
+    const response = await files.fetch(`http://assets${path}`)
+    if (response.status === 404) {
+      await response.body?.cancel()
+      return undefined
+    }
+    return new Response(response.body, response)
+  }
+}
+
 const gatewayOf = perBindings((env: Env) => {
   const config = parseGatewayEnv(env)
   const logger = createLogger(config.LOG_LEVEL, { host: 'workerd', service: 'gateway' })
-  // The web app's files are the worker's static assets, served by the platform before the worker.
+  const files = env.WEB_ASSETS as Fetcher | undefined
   return createGateway(targets(env, config.SERVICES), {
     corsOrigins: config.CORS_ORIGINS,
     logger,
-    web: webApp(),
+    web: webApp(files && assetsOf(files)),
   })
 })
 
